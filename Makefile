@@ -1,0 +1,41 @@
+# Relay Desk: `make run` starts everything on this machine, `make test` checks everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-unit lint asyncapi bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev,telegram,vk]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## start the whole stack (embedded NATS, every service) and print the URLs
+	$(BIN)/relaydesk up
+
+test: $(STAMP) lint  ## lint, then every test level against a real nats-server
+	$(BIN)/python -m pytest tests
+
+test-unit: $(STAMP)  ## the fast inner loop: pure tests only
+	$(BIN)/python -m pytest tests/unit
+
+lint: $(STAMP)  ## ruff, mypy strict, import-linter layering rules
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+asyncapi: $(STAMP)  ## regenerate contracts/asyncapi.yaml from the FastStream apps
+	$(BIN)/relaydesk asyncapi --write
+
+bench: $(STAMP)  ## benchmarks; JSON reports under tests/bench/results/
+	$(BIN)/relaydesk bench
+
+clean:  ## remove the virtualenv and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

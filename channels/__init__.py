@@ -1,0 +1,1 @@
+"""Channel adapters: one package per platform, each its own process. Design: DESIGN.md §2."""

@@ -1,0 +1,170 @@
+"""Requests to the store on `commands.ticket.<name>` (core request/reply) and its replies. Pure.
+
+Every command names its actor and may carry the ticket version the actor saw: a stale version
+is refused with a `conflict` error instead of silently overwriting someone else's change.
+"""
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, TypeAdapter
+
+from contracts.base import BusModel
+from contracts.channels import Channel
+from contracts.messages import Attachment, Button, Sender
+from contracts.tickets import MessageView, Priority, Status, TicketView
+
+
+class _Command(BusModel):
+    name: ClassVar[str]
+    actor: str = Field(min_length=1, description="Agent id, or 'router' / 'system'")
+    reason: str | None = None
+
+
+class _TicketCommand(_Command):
+    ticket_id: str = Field(min_length=1)
+    expected_version: int | None = Field(default=None, ge=1)
+
+
+class CreateTicket(_Command):
+    """A ticket opened from the API (a logged phone call, an e-mail an agent starts)."""
+
+    name: ClassVar[str] = "create"
+    command: Literal["create"] = "create"
+    channel: Channel
+    account: str = Field(min_length=1)
+    thread_key: str | None = None
+    sender: Sender
+    subject: str = ""
+    text: str = Field(min_length=1)
+    department: str | None = None
+    priority: Priority = "normal"
+
+
+class AddReply(_TicketCommand):
+    """An agent's answer: stored with an outbox entry in one write, then sent to the channel."""
+
+    name: ClassVar[str] = "reply"
+    command: Literal["reply"] = "reply"
+    text: str = Field(min_length=1)
+    html: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    buttons: list[list[Button]] = Field(default_factory=list)
+
+
+class AddNote(_TicketCommand):
+    """An internal note: stored, never sent to the customer."""
+
+    name: ClassVar[str] = "note"
+    command: Literal["note"] = "note"
+    text: str = Field(min_length=1)
+
+
+class AssignTicket(_TicketCommand):
+    """Assign to an agent, or unassign with `agent=None`."""
+
+    name: ClassVar[str] = "assign"
+    command: Literal["assign"] = "assign"
+    agent: str | None
+
+
+class TransferTicket(_TicketCommand):
+    name: ClassVar[str] = "transfer"
+    command: Literal["transfer"] = "transfer"
+    department: str = Field(min_length=1)
+
+
+class SetStatus(_TicketCommand):
+    name: ClassVar[str] = "status"
+    command: Literal["status"] = "status"
+    status: Status
+
+
+class SetPriority(_TicketCommand):
+    name: ClassVar[str] = "priority"
+    command: Literal["priority"] = "priority"
+    priority: Priority
+
+
+class TagTicket(_TicketCommand):
+    name: ClassVar[str] = "tag"
+    command: Literal["tag"] = "tag"
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+
+
+class SplitTicket(_TicketCommand):
+    """Move the selected messages to a new ticket of the same contact and thread."""
+
+    name: ClassVar[str] = "split"
+    command: Literal["split"] = "split"
+    message_ids: list[str] = Field(min_length=1)
+
+
+class MergeTicket(_TicketCommand):
+    """Move every message of `ticket_id` into `into`; the source is closed and points there."""
+
+    name: ClassVar[str] = "merge"
+    command: Literal["merge"] = "merge"
+    into: str = Field(min_length=1)
+
+
+class UpdateContact(_Command):
+    name: ClassVar[str] = "contact"
+    command: Literal["contact"] = "contact"
+    contact_id: str = Field(min_length=1)
+    display_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+
+
+Command = Annotated[
+    CreateTicket
+    | AddReply
+    | AddNote
+    | AssignTicket
+    | TransferTicket
+    | SetStatus
+    | SetPriority
+    | TagTicket
+    | SplitTicket
+    | MergeTicket
+    | UpdateContact,
+    Field(discriminator="command"),
+]
+COMMAND_TYPES: tuple[type[_Command], ...] = (
+    CreateTicket,
+    AddReply,
+    AddNote,
+    AssignTicket,
+    TransferTicket,
+    SetStatus,
+    SetPriority,
+    TagTicket,
+    SplitTicket,
+    MergeTicket,
+    UpdateContact,
+)
+COMMAND = TypeAdapter[Command](Command)
+
+ErrorCode = Literal["invalid", "not_found", "conflict", "forbidden", "internal"]
+
+
+class CommandOk(BusModel):
+    ok: Literal[True] = True
+    ticket: TicketView | None = None
+    message: MessageView | None = None
+    related: list[TicketView] = Field(default_factory=list)
+
+
+class CommandError(BusModel):
+    """A typed refusal: callers map `code` to HTTP (invalid 422, not_found 404, conflict 409)."""
+
+    ok: Literal[False] = False
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+
+CommandReply = Annotated[CommandOk | CommandError, Field(discriminator="ok")]
+COMMAND_REPLY = TypeAdapter[CommandReply](CommandReply)

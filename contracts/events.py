@@ -1,0 +1,95 @@
+"""Facts the store publishes after a commit, on `events.ticket.*` and `events.message.*`. Pure.
+
+Each event carries the ticket's snapshot, so consumers (router, inbox stream) filter by
+department and render without a round trip to the store.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, TypeAdapter
+
+from contracts.base import BusModel, new_id, utcnow
+from contracts.tickets import ContactView, MessageView, TicketView
+
+
+class _TicketEvent(BusModel):
+    id: str = Field(default_factory=new_id)
+    ticket: TicketView
+    actor: str | None = Field(default=None, description="Agent id, 'router', or None (system)")
+    reason: str | None = None
+    at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class TicketCreated(_TicketEvent):
+    type: Literal["ticket.created"] = "ticket.created"
+    contact: ContactView | None = None
+
+
+class TicketReopened(_TicketEvent):
+    type: Literal["ticket.reopened"] = "ticket.reopened"
+
+
+class TicketAssigned(_TicketEvent):
+    """Also published when a ticket is unassigned (`ticket.assignee` is then None)."""
+
+    type: Literal["ticket.assigned"] = "ticket.assigned"
+    previous_assignee: str | None = None
+
+
+class TicketTransferred(_TicketEvent):
+    type: Literal["ticket.transferred"] = "ticket.transferred"
+    previous_department: str | None = None
+
+
+class TicketChanged(_TicketEvent):
+    """Status, priority, tags or contact changed; `fields` names what."""
+
+    type: Literal["ticket.changed"] = "ticket.changed"
+    fields: list[str]
+
+
+class TicketSplit(_TicketEvent):
+    """`ticket` is the new ticket; `source_ticket_id` the one the messages came from."""
+
+    type: Literal["ticket.split"] = "ticket.split"
+    source_ticket_id: str
+    message_ids: list[str]
+
+
+class TicketMerged(_TicketEvent):
+    """`ticket` is the ticket merged away; `into` the one that now holds its history."""
+
+    type: Literal["ticket.merged"] = "ticket.merged"
+    into: TicketView
+
+
+class MessageCreated(_TicketEvent):
+    type: Literal["message.created"] = "message.created"
+    message: MessageView
+
+
+class MessageUpdated(_TicketEvent):
+    """Delivery status changed, or the customer edited the message."""
+
+    type: Literal["message.updated"] = "message.updated"
+    message: MessageView
+
+
+Event = Annotated[
+    TicketCreated
+    | TicketReopened
+    | TicketAssigned
+    | TicketTransferred
+    | TicketChanged
+    | TicketSplit
+    | TicketMerged
+    | MessageCreated
+    | MessageUpdated,
+    Field(discriminator="type"),
+]
+_EVENT = TypeAdapter[Event](Event)
+
+
+def parse_event(data: bytes | str) -> Event:
+    """Parse any event from its JSON form, choosing the model by its `type`."""
+    return _EVENT.validate_json(data)

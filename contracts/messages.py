@@ -1,0 +1,106 @@
+"""What channel adapters and the store exchange: inbound, outbound and delivery reports. Pure."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from contracts.base import BusModel, new_id, utcnow
+from contracts.channels import Channel
+
+
+class Sender(BusModel):
+    """Who wrote a message, as the channel knows them."""
+
+    channel_user_id: str = Field(min_length=1)
+    display_name: str | None = None
+    username: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+
+
+class Attachment(BusModel):
+    """A file sent with a message; `ref` points at content stored once (never inline bytes)."""
+
+    name: str
+    content_type: str = "application/octet-stream"
+    size: int = Field(ge=0)
+    ref: str | None = None
+    external_id: str | None = None
+
+
+class InboundMessage(BusModel):
+    """A customer's message, normalized by its channel adapter. Published to `inbound.<ch>`."""
+
+    id: str = Field(default_factory=new_id)
+    channel: Channel
+    account: str = Field(min_length=1, description="Which bot, mailbox or site received it")
+    thread_key: str = Field(min_length=1, description="The platform's conversation id")
+    external_id: str = Field(min_length=1, description="The platform's id of this message")
+    sender: Sender
+    text: str = ""
+    html: str | None = None
+    subject: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    reply_to_external_id: str | None = None
+    edit_of_external_id: str | None = Field(
+        default=None, description="Set when this is an edit of an earlier message"
+    )
+    recipient: str | None = Field(default=None, description="The address written to (email)")
+    department_hint: str | None = Field(
+        default=None, description="Department the customer picked (bot menu, pre-chat form)"
+    )
+    sent_at: AwareDatetime | None = None
+    received_at: AwareDatetime = Field(default_factory=utcnow)
+    raw_ref: str | None = Field(default=None, description="Where the raw payload is kept")
+
+    @property
+    def dedupe_key(self) -> str:
+        """`<channel>:<account>:<external id>`: sent as Nats-Msg-Id, unique in the store."""
+        return f"{self.channel}:{self.account}:{self.external_id}"
+
+
+class Button(BusModel):
+    """An inline button under an outbound message (bot menus, satisfaction ratings)."""
+
+    text: str = Field(min_length=1)
+    data: str | None = None
+    url: str | None = None
+
+
+class OutboundMessage(BusModel):
+    """An agent's reply on its way to the customer. Published to `outbound.<ch>` by the store."""
+
+    id: str = Field(default_factory=new_id, description="Outbound id; adapters dedupe on it")
+    ticket_id: str
+    message_id: str
+    channel: Channel
+    account: str
+    thread_key: str
+    text: str = ""
+    html: str | None = None
+    subject: str | None = None
+    attachments: list[Attachment] = Field(default_factory=list)
+    buttons: list[list[Button]] = Field(default_factory=list)
+    reply_to_external_id: str | None = None
+    recipient: str | None = None
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
+
+
+class DeliveryReport(BusModel):
+    """What happened to an outbound message. Published to `delivery.<ch>` by adapters."""
+
+    outbound_id: str
+    message_id: str
+    ticket_id: str
+    channel: Channel
+    account: str
+    status: DeliveryStatus
+    external_id: str | None = None
+    reason: str | None = None
+    attempt: int = Field(default=1, ge=1)
+    at: datetime = Field(default_factory=utcnow)

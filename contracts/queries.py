@@ -1,0 +1,68 @@
+"""Reads the inbox asks of the store on `queries.ticket.<name>` (request/reply). Pure.
+
+`departments` restricts every read to what the asking agent may see (None: everything);
+the inbox fills it from the agent's role, so the store never returns a forbidden ticket.
+"""
+
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, Field
+
+from contracts.base import BusModel
+from contracts.channels import Channel
+from contracts.tickets import ContactView, MessageView, Status, TicketView
+
+
+class _Query(BusModel):
+    name: ClassVar[str]
+    departments: list[str] | None = None
+
+
+class ListTickets(_Query):
+    """A queue page, newest activity first; `assignee="none"` means unassigned."""
+
+    name: ClassVar[str] = "list"
+    status: list[Status] | None = None
+    department: str | None = None
+    assignee: str | None = None
+    channel: Channel | None = None
+    tag: str | None = None
+    contact_id: str | None = None
+    q: str | None = Field(default=None, description="Full text: subject, body, contact")
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    cursor: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class GetTicket(_Query):
+    name: ClassVar[str] = "get"
+    ticket_id: str = Field(min_length=1)
+
+
+class QueueCounts(_Query):
+    name: ClassVar[str] = "counts"
+
+
+class TicketPage(BusModel):
+    items: list[TicketView]
+    next_cursor: str | None = None
+
+
+class TicketDetail(BusModel):
+    ticket: TicketView
+    contact: ContactView | None
+    messages: list[MessageView]
+
+
+class Counts(BusModel):
+    """Open tickets per department and status, and unassigned ones per department."""
+
+    by_status: dict[str, dict[str, int]] = Field(default_factory=dict)
+    unassigned: dict[str, int] = Field(default_factory=dict)
+
+
+class QueryError(BusModel):
+    ok: Literal[False] = False
+    code: Literal["invalid", "not_found", "internal"]
+    message: str

@@ -1,0 +1,52 @@
+"""Every NATS subject name; the only place subject strings are written. Pure."""
+
+from contracts.channels import Channel
+
+INBOUND_ALL = "inbound.>"
+OUTBOUND_ALL = "outbound.>"
+DELIVERY_ALL = "delivery.>"
+EVENTS_ALL = "events.>"
+EVENTS_TICKET = "events.ticket.*"
+EVENTS_MESSAGE = "events.message.*"
+COMMANDS_ALL = "commands.ticket.*"
+QUERIES_ALL = "queries.ticket.*"
+DEAD_LETTER_ALL = "deadletter.>"
+
+
+def inbound(channel: Channel) -> str:
+    """`inbound.<channel>`: normalized customer messages from one adapter."""
+    return f"inbound.{channel}"
+
+
+def outbound(channel: Channel) -> str:
+    """`outbound.<channel>`: agent replies for one adapter to deliver."""
+    return f"outbound.{channel}"
+
+
+def delivery(channel: Channel) -> str:
+    """`delivery.<channel>`: delivery reports from one adapter."""
+    return f"delivery.{channel}"
+
+
+def event(event_type: str) -> str:
+    """`events.<type>`, e.g. `events.ticket.created` for type `ticket.created`."""
+    return f"events.{event_type}"
+
+
+def command(name: str) -> str:
+    """`commands.ticket.<name>`: a store command (request/reply)."""
+    return f"commands.ticket.{name}"
+
+
+def query(name: str) -> str:
+    """`queries.ticket.<name>`: a store read (request/reply)."""
+    return f"queries.ticket.{name}"
+
+
+def dead_letter(subject: str) -> str:
+    """Where a message that cannot be processed is kept for operators: `deadletter.<subject>`."""
+    return f"deadletter.{subject}"
+
+
+def original_of_dead_letter(subject: str) -> str:
+    return subject.removeprefix("deadletter.")

@@ -1,0 +1,68 @@
+"""How tickets, messages and contacts look on the bus (snapshots carried by events). Pure."""
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from contracts.base import BusModel
+from contracts.channels import Channel
+from contracts.messages import Attachment, DeliveryStatus
+
+Status = Literal["open", "pending", "resolved", "closed"]
+Priority = Literal["low", "normal", "high", "urgent"]
+Direction = Literal["inbound", "outbound", "note"]
+STATUSES: tuple[Status, ...] = ("open", "pending", "resolved", "closed")
+PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
+
+
+class ContactView(BusModel):
+    """One person across channels."""
+
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    identities: list[str] = Field(default_factory=list, description="`<channel>:<user id>`")
+
+
+class TicketView(BusModel):
+    """A ticket as every service sees it; `version` increases with each change."""
+
+    id: str
+    number: int = Field(ge=1)
+    subject: str = ""
+    status: Status = "open"
+    priority: Priority = "normal"
+    department: str | None = None
+    assignee: str | None = None
+    channel: Channel
+    account: str
+    thread_key: str
+    contact_id: str
+    tags: list[str] = Field(default_factory=list)
+    previous_ticket_id: str | None = Field(default=None, description="The closed ticket before")
+    split_from: str | None = Field(default=None, description="Ticket this one was split from")
+    merged_into: str | None = None
+    first_response_at: AwareDatetime | None = None
+    last_inbound_at: AwareDatetime | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    version: int = Field(ge=1)
+
+
+class MessageView(BusModel):
+    """One message of a conversation."""
+
+    id: str
+    ticket_id: str
+    direction: Direction
+    text: str = ""
+    html: str | None = None
+    author: str | None = Field(default=None, description="Agent id, or contact id for inbound")
+    attachments: list[Attachment] = Field(default_factory=list)
+    external_id: str | None = None
+    delivery_status: DeliveryStatus | None = None
+    delivery_reason: str | None = None
+    edited: bool = False
+    created_at: AwareDatetime

@@ -1,0 +1,1 @@
+"""The router: departments, assignment, presence and SLA. Decides; never writes the database."""

@@ -1,0 +1,1 @@
+"""Relay Desk's services (store, inbox) and `runtime`, the plumbing they all share."""

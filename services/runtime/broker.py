@@ -1,0 +1,131 @@
+"""The broker connection: a FastStream NatsBroker, idempotent stream and consumer provisioning."""
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import nats
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsRouter, PullSub
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from contracts import streams
+from contracts.streams import ConsumerSpec, StreamSpec
+from services.runtime.config import BaseServiceSettings
+from services.runtime.deadletter import DeadLetter
+
+log = logging.getLogger("relaydesk.broker")
+
+
+def make_broker(
+    settings: BaseServiceSettings,
+    service: str,
+    *,
+    max_deliver: int = streams.MAX_DELIVER,
+    backoff: tuple[float, ...] = streams.BACKOFF,
+) -> NatsBroker:
+    """A broker whose JetStream subscribers dead-letter what they cannot process."""
+    dead = DeadLetter(max_deliver=max_deliver, backoff=backoff)
+    broker = NatsBroker(
+        settings.nats_servers,
+        name=f"relaydesk-{service}",
+        connect_timeout=max(1, round(settings.connect_timeout)),
+        logger=logging.getLogger(f"relaydesk.{service}.bus"),
+        # FastStream logs two lines per message at INFO: keep them for DEBUG only.
+        log_level=logging.DEBUG,
+        middlewares=[dead],
+        max_reconnect_attempts=-1,
+    )
+
+    async def publish(subject: str, data: bytes, headers: dict[str, str]) -> None:
+        await broker.connection.jetstream().publish(subject, data, headers=headers)
+
+    dead.bind(publish)
+    return broker
+
+
+def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        description=spec.description,
+        subjects=list(spec.subjects),
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        max_age=spec.max_age,
+        duplicate_window=spec.duplicate_window,
+    )
+
+
+async def ensure_streams(
+    js: JetStreamContext, specs: Iterable[StreamSpec] = streams.ALL_STREAMS, replicas: int = 1
+) -> None:
+    """Create each stream, or bring an existing one to its spec. Safe to run on every start."""
+    for spec in specs:
+        config = stream_config(spec, replicas)
+        try:
+            current = (await js.stream_info(spec.name)).config
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("created stream %s", spec.name)
+            continue
+        if (
+            sorted(current.subjects or []) != sorted(config.subjects or [])
+            or current.max_age != config.max_age
+            or current.duplicate_window != config.duplicate_window
+        ):
+            await js.update_stream(config)
+            log.info("updated stream %s", spec.name)
+
+
+def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
+    return ConsumerConfig(
+        durable_name=spec.durable,
+        filter_subject=spec.filter_subject,
+        ack_policy=JsAckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=spec.ack_wait,
+        max_ack_pending=spec.max_ack_pending,
+        # Unlimited on the server: the DeadLetter middleware decides when to give up.
+        max_deliver=-1,
+    )
+
+
+def durable_subscriber(
+    router: NatsRouter | NatsBroker,
+    spec: ConsumerSpec,
+    *,
+    batch_size: int | None = None,
+    batch_timeout: float = 0.05,
+    **options: Any,
+) -> Callable[[Any], Any]:
+    """`@durable_subscriber(router, streams.STORE_INBOUND)`: a durable pull consumer with
+    explicit acks, nack-with-backoff on error and dead-lettering after `max_deliver`."""
+    pull = (
+        PullSub(batch_size, timeout=batch_timeout, batch=True)
+        if batch_size
+        else PullSub(1, timeout=5.0)
+    )
+    decorator: Callable[[Any], Any] = router.subscriber(
+        spec.filter_subject,
+        stream=JStream(spec.stream, declare=False),
+        durable=spec.durable,
+        config=consumer_config(spec),
+        pull_sub=pull,
+        **{"ack_policy": AckPolicy.NACK_ON_ERROR, **options},
+    )
+    return decorator
+
+
+async def check_nats(url: str, timeout: float) -> None:
+    """Connect once and disconnect; raises ConnectionError naming the URL if unreachable."""
+    try:
+        nc = await nats.connect(
+            url, connect_timeout=timeout, allow_reconnect=False, max_reconnect_attempts=0
+        )
+    except Exception as error:
+        reason = str(error) or type(error).__name__
+        raise ConnectionError(f"cannot reach NATS at {url}: {reason}") from None
+    await nc.close()

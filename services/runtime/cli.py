@@ -1,0 +1,192 @@
+"""`relaydesk`: up, run <service>, doctor, asyncapi, bench, agent add, department add.
+
+Services are named by import strings, not imports, so the runtime stays free of any service
+and `relaydesk run telegram` imports only what Telegram needs.
+"""
+
+import argparse
+import asyncio
+import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+
+from services.runtime.broker import check_nats
+from services.runtime.config import BaseServiceSettings, UpSettings
+from services.runtime.logging import configure_logging
+from services.runtime.nats_server import NatsServer
+from services.runtime.supervisor import Supervisor
+
+# name -> factory building the service's ASGI app (no I/O until its lifespan starts).
+SERVICES: dict[str, str] = {
+    "store": "services.store.app:create_app",
+}
+# Channels that need platform credentials start under `up` only when these are set.
+NEEDS_CREDENTIALS: dict[str, str] = {
+    "telegram": "RELAYDESK_TELEGRAM_BOTS",
+    "vk": "RELAYDESK_VK_GROUPS",
+    "viber": "RELAYDESK_VIBER_BOTS",
+}
+ASYNCAPI_PATH = Path(__file__).resolve().parents[2] / "contracts" / "asyncapi.yaml"
+
+
+def load_factory(name: str) -> Callable[[], Starlette]:
+    module, _, attr = SERVICES[name].partition(":")
+    factory: Callable[[], Starlette] = getattr(importlib.import_module(module), attr)
+    return factory
+
+
+def services_to_start(env: dict[str, str]) -> list[str]:
+    return [n for n in SERVICES if n not in NEEDS_CREDENTIALS or env.get(NEEDS_CREDENTIALS[n])]
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"relaydesk: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    name: str = args.service
+    settings = BaseServiceSettings()
+    configure_logging(name, settings.log_level, settings.log_format)
+    try:
+        asyncio.run(check_nats(settings.nats_servers[0], settings.connect_timeout))
+        app = load_factory(name)()
+        for check in getattr(app.state, "preflight", ()):
+            asyncio.run(check())
+    except ConnectionError as error:
+        return fail(f"{name}: {error}")
+    try:
+        sock = bind(settings.host, app.state.port)
+    except OSError as error:
+        return fail(f"{name}: cannot listen on {settings.host}:{app.state.port}: {error}")
+    host, port = sock.getsockname()[:2]
+    print(f"relaydesk: {name} listening on http://{host}:{port}", flush=True)
+    config = uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    asyncio.run(server.serve(sockets=[sock]))
+    return 0 if server.started else fail(f"{name}: did not start, see the lines above", 3)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    settings = UpSettings()
+    configure_logging("up", settings.log_level, settings.log_format)
+    env = dict(os.environ)
+    nats: NatsServer | None = None
+    if not settings.nats_url:
+        nats = NatsServer(settings.data_dir / "nats", port=settings.embedded_nats_port)
+        try:
+            nats.start()
+        except (RuntimeError, FileNotFoundError) as error:
+            return fail(str(error))
+        env["RELAYDESK_NATS_URL"] = nats.url
+        print(f"relaydesk: embedded NATS at {nats.url} (data in {nats.data_dir})", flush=True)
+
+    def listening(service: str, url: str) -> None:
+        print(f"relaydesk: {service} ready at {url}/healthz", flush=True)
+
+    names = services_to_start(env)
+    supervisor = Supervisor(
+        names, env, backoff_max=settings.restart_backoff_max, on_listening=listening
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, supervisor.stop)
+        await supervisor.run()
+
+    try:
+        print(f"relaydesk: starting {', '.join(names) or 'no services'}", flush=True)
+        asyncio.run(main())
+    finally:
+        if nats:
+            nats.stop()
+        print("relaydesk: stopped", flush=True)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from services.runtime.doctor import run_checks
+
+    problems = asyncio.run(run_checks(print))
+    print("all good" if not problems else f"{problems} problem(s) found")
+    return 1 if problems else 0
+
+
+def render_asyncapi() -> str:
+    from faststream.specification import AsyncAPI
+
+    brokers: list[Any] = [load_factory(name)().state.broker for name in SERVICES]
+    spec = AsyncAPI(*brokers, title="Relay Desk bus", version="1.0.0")
+    text: str = spec.to_specification().to_yaml()
+    return text
+
+
+def cmd_asyncapi(args: argparse.Namespace) -> int:
+    text = render_asyncapi()
+    if args.check:
+        current = ASYNCAPI_PATH.read_text() if ASYNCAPI_PATH.exists() else ""
+        if current != text:
+            return fail("contracts/asyncapi.yaml is stale: run `make asyncapi`", 1)
+        print("contracts/asyncapi.yaml is up to date")
+    elif args.write:
+        ASYNCAPI_PATH.write_text(text)
+        print(f"wrote {ASYNCAPI_PATH}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    bench = Path.cwd() / "tests" / "bench" / "run.py"
+    if not bench.exists():
+        return fail("run `relaydesk bench` from a checkout (tests/bench/run.py)")
+    return subprocess.call([sys.executable, str(bench), *args.only])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="relaydesk", description="Relay Desk support desk")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start NATS (if needed) and every service").set_defaults(fn=cmd_up)
+    run = sub.add_parser("run", help="run one service against RELAYDESK_NATS_URL")
+    run.add_argument("service", choices=sorted(SERVICES))
+    run.set_defaults(fn=cmd_run)
+    sub.add_parser("doctor", help="check configuration and connectivity").set_defaults(
+        fn=cmd_doctor
+    )
+    api = sub.add_parser("asyncapi", help="print, write or check contracts/asyncapi.yaml")
+    api.add_argument("--write", action="store_true")
+    api.add_argument("--check", action="store_true")
+    api.set_defaults(fn=cmd_asyncapi)
+    bench = sub.add_parser("bench", help="run the benchmarks (tests/bench)")
+    bench.add_argument("only", nargs="*", help="benchmark names; all when omitted")
+    bench.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.fn(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The HTTP face of every service: `/healthz`, `/metrics`, and the broker's lifespan."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from faststream.nats import NatsBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from contracts import streams
+from contracts.streams import StreamSpec
+from services.runtime.broker import ensure_streams
+from services.runtime.config import BaseServiceSettings
+
+Hook = Callable[[], Awaitable[Any]]
+log = logging.getLogger("relaydesk.http")
+
+
+def service_app(
+    service: str,
+    broker: NatsBroker,
+    settings: BaseServiceSettings,
+    port: int,
+    *,
+    routes: Sequence[BaseRoute] = (),
+    on_startup: Sequence[Hook] = (),
+    after_startup: Sequence[Hook] = (),
+    before_shutdown: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    stream_specs: Sequence[StreamSpec] = streams.ALL_STREAMS,
+) -> Starlette:
+    """A Starlette app that connects the broker, provisions streams, runs `on_startup`, starts
+    the subscribers, runs `after_startup`, and serves health and metrics beside `routes`.
+    On exit `before_shutdown` runs, then the broker stops, then `on_shutdown`."""
+    ready = {"value": False}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await broker.connect()
+        await ensure_streams(broker.connection.jetstream(), stream_specs, settings.js_replicas)
+        for hook in on_startup:
+            await hook()
+        await broker.start()
+        for hook in after_startup:
+            await hook()
+        ready["value"] = True
+        log.info("%s ready", service)
+        try:
+            yield
+        finally:
+            ready["value"] = False
+            for hook in before_shutdown:
+                await hook()
+            await broker.stop()
+            for hook in on_shutdown:
+                await hook()
+
+    async def healthz(request: Request) -> Response:
+        try:
+            connected = broker.connection.is_connected
+        except Exception:  # not connected yet: FastStream raises instead of returning None
+            connected = False
+        ok = ready["value"] and connected
+        body = {"service": service, "status": "ok" if ok else "unavailable", "nats": connected}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/metrics", metrics), *routes],
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.broker = broker
+    app.state.port = port
+    app.state.settings = settings
+    return app

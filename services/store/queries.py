@@ -1,0 +1,48 @@
+"""Answers to `queries.ticket.*`: reads for the inbox, restricted to the asker's departments."""
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from contracts import queries as q
+from services.runtime.deadletter import describe
+from services.store.errors import StoreError
+from services.store.repository import Repository
+
+QUERY_TYPES: dict[str, type[BaseModel]] = {
+    t.name: t for t in (q.ListTickets, q.GetTicket, q.QueueCounts)
+}
+
+
+def visible(department: str | None, departments: list[str] | None) -> bool:
+    return departments is None or department in departments
+
+
+async def answer(repo: Repository, name: str, body: dict[str, Any]) -> BaseModel:
+    model = QUERY_TYPES.get(name)
+    if model is None:
+        return q.QueryError(code="invalid", message=f"unknown query {name!r}")
+    try:
+        query = model.model_validate(body)
+    except ValidationError as error:
+        return q.QueryError(code="invalid", message=describe(error))
+    try:
+        return await _run(repo, query)
+    except StoreError as error:
+        return q.QueryError(code="invalid", message=str(error))
+
+
+async def _run(repo: Repository, query: BaseModel) -> BaseModel:
+    if isinstance(query, q.ListTickets):
+        return await repo.list_tickets(query)
+    if isinstance(query, q.GetTicket):
+        ticket = await repo.ticket(query.ticket_id)
+        # A ticket outside the asker's departments does not exist for them.
+        if ticket is None or not visible(ticket.department, query.departments):
+            return q.QueryError(code="not_found", message=f"no ticket {query.ticket_id}")
+        contact = await repo.contact(ticket.contact_id)
+        return q.TicketDetail(
+            ticket=ticket, contact=contact, messages=await repo.messages(ticket.id)
+        )
+    assert isinstance(query, q.QueueCounts)
+    return await repo.counts(query.departments)

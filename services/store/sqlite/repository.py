@@ -1,0 +1,184 @@
+"""The SQLite repository: one connection, one writer transaction at a time (BEGIN IMMEDIATE).
+
+Calls are synchronous on the event loop on purpose: a local WAL write takes microseconds,
+and a whole inbound batch is one transaction, so a worker thread per call would only add
+overhead. Two store processes on the same file serialize through SQLite's write lock.
+"""
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from contracts.queries import Counts, ListTickets, TicketPage
+from contracts.tickets import ContactView, MessageView, TicketView
+from services.store import paging
+from services.store.errors import DuplicateKey
+from services.store.records import AuditEntry, OutboxEntry
+from services.store.sqlite.schema import PRAGMAS, SCHEMA
+from services.store.sqlite.unit_of_work import SqliteUnitOfWork
+
+
+class SqliteRepository:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.db: sqlite3.Connection | None = None
+        # One connection: a second transaction must wait for the first to commit.
+        self.lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self.db is None:
+            raise RuntimeError("call setup() first")
+        return self.db
+
+    async def setup(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        for pragma in PRAGMAS:
+            self.db.execute(pragma)
+        self.db.executescript(SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO counters VALUES ('ticket', 0)")
+
+    async def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteUnitOfWork]:
+        conn = self.conn
+        async with self.lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteUnitOfWork(conn)
+            except sqlite3.IntegrityError as error:
+                conn.execute("ROLLBACK")
+                raise DuplicateKey(str(error)) from error
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    async def list_tickets(self, query: ListTickets) -> TicketPage:
+        where: list[str] = ["1=1"]
+        params: list[Any] = []
+        if query.departments is not None:
+            where.append(f"department IN ({','.join('?' * len(query.departments))})")
+            params += query.departments
+        if query.status:
+            where.append(f"status IN ({','.join('?' * len(query.status))})")
+            params += query.status
+        for column, value in (
+            ("department", query.department),
+            ("channel", query.channel),
+            ("contact_id", query.contact_id),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if query.assignee == "none":
+            where.append("assignee IS NULL")
+        elif query.assignee is not None:
+            where.append("assignee = ?")
+            params.append(query.assignee)
+        if query.tag:
+            where.append("instr(tags, ?) > 0")
+            params.append(f"\x1f{query.tag}\x1f")
+        if query.since:
+            where.append("updated_ts >= ?")
+            params.append(query.since.timestamp())
+        if query.until:
+            where.append("updated_ts < ?")
+            params.append(query.until.timestamp())
+        if query.q and (terms := paging.search_terms(query.q)):
+            where.append(self._search_clause(terms, params))
+        if query.cursor:
+            ts, last_id = paging.decode_cursor(query.cursor)
+            where.append("(updated_ts < ? OR (updated_ts = ? AND id < ?))")
+            params += [ts, ts, last_id]
+        sql = (
+            f"SELECT doc, updated_ts, id FROM tickets WHERE {' AND '.join(where)} "  # noqa: S608
+            "ORDER BY updated_ts DESC, id DESC LIMIT ?"
+        )
+        rows = self.conn.execute(sql, [*params, query.limit + 1]).fetchall()
+        items = [TicketView.model_validate_json(r[0]) for r in rows[: query.limit]]
+        cursor = None
+        if len(rows) > query.limit:
+            last = rows[query.limit - 1]
+            cursor = paging.encode_cursor(last[1], last[2])
+        return TicketPage(items=items, next_cursor=cursor)
+
+    @staticmethod
+    def _search_clause(terms: list[str], params: list[Any]) -> str:
+        long_terms = [t for t in terms if len(t) >= paging.TRIGRAM]
+        clauses = []
+        if long_terms:
+            clauses.append("id IN (SELECT ticket_id FROM search WHERE search MATCH ?)")
+            params.append(paging.fts_query(long_terms))
+        for term in (t for t in terms if len(t) < paging.TRIGRAM):
+            # Too short for trigrams: a scan, but only ever for one- or two-letter words.
+            clauses.append("id IN (SELECT ticket_id FROM search WHERE content LIKE ?)")
+            params.append(f"%{term}%")
+        return " AND ".join(clauses)
+
+    async def ticket(self, ticket_id: str) -> TicketView | None:
+        return await SqliteUnitOfWork(self.conn).get_ticket(ticket_id)
+
+    async def contact(self, contact_id: str) -> ContactView | None:
+        return await SqliteUnitOfWork(self.conn).get_contact(contact_id)
+
+    async def messages(self, ticket_id: str) -> list[MessageView]:
+        return await SqliteUnitOfWork(self.conn).get_messages(ticket_id)
+
+    async def counts(self, departments: list[str] | None) -> Counts:
+        rows = self.conn.execute(
+            "SELECT coalesce(department, ''), status, count(*), "
+            "sum(assignee IS NULL AND status IN ('open', 'pending')) "
+            "FROM tickets WHERE status != 'closed' GROUP BY 1, 2"
+        ).fetchall()
+        counts = Counts()
+        for dept, status, n, unassigned in rows:
+            if departments is not None and dept not in departments:
+                continue
+            counts.by_status.setdefault(dept, {})[status] = n
+            counts.unassigned[dept] = counts.unassigned.get(dept, 0) + (unassigned or 0)
+        return counts
+
+    async def audit(self, ticket_id: str) -> list[AuditEntry]:
+        rows = self.conn.execute(
+            "SELECT id, actor, action, detail, at_ts FROM audit WHERE ticket_id = ? ORDER BY seq",
+            (ticket_id,),
+        ).fetchall()
+        return [
+            AuditEntry(
+                ticket_id, actor, action, json.loads(detail), i, datetime.fromtimestamp(t, UTC)
+            )
+            for i, actor, action, detail, t in rows
+        ]
+
+    async def pending_outbox(self, limit: int, older_than: float) -> list[OutboxEntry]:
+        rows = self.conn.execute(
+            "SELECT id, kind, subject, msg_id, payload, created_ts FROM outbox "
+            "WHERE published_ts IS NULL AND created_ts <= ? ORDER BY seq LIMIT ?",
+            (older_than, limit),
+        ).fetchall()
+        return [
+            OutboxEntry(subject, payload, msg_id, kind, i, datetime.fromtimestamp(t, UTC))
+            for i, kind, subject, msg_id, payload, t in rows
+        ]
+
+    async def mark_published(self, ids: Sequence[str]) -> None:
+        now = time.time()
+        async with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.executemany(
+                "UPDATE outbox SET published_ts = ? WHERE id = ?", [(now, i) for i in ids]
+            )
+            self.conn.execute("COMMIT")

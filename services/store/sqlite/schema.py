@@ -1,0 +1,84 @@
+"""SQLite tables and indexes. Documents are kept as JSON beside the columns queries use.
+
+Search uses FTS5's trigram tokenizer: it folds case for Cyrillic and other scripts and
+finds words inside scripts written without spaces (Thai), which unicode61 cannot.
+"""
+
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=15000",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536",
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS contacts (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contact_identities (
+    identity TEXT PRIMARY KEY,
+    contact_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tickets (
+    id TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE,
+    thread TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    department TEXT,
+    assignee TEXT,
+    channel TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
+    created_ts REAL NOT NULL,
+    updated_ts REAL NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+-- At most one live ticket per thread: two replicas racing on a new thread cannot both win.
+CREATE UNIQUE INDEX IF NOT EXISTS tickets_live_thread ON tickets(thread) WHERE status != 'closed';
+CREATE INDEX IF NOT EXISTS tickets_thread ON tickets(thread, created_ts);
+CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, department, updated_ts, id);
+CREATE INDEX IF NOT EXISTS tickets_department ON tickets(department, updated_ts, id);
+CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee, updated_ts, id);
+CREATE INDEX IF NOT EXISTS tickets_updated ON tickets(updated_ts, id);
+CREATE INDEX IF NOT EXISTS tickets_contact ON tickets(contact_id, updated_ts);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    ticket_id TEXT NOT NULL,
+    dedupe_key TEXT UNIQUE,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_ticket ON messages(ticket_id, seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
+    content, ticket_id UNINDEXED, message_id UNINDEXED, tokenize='trigram'
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    msg_id TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    created_ts REAL NOT NULL,
+    published_ts REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(seq) WHERE published_ts IS NULL;
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    ticket_id TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    at_ts REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_ticket ON audit(ticket_id, seq);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"""

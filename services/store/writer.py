@@ -1,0 +1,93 @@
+"""The single writer: runs domain flows in transactions, retries lost races, stages events.
+
+A race (two replicas creating the same thread's ticket, a stale version) aborts the whole
+transaction; re-running it sees the winner's rows, so the dedupe key and the live-thread
+index turn the loser into a no-op or an append. Nothing is published before commit.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from contracts import commands as c
+from contracts.messages import DeliveryReport, InboundMessage
+from services.store.commands import COMMAND_HANDLERS
+from services.store.errors import Conflict, DuplicateKey, StoreError
+from services.store.ingest import ingest, record_delivery
+from services.store.outbox import Publish, event_entry, publish_entries
+from services.store.records import OutboxEntry
+from services.store.repository import Repository
+
+log = logging.getLogger("relaydesk.store.writer")
+T = TypeVar("T")
+ATTEMPTS = 5
+
+
+class Writer:
+    def __init__(self, repo: Repository, publish: Publish) -> None:
+        self.repo = repo
+        self.publish = publish
+
+    async def ingest(self, messages: Sequence[InboundMessage]) -> int:
+        """Store a batch in one transaction; returns how many events it produced."""
+        staged = await self._retry(lambda: self._ingest_once(messages))
+        await self._flush(staged)
+        return len(staged)
+
+    async def _ingest_once(self, messages: Sequence[InboundMessage]) -> list[OutboxEntry]:
+        async with self.repo.transaction() as uow:
+            staged = [event_entry(e) for m in messages for e in await ingest(uow, m)]
+            await uow.add_outbox(staged)
+        return staged
+
+    async def deliveries(self, reports: Sequence[DeliveryReport]) -> None:
+        async def once() -> list[OutboxEntry]:
+            async with self.repo.transaction() as uow:
+                staged = [event_entry(e) for r in reports for e in await record_delivery(uow, r)]
+                await uow.add_outbox(staged)
+            return staged
+
+        await self._flush(await self._retry(once))
+
+    async def execute(self, command: c.Command) -> c.CommandOk | c.CommandError:
+        """Run one command; every failure becomes a typed error reply, never a timeout."""
+        handler = COMMAND_HANDLERS[type(command)]
+
+        async def once() -> tuple[c.CommandOk, list[OutboxEntry]]:
+            async with self.repo.transaction() as uow:
+                outcome = await handler(uow, command)
+                staged = [*outcome.outbound, *(event_entry(e) for e in outcome.events)]
+                await uow.add_outbox(staged)
+            return outcome.reply, staged
+
+        try:
+            # Only a race the caller did not cause is retried; a stale version is theirs.
+            reply, staged = await self._retry(once, retry_conflicts=False)
+        except StoreError as error:
+            return c.CommandError(code=error.code, message=str(error), field=error.field)
+        await self._flush(staged)
+        return reply
+
+    async def _retry(self, once: Callable[[], Awaitable[T]], retry_conflicts: bool = True) -> T:
+        retryable: tuple[type[Exception], ...] = (
+            (DuplicateKey, Conflict) if retry_conflicts else (DuplicateKey,)
+        )
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await once()
+            except retryable as error:
+                if attempt == ATTEMPTS:
+                    raise
+                log.info("write raced another writer (%s); retrying", error)
+                await asyncio.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
+
+    async def _flush(self, staged: list[OutboxEntry]) -> None:
+        if not staged:
+            return
+        try:
+            await publish_entries(self.repo, self.publish, staged)
+        except Exception:
+            # Committed and safe in the outbox: the relay's sweep publishes it shortly.
+            log.warning("publish after commit failed; the outbox sweep will retry", exc_info=True)

@@ -1,0 +1,312 @@
+"""RepositorySuite: what every storage backend must do. Subclassed once per backend."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from contracts import commands as c
+from contracts.messages import DeliveryReport, InboundMessage, Sender
+from contracts.queries import ListTickets
+from services.store.errors import DuplicateKey
+from services.store.repository import Repository
+from services.store.writer import Writer
+
+
+def inbound(
+    external_id: str, text: str = "Здравствуйте", thread: str = "chat-1", **extra: object
+) -> InboundMessage:
+    return InboundMessage(
+        channel="telegram",
+        account="bot1",
+        thread_key=thread,
+        external_id=external_id,
+        sender=Sender(channel_user_id=f"user-{thread}", display_name="Анна Петрова"),
+        text=text,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+class Published:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes, str]] = []
+
+    async def __call__(self, subject: str, data: bytes, msg_id: str) -> None:
+        self.items.append((subject, data, msg_id))
+
+    def subjects(self) -> list[str]:
+        return [s for s, _, _ in self.items]
+
+
+class RepositorySuite:
+    supports_text_search = True
+    supports_rollback = True
+
+    async def make_repository(self) -> Repository:
+        raise NotImplementedError("each backend's subclass builds its repository")
+
+    @pytest.fixture
+    async def repo(self) -> AsyncIterator[Repository]:
+        repository = await self.make_repository()
+        await repository.setup()
+        yield repository
+        await repository.close()
+
+    @pytest.fixture
+    def published(self) -> Published:
+        return Published()
+
+    @pytest.fixture
+    def writer(self, repo: Repository, published: Published) -> Writer:
+        return Writer(repo, published)
+
+    async def only_ticket(self, repo: Repository) -> str:
+        page = await repo.list_tickets(ListTickets())
+        assert len(page.items) == 1
+        return page.items[0].id
+
+    async def test_a_first_message_creates_contact_ticket_and_message(
+        self, repo: Repository, writer: Writer, published: Published
+    ) -> None:
+        await writer.ingest([inbound("1", "Не работает оплата")])
+
+        page = await repo.list_tickets(ListTickets())
+        ticket = page.items[0]
+        contact = await repo.contact(ticket.contact_id)
+        messages = await repo.messages(ticket.id)
+        assert (ticket.number, ticket.status, ticket.subject) == (1, "open", "Не работает оплата")
+        assert contact is not None and contact.name == "Анна Петрова"
+        assert [m.text for m in messages] == ["Не работает оплата"]
+        assert published.subjects() == ["events.ticket.created", "events.message.created"]
+
+    async def test_the_same_platform_message_twice_is_stored_once(
+        self, repo: Repository, writer: Writer, published: Published
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        await writer.ingest([inbound("1")])
+        await writer.ingest([inbound("1"), inbound("1")])
+
+        ticket_id = await self.only_ticket(repo)
+        assert len(await repo.messages(ticket_id)) == 1
+        assert published.subjects().count("events.message.created") == 1
+
+    async def test_messages_of_one_thread_share_a_ticket_in_order(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound(str(i), f"сообщение {i}") for i in range(5)])
+        await writer.ingest([inbound("5", "ещё")])
+
+        ticket_id = await self.only_ticket(repo)
+        texts = [m.text for m in await repo.messages(ticket_id)]
+        assert texts == [*(f"сообщение {i}" for i in range(5)), "ещё"]
+
+    async def test_a_resolved_ticket_is_reopened_by_the_customer(
+        self, repo: Repository, writer: Writer, published: Published
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+        await writer.execute(c.SetStatus(actor="a1", ticket_id=ticket_id, status="resolved"))
+        await writer.ingest([inbound("2", "снова я")])
+
+        ticket = await repo.ticket(ticket_id)
+        assert ticket is not None and ticket.status == "open"
+        assert "events.ticket.reopened" in published.subjects()
+
+    async def test_a_closed_ticket_thread_starts_a_new_linked_ticket(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        first = await self.only_ticket(repo)
+        await writer.execute(c.SetStatus(actor="a1", ticket_id=first, status="closed"))
+        await writer.ingest([inbound("2", "новый вопрос")])
+
+        page = await repo.list_tickets(ListTickets(status=["open"]))
+        assert len(page.items) == 1
+        assert page.items[0].id != first
+        assert page.items[0].previous_ticket_id == first
+
+    async def test_a_reply_is_written_with_its_outbound_message(
+        self, repo: Repository, writer: Writer, published: Published
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+
+        reply = await writer.execute(c.AddReply(actor="a1", ticket_id=ticket_id, text="Готово ✅"))
+
+        assert isinstance(reply, c.CommandOk) and reply.message is not None
+        outbound = [d for s, d, _ in published.items if s == "outbound.telegram"]
+        assert len(outbound) == 1 and b"chat-1" in outbound[0]
+        assert reply.ticket is not None and reply.ticket.first_response_at is not None
+        assert await repo.pending_outbox(10, older_than=9e12) == []
+
+    async def test_an_internal_note_is_never_sent(
+        self, repo: Repository, writer: Writer, published: Published
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+
+        await writer.execute(c.AddNote(actor="a1", ticket_id=ticket_id, text="VIP клиент"))
+
+        directions = [m.direction for m in await repo.messages(ticket_id)]
+        assert directions == ["inbound", "note"]
+        assert not any(s.startswith("outbound.") for s in published.subjects())
+
+    async def test_a_stale_version_is_refused_as_a_conflict(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+        await writer.execute(c.SetPriority(actor="a1", ticket_id=ticket_id, priority="high"))
+
+        reply = await writer.execute(
+            c.AssignTicket(actor="a2", ticket_id=ticket_id, agent="a2", expected_version=1)
+        )
+
+        assert isinstance(reply, c.CommandError) and reply.code == "conflict"
+
+    async def test_commands_leave_an_audit_trail(self, repo: Repository, writer: Writer) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+        await writer.execute(
+            c.TransferTicket(actor="router", ticket_id=ticket_id, department="billing")
+        )
+        await writer.execute(
+            c.AssignTicket(actor="router", ticket_id=ticket_id, agent="a1", reason="least_loaded")
+        )
+
+        actions = [(a.actor, a.action) for a in await repo.audit(ticket_id)]
+        assert actions == [("system", "created"), ("router", "transferred"), ("router", "assigned")]
+
+    async def test_an_unknown_ticket_is_not_found(self, writer: Writer) -> None:
+        reply = await writer.execute(c.SetStatus(actor="a1", ticket_id="nope", status="closed"))
+        assert isinstance(reply, c.CommandError) and reply.code == "not_found"
+
+    async def test_split_and_merge_keep_every_message_exactly_once(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound(str(i), f"m{i}") for i in range(4)])
+        source = await self.only_ticket(repo)
+        ids = [m.id for m in await repo.messages(source)]
+
+        split = await writer.execute(
+            c.SplitTicket(actor="a1", ticket_id=source, message_ids=ids[2:])
+        )
+        assert isinstance(split, c.CommandOk) and split.ticket is not None
+        assert [m.text for m in await repo.messages(split.ticket.id)] == ["m2", "m3"]
+        assert [m.text for m in await repo.messages(source)] == ["m0", "m1"]
+
+        merged = await writer.execute(
+            c.MergeTicket(actor="a1", ticket_id=split.ticket.id, into=source)
+        )
+        assert isinstance(merged, c.CommandOk)
+        assert sorted(m.text for m in await repo.messages(source)) == ["m0", "m1", "m2", "m3"]
+        assert await repo.messages(split.ticket.id) == []
+        gone = await repo.ticket(split.ticket.id)
+        assert gone is not None and (gone.status, gone.merged_into) == ("closed", source)
+        assert [a.action for a in await repo.audit(source)][-2:] == ["split", "merged"]
+
+    async def test_a_split_cannot_take_every_message(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        source = await self.only_ticket(repo)
+        ids = [m.id for m in await repo.messages(source)]
+
+        reply = await writer.execute(c.SplitTicket(actor="a1", ticket_id=source, message_ids=ids))
+
+        assert isinstance(reply, c.CommandError) and reply.code == "invalid"
+
+    async def test_delivery_reports_never_move_a_message_backwards(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+        reply = await writer.execute(c.AddReply(actor="a1", ticket_id=ticket_id, text="ok"))
+        assert isinstance(reply, c.CommandOk) and reply.message is not None
+
+        def report(status: str) -> DeliveryReport:
+            return DeliveryReport.model_validate(
+                {
+                    "outbound_id": "o1",
+                    "message_id": reply.message.id,  # type: ignore[union-attr]
+                    "ticket_id": ticket_id,
+                    "channel": "telegram",
+                    "account": "bot1",
+                    "status": status,
+                    "external_id": "555",
+                }
+            )
+
+        await writer.deliveries([report("read"), report("sent")])
+
+        message = next(m for m in await repo.messages(ticket_id) if m.direction == "outbound")
+        assert (message.delivery_status, message.external_id) == ("read", "555")
+
+    async def test_only_one_live_ticket_per_thread(self, repo: Repository, writer: Writer) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+        ticket = await repo.ticket(ticket_id)
+        assert ticket is not None
+        twin = ticket.model_copy(update={"id": "twin", "number": 99})
+
+        with pytest.raises(DuplicateKey):
+            async with repo.transaction() as uow:
+                await uow.insert_ticket(twin)
+
+    async def test_queue_filters_and_cursor_pages(self, repo: Repository, writer: Writer) -> None:
+        for n in range(7):
+            await writer.ingest([inbound(f"x{n}", f"вопрос {n}", thread=f"t{n}")])
+        page = await repo.list_tickets(ListTickets())
+        await writer.execute(
+            c.TransferTicket(actor="r", ticket_id=page.items[0].id, department="tech")
+        )
+
+        first = await repo.list_tickets(ListTickets(limit=3))
+        second = await repo.list_tickets(ListTickets(limit=3, cursor=first.next_cursor))
+        third = await repo.list_tickets(ListTickets(limit=3, cursor=second.next_cursor))
+        seen = [t.id for p in (first, second, third) for t in p.items]
+        assert len(seen) == 7 and len(set(seen)) == 7 and third.next_cursor is None
+
+        tech = await repo.list_tickets(ListTickets(departments=["tech"]))
+        none = await repo.list_tickets(ListTickets(assignee="none", department="tech"))
+        later = await repo.list_tickets(ListTickets(since=datetime.now(UTC) + timedelta(hours=1)))
+        assert [t.department for t in tech.items] == ["tech"]
+        assert len(none.items) == 1 and later.items == []
+
+    async def test_counts_per_department(self, repo: Repository, writer: Writer) -> None:
+        for n in range(3):
+            await writer.ingest([inbound(f"x{n}", thread=f"t{n}")])
+        counts = await repo.counts(None)
+        assert counts.by_status == {"": {"open": 3}} and counts.unassigned == {"": 3}
+
+    async def test_a_russian_word_is_found_by_its_lowercase_form(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        if not self.supports_text_search:
+            pytest.skip("this fake has no $text; the real-MongoDB run covers it")
+        await writer.ingest([inbound("1", "Здравствуйте! ОПЛАТА не проходит", thread="a")])
+        await writer.ingest([inbound("2", "Доставка задерживается", thread="b")])
+
+        page = await repo.list_tickets(ListTickets(q="оплата"))
+
+        assert [t.subject for t in page.items] == ["Здравствуйте! ОПЛАТА не проходит"]
+
+    async def test_a_thai_word_is_found(self, repo: Repository, writer: Writer) -> None:
+        await writer.ingest([inbound("1", "สวัสดีครับระบบไม่ทำงาน", thread="a")])
+        await writer.ingest([inbound("2", "ขอบคุณมาก", thread="b")])
+
+        page = await repo.list_tickets(ListTickets(q="ระบบ"))
+
+        assert len(page.items) == 1 and page.items[0].subject == "สวัสดีครับระบบไม่ทำงาน"
+
+    async def test_search_respects_departments(self, repo: Repository, writer: Writer) -> None:
+        if not self.supports_text_search:
+            pytest.skip("this fake has no $text; the real-MongoDB run covers it")
+        await writer.ingest([inbound("1", "секретный счёт", thread="a")])
+        ticket_id = await self.only_ticket(repo)
+        await writer.execute(c.TransferTicket(actor="r", ticket_id=ticket_id, department="billing"))
+
+        mine = await repo.list_tickets(ListTickets(q="счёт", departments=["tech"]))
+        theirs = await repo.list_tickets(ListTickets(q="счёт", departments=["billing"]))
+
+        assert mine.items == [] and len(theirs.items) == 1
