@@ -66,3 +66,6 @@ class QueryError(BusModel):
     ok: Literal[False] = False
     code: Literal["invalid", "not_found", "internal"]
     message: str
+
+
+Answer = TicketPage | TicketDetail | Counts | QueryError

@@ -135,8 +135,12 @@ def render_asyncapi() -> str:
     from faststream.specification import AsyncAPI
 
     brokers: list[Any] = [load_factory(name)().state.broker for name in SERVICES]
+    import yaml
+
     spec = AsyncAPI(*brokers, title="Relay Desk bus", version="1.0.0")
-    text: str = spec.to_specification().to_yaml()
+    document = yaml.safe_load(spec.to_specification().to_yaml())
+    # Sorted keys: FastStream's own order follows set iteration, which varies by process.
+    text: str = yaml.safe_dump(document, sort_keys=True, allow_unicode=True)
     return text
 
 

@@ -4,16 +4,18 @@ command and query responders, and the outbox relay."""
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
+from faststream.middlewares import ExceptionMiddleware
 from faststream.nats import NatsMessage, NatsRouter
 from nats.aio.msg import Msg
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from contracts import commands as c
+from contracts import queries as q
 from contracts import streams, subjects
-from contracts.messages import DeliveryReport, InboundMessage
+from contracts.events import Event
+from contracts.messages import DeliveryReport, InboundMessage, OutboundMessage
 from services.runtime.batch import consume_batches, process_batch
 from services.runtime.broker import make_broker
 from services.runtime.deadletter import describe
@@ -31,7 +33,13 @@ log = logging.getLogger("relaydesk.store")
 def create_app(settings: StoreSettings | None = None) -> Starlette:
     settings = settings or StoreSettings()
     broker = make_broker(settings, "store")
-    router = NatsRouter()
+    # A body that does not validate is answered with a typed error, never left to time out.
+    commands = NatsRouter(
+        middlewares=[ExceptionMiddleware(publish_handlers={ValidationError: _invalid_command})]
+    )
+    queries = NatsRouter(
+        middlewares=[ExceptionMiddleware(publish_handlers={ValidationError: _invalid_query})]
+    )
     repo = make_repository(settings)
 
     async def publish(subject: str, data: bytes, msg_id: str) -> None:
@@ -51,13 +59,8 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     async def on_delivery_reports(batch: list[Msg]) -> None:
         await process_batch(batch, DeliveryReport.model_validate_json, writer.deliveries, dead)
 
-    @router.subscriber(subjects.COMMANDS_ALL, queue="store", title="store/commands")
-    async def on_command(body: dict[str, Any], msg: NatsMessage) -> c.CommandOk | c.CommandError:
-        body.setdefault("command", msg.raw_message.subject.rsplit(".", 1)[-1])
-        try:
-            command = c.COMMAND.validate_python(body)
-        except ValidationError as error:
-            return c.CommandError(code="invalid", message=describe(error), field=_field(error))
+    @commands.subscriber(subjects.COMMANDS_ALL, queue="store", title="store/commands")
+    async def on_command(command: c.Command) -> c.CommandOk | c.CommandError:
         with PROCESSING.labels("store", f"command_{command.command}").time():
             try:
                 return await writer.execute(command)
@@ -65,12 +68,22 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
                 log.exception("command %s failed", command.command)
                 return c.CommandError(code="internal", message=type(error).__name__)
 
-    @router.subscriber(subjects.QUERIES_ALL, queue="store", title="store/queries")
-    async def on_query(body: dict[str, Any], msg: NatsMessage) -> Any:
-        name = msg.raw_message.subject.rsplit(".", 1)[-1]
-        return await answer(repo, name, body)
+    @queries.subscriber(subjects.QUERIES_ALL, queue="store", title="store/queries")
+    async def on_query(
+        query: q.ListTickets | q.GetTicket | q.QueueCounts, msg: NatsMessage
+    ) -> q.Answer:
+        try:
+            return await answer(repo, msg.raw_message.subject.rsplit(".", 1)[-1], query)
+        except Exception as error:
+            log.exception("query failed")
+            return q.QueryError(code="internal", message=type(error).__name__)
 
-    broker.include_router(router)
+    # What the store publishes, declared for the AsyncAPI document. The outbox relay sends
+    # through the JetStream context itself: each entry needs its own Nats-Msg-Id.
+    broker.publisher(subjects.EVENTS_ALL, schema=Event, title="store/events")
+    broker.publisher(subjects.OUTBOUND_ALL, schema=OutboundMessage, title="store/outbound")
+
+    broker.include_routers(commands, queries)
     tasks: list[asyncio.Task[None]] = []
 
     async def start_workers() -> None:
@@ -105,6 +118,14 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     app.state.preflight = [lambda: preflight(settings)]
     app.state.repository = repo
     return app
+
+
+def _invalid_command(error: ValidationError) -> c.CommandError:
+    return c.CommandError(code="invalid", message=describe(error), field=_field(error))
+
+
+def _invalid_query(error: ValidationError) -> q.QueryError:
+    return q.QueryError(code="invalid", message=describe(error))
 
 
 def _field(error: ValidationError) -> str | None:

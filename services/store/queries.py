@@ -1,7 +1,5 @@
 """Answers to `queries.ticket.*`: reads for the inbox, restricted to the asker's departments."""
 
-from typing import Any
-
 from pydantic import BaseModel, ValidationError
 
 from contracts import queries as q
@@ -18,12 +16,14 @@ def visible(department: str | None, departments: list[str] | None) -> bool:
     return departments is None or department in departments
 
 
-async def answer(repo: Repository, name: str, body: dict[str, Any]) -> BaseModel:
+async def answer(repo: Repository, name: str, parsed: BaseModel) -> q.Answer:
+    """Answer the query named by the subject; the body is re-read as that query's model
+    (the bus union may have matched another shape with the same fields)."""
     model = QUERY_TYPES.get(name)
     if model is None:
         return q.QueryError(code="invalid", message=f"unknown query {name!r}")
     try:
-        query = model.model_validate(body)
+        query = model.model_validate(parsed.model_dump(exclude_unset=True))
     except ValidationError as error:
         return q.QueryError(code="invalid", message=describe(error))
     try:
@@ -32,7 +32,7 @@ async def answer(repo: Repository, name: str, body: dict[str, Any]) -> BaseModel
         return q.QueryError(code="invalid", message=str(error))
 
 
-async def _run(repo: Repository, query: BaseModel) -> BaseModel:
+async def _run(repo: Repository, query: BaseModel) -> q.Answer:
     if isinstance(query, q.ListTickets):
         return await repo.list_tickets(query)
     if isinstance(query, q.GetTicket):
