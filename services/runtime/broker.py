@@ -1,5 +1,6 @@
 """The broker connection: a FastStream NatsBroker, idempotent stream and consumer provisioning."""
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -121,9 +122,20 @@ def durable_subscriber(
 
 async def check_nats(url: str, timeout: float) -> None:
     """Connect once and disconnect; raises ConnectionError naming the URL if unreachable."""
+
+    async def quiet(error: Exception) -> None:
+        return None  # the one-line message below says it all
+
     try:
-        nc = await nats.connect(
-            url, connect_timeout=timeout, allow_reconnect=False, max_reconnect_attempts=0
+        nc = await asyncio.wait_for(
+            nats.connect(
+                url,
+                connect_timeout=timeout,
+                allow_reconnect=False,
+                max_reconnect_attempts=0,
+                error_cb=quiet,
+            ),
+            timeout + 1,
         )
     except Exception as error:
         reason = str(error) or type(error).__name__
