@@ -4,10 +4,12 @@ command and query responders, and the outbox relay."""
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from faststream.middlewares import ExceptionMiddleware
 from faststream.nats import NatsMessage, NatsRouter
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
@@ -24,6 +26,7 @@ from services.runtime.metrics import MESSAGES, PROCESSING
 from services.store import outbox
 from services.store.backend import make_repository, preflight
 from services.store.queries import answer
+from services.store.records import OutboxEntry
 from services.store.settings import StoreSettings
 from services.store.writer import Writer
 
@@ -42,11 +45,24 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     )
     repo = make_repository(settings)
 
-    async def publish(subject: str, data: bytes, msg_id: str) -> None:
-        await broker.connection.jetstream().publish(subject, data, headers={streams.MSG_ID: msg_id})
+    js: dict[str, JetStreamContext] = {}
+
+    def jetstream() -> JetStreamContext:
+        # One context: publish_async keeps its reply subscription and futures on it.
+        if "js" not in js:
+            js["js"] = broker.connection.jetstream(publish_async_max_pending=4000)
+        return js["js"]
+
+    async def publish(entries: Sequence[OutboxEntry]) -> None:
+        context = jetstream()
+        acks = [
+            await context.publish_async(e.subject, e.payload, headers={streams.MSG_ID: e.msg_id})
+            for e in entries
+        ]
+        await asyncio.gather(*acks)
 
     async def dead(subject: str, data: bytes, headers: dict[str, str]) -> None:
-        await broker.connection.jetstream().publish(subject, data, headers=headers)
+        await jetstream().publish(subject, data, headers=headers)
 
     writer = Writer(repo, publish)
 
@@ -87,13 +103,12 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     tasks: list[asyncio.Task[None]] = []
 
     async def start_workers() -> None:
-        js = broker.connection.jetstream()
         batch = settings.store_batch_size
         tasks.extend(
             asyncio.create_task(job)
             for job in (
-                consume_batches(js, streams.STORE_INBOUND, on_inbound_messages, batch),
-                consume_batches(js, streams.STORE_DELIVERY, on_delivery_reports, batch),
+                consume_batches(jetstream(), streams.STORE_INBOUND, on_inbound_messages, batch),
+                consume_batches(jetstream(), streams.STORE_DELIVERY, on_delivery_reports, batch),
                 outbox.run_relay(repo, publish, settings.store_outbox_interval),
             )
         )

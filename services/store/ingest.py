@@ -30,7 +30,8 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
             ticket = rules.new_ticket(msg, contact, await uow.next_ticket_number())
             if previous:
                 ticket = ticket.model_copy(update={"previous_ticket_id": previous.id})
-            await uow.insert_ticket(ticket)
+            # The contact is found through the ticket: its name and email are indexed once.
+            await uow.insert_ticket(ticket, rules.search_text(contact.name, contact.email))
             events.append(ev.TicketCreated(ticket=ticket, contact=contact))
             await uow.add_audit([AuditEntry(ticket.id, "system", "created", {"via": msg.channel})])
         case "reopen":
@@ -44,8 +45,9 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
             ticket = rules.changed(live, status="open", last_inbound_at=msg.received_at)
             await uow.update_ticket(ticket)
     message = rules.inbound_message(msg, ticket, contact)
-    text = rules.search_text(msg.subject, msg.text, contact.name, contact.email)
-    await uow.insert_message(message, dedupe_key=msg.dedupe_key, search_text=text)
+    await uow.insert_message(
+        message, dedupe_key=msg.dedupe_key, search_text=rules.search_text(msg.subject, msg.text)
+    )
     events.append(ev.MessageCreated(ticket=ticket, message=message))
     return events
 

@@ -12,7 +12,8 @@ from contracts import subjects
 from services.store.records import OutboxEntry
 from services.store.repository import Repository
 
-Publish = Callable[[str, bytes, str], Awaitable[None]]
+Publish = Callable[[Sequence[OutboxEntry]], Awaitable[None]]
+"""Publishes entries in order, each with Nats-Msg-Id = its msg_id; raises if any failed."""
 log = logging.getLogger("relaydesk.store.outbox")
 IN_FLIGHT = 500
 
@@ -27,7 +28,7 @@ async def publish_entries(
     """Publish in order-preserving chunks, then mark them; a failure leaves them for the sweep."""
     for start in range(0, len(entries), IN_FLIGHT):
         chunk = entries[start : start + IN_FLIGHT]
-        await asyncio.gather(*(publish(e.subject, e.payload, e.msg_id) for e in chunk))
+        await publish(chunk)
         await repo.mark_published([e.id for e in chunk])
 
 

@@ -1,6 +1,6 @@
 """RepositorySuite: what every storage backend must do. Subclassed once per backend."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +9,7 @@ from contracts import commands as c
 from contracts.messages import DeliveryReport, InboundMessage, Sender
 from contracts.queries import ListTickets
 from services.store.errors import DuplicateKey
+from services.store.records import OutboxEntry
 from services.store.repository import Repository
 from services.store.writer import Writer
 
@@ -31,8 +32,8 @@ class Published:
     def __init__(self) -> None:
         self.items: list[tuple[str, bytes, str]] = []
 
-    async def __call__(self, subject: str, data: bytes, msg_id: str) -> None:
-        self.items.append((subject, data, msg_id))
+    async def __call__(self, entries: Sequence[OutboxEntry]) -> None:
+        self.items.extend((e.subject, e.payload, e.msg_id) for e in entries)
 
     def subjects(self) -> list[str]:
         return [s for s, _, _ in self.items]

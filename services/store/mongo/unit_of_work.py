@@ -7,6 +7,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from contracts.tickets import ContactView, MessageView, TicketView
+from services.store import rules
 from services.store.errors import Conflict
 from services.store.mongo import documents as d
 from services.store.records import AuditEntry, OutboxEntry
@@ -64,12 +65,12 @@ class MongoUnitOfWork:
         )
         return int(doc["value"])
 
-    async def insert_ticket(self, ticket: TicketView) -> None:
+    async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
         await self.db.tickets.insert_one(d.ticket_doc(ticket), session=self.s)
-        if ticket.subject:
-            # The subject is searchable like a message body (a document without a message).
-            doc = {"_id": f"subject:{ticket.id}", "ticket_id": ticket.id, "seq": 0}
-            await self.db.messages.insert_one({**doc, "search": ticket.subject}, session=self.s)
+        if text := rules.search_text(ticket.subject, search_text):
+            # Searchable like a message body: a document in messages without a view.
+            doc = {"_id": f"ticket:{ticket.id}", "ticket_id": ticket.id, "seq": 0}
+            await self.db.messages.insert_one({**doc, "search": text}, session=self.s)
 
     async def update_ticket(self, ticket: TicketView) -> None:
         result = await self.db.tickets.replace_one(

@@ -77,19 +77,18 @@ class SqliteUnitOfWork:
         return TicketView.model_validate_json(doc) if doc else None
 
     async def next_ticket_number(self) -> int:
-        row = self.conn.execute(
-            "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value"
-        ).fetchone()
+        # Safe without a counter row: BEGIN IMMEDIATE makes this transaction the only writer.
+        row = self.conn.execute("SELECT coalesce(max(number), 0) + 1 FROM tickets").fetchone()
         return int(row[0])
 
-    async def insert_ticket(self, ticket: TicketView) -> None:
+    async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
         self.conn.execute(
             "INSERT INTO tickets (id, number, thread, status, priority, department, assignee, "
             "channel, contact_id, tags, created_ts, updated_ts, version, doc) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (ticket.id, ticket.number, *ticket_row(ticket)),
         )
-        self._index(ticket.id, None, rules.search_text(ticket.subject))
+        self._index(ticket.id, None, rules.search_text(ticket.subject, search_text))
 
     async def update_ticket(self, ticket: TicketView) -> None:
         cursor = self.conn.execute(
