@@ -11,9 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-
 _random = random.SystemRandom().getrandbits(64)
-_ids = random.Random(_random ^ time.time_ns())  # noqa: S311 - ids are unique, not secret
+_ids = random.Random(_random ^ time.time_ns())
 
 
 def new_id() -> str:

@@ -57,8 +57,14 @@ DEAD_LETTER = StreamSpec(
 ALL_STREAMS: tuple[StreamSpec, ...] = (INBOUND, OUTBOUND, DELIVERY, EVENTS, DEAD_LETTER)
 
 # A batch commits in milliseconds: a short ack_wait makes a crashed store's batch come back soon.
-STORE_INBOUND = ConsumerSpec("INBOUND", "store-inbound", subjects.INBOUND_ALL, ack_wait=10.0)
-STORE_DELIVERY = ConsumerSpec("DELIVERY", "store-delivery", subjects.DELIVERY_ALL, ack_wait=10.0)
+# At most 2,000 unacked per consumer: what waits in a store's memory is written well within
+# ack_wait, so nothing is redelivered while it is still queued.
+STORE_INBOUND = ConsumerSpec(
+    "INBOUND", "store-inbound", subjects.INBOUND_ALL, ack_wait=10.0, max_ack_pending=2000
+)
+STORE_DELIVERY = ConsumerSpec(
+    "DELIVERY", "store-delivery", subjects.DELIVERY_ALL, ack_wait=10.0, max_ack_pending=2000
+)
 ROUTER_EVENTS = ConsumerSpec("EVENTS", "router-events", subjects.EVENTS_TICKET)
 
 

@@ -1,9 +1,10 @@
 """Batch consumption with per-message failure handling, shared by every batch consumer.
 
 Why not FastStream's `PullSub(batch=True)`: it keeps fetching until the batch is full or its
-timeout passes, so on quiet traffic every message waits the whole timeout. nats-py's
-`fetch(n)` returns at once with whatever is available (up to n): large batches under load,
-no added latency when quiet.
+timeout passes, so on quiet traffic every message waits the whole timeout. And why not
+nats-py's `fetch(n)`: it awaits each message with its own timeout, which capped consume+ack
+at ~10k msgs/s here. A push consumer whose callback only appends to a list, drained by one
+task, reached ~38k/s: large batches under load, no added latency when quiet.
 
 A batch is parsed message by message (bad payloads are dead-lettered at once), handled in
 one go, and acked. If the handler fails, the batch is retried one message at a time, so one
@@ -18,9 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext
-from nats.js.errors import ServiceUnavailableError
 
 from contracts import streams
 from contracts.streams import ConsumerSpec
@@ -80,26 +79,39 @@ async def consume_batches(
     handle: Callable[[list[Msg]], Awaitable[None]],
     batch_size: int,
 ) -> None:
-    """Pull from the durable consumer `spec` forever, handing each fetched batch to `handle`.
-    Unacked messages are redelivered after `ack_wait`, so a crash here loses nothing."""
-    sub = await js.pull_subscribe(
-        spec.filter_subject, durable=spec.durable, stream=spec.stream, config=consumer_config(spec)
+    """Consume the durable `spec` forever, handing what has arrived (up to `batch_size`) to
+    `handle`. Replicas share the consumer through its deliver group; `max_ack_pending` bounds
+    what waits in memory, and anything unacked is redelivered after `ack_wait`."""
+    arrived: list[Msg] = []
+    ready = asyncio.Event()
+
+    async def collect(msg: Msg) -> None:
+        arrived.append(msg)
+        ready.set()
+
+    sub = await js.subscribe(
+        spec.filter_subject,
+        queue=spec.durable,
+        durable=spec.durable,
+        stream=spec.stream,
+        cb=collect,
+        manual_ack=True,
+        config=consumer_config(spec),
+        pending_msgs_limit=spec.max_ack_pending * 2,
     )
     try:
         while True:
-            try:
-                batch = await sub.fetch(batch_size, timeout=5)
-            except TimeoutError:
-                continue
-            except (ConnectionClosedError, ServiceUnavailableError):
-                await asyncio.sleep(1)
-                continue
-            try:
-                await handle(batch)
-            except Exception:
-                # Left unacked: JetStream redelivers after ack_wait.
-                log.exception("batch handler failed on %s", spec.durable)
+            await ready.wait()
+            ready.clear()
+            while arrived:
+                batch = arrived[:batch_size]
+                del arrived[:batch_size]
+                try:
+                    await handle(batch)
+                except Exception:
+                    # Left unacked: JetStream redelivers after ack_wait.
+                    log.exception("batch handler failed on %s", spec.durable)
     finally:
-        # A pull subscription left open makes the connection's drain wait for its timeout.
+        # A subscription left open makes the connection's drain wait for its timeout.
         with contextlib.suppress(Exception):
             await sub.unsubscribe()

@@ -109,7 +109,7 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
             for job in (
                 consume_batches(jetstream(), streams.STORE_INBOUND, on_inbound_messages, batch),
                 consume_batches(jetstream(), streams.STORE_DELIVERY, on_delivery_reports, batch),
-                outbox.run_relay(repo, publish, settings.store_outbox_interval),
+                outbox.run_relay(repo, publish, settings.store_outbox_interval, writer.settle),
             )
         )
 

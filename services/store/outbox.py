@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from contracts import events as ev
 from contracts import subjects
-from services.store.records import OutboxEntry
+from services.store.records import OutboxBatch, OutboxEntry
 from services.store.repository import Repository
 
 Publish = Callable[[Sequence[OutboxEntry]], Awaitable[None]]
@@ -22,28 +22,36 @@ def event_entry(event: ev.Event) -> OutboxEntry:
     return OutboxEntry(subjects.event(event.type), event.to_bytes(), event.id, kind="event")
 
 
-async def publish_entries(
-    repo: Repository, publish: Publish, entries: Sequence[OutboxEntry]
-) -> None:
-    """Publish in order-preserving chunks, then mark them; a failure leaves them for the sweep."""
+async def publish_entries(publish: Publish, entries: Sequence[OutboxEntry]) -> None:
+    """Publish in order, a bounded number in flight at a time."""
     for start in range(0, len(entries), IN_FLIGHT):
-        chunk = entries[start : start + IN_FLIGHT]
-        await publish(chunk)
-        await repo.mark_published([e.id for e in chunk])
+        await publish(entries[start : start + IN_FLIGHT])
 
 
-async def sweep(repo: Repository, publish: Publish, grace: float = 2.0, limit: int = 1000) -> int:
-    """Publish entries older than `grace` seconds still unpublished (their writer crashed)."""
+async def publish_batches(
+    repo: Repository, publish: Publish, batches: Sequence[OutboxBatch]
+) -> None:
+    """Publish every entry in order, then mark the batches; a failure leaves them for the sweep."""
+    await publish_entries(publish, [e for b in batches for e in b.entries])
+    await repo.mark_published([b.id for b in batches])
+
+
+async def sweep(repo: Repository, publish: Publish, grace: float = 2.0, limit: int = 20) -> int:
+    """Publish batches older than `grace` seconds still unpublished (their writer crashed)."""
     pending = await repo.pending_outbox(limit, older_than=time.time() - grace)
     if pending:
-        log.info("relaying %d unpublished outbox entries", len(pending))
-        await publish_entries(repo, publish, pending)
+        log.info("relaying %d unpublished outbox batches", len(pending))
+        await publish_batches(repo, publish, pending)
     return len(pending)
 
 
-async def run_relay(repo: Repository, publish: Publish, interval: float) -> None:
+async def run_relay(
+    repo: Repository, publish: Publish, interval: float, settle: Callable[[], Awaitable[None]]
+) -> None:
+    """Every `interval`: `settle` (the writer marks what it published), then sweep."""
     while True:
         try:
+            await settle()
             await sweep(repo, publish)
         except asyncio.CancelledError:
             raise

@@ -19,8 +19,33 @@ class OutboxEntry:
     payload: bytes
     msg_id: str
     kind: Literal["outbound", "event"] = "event"
+
+
+@dataclass
+class OutboxBatch:
+    """Everything one transaction staged, stored as one outbox row and marked published as
+    one: a batch of 500 inbound messages costs one outbox write, not a thousand."""
+
+    entries: list[OutboxEntry]
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
+
+    def to_bytes(self) -> bytes:
+        """One line per entry: `subject kind msg_id payload`. Subjects, kinds and ids hold no
+        spaces and JSON payloads no raw newlines, so no escaping is needed (json.dumps of the
+        whole batch cost more than the rest of the outbox write)."""
+        return b"\n".join(
+            b" ".join((e.subject.encode(), e.kind.encode(), e.msg_id.encode(), e.payload))
+            for e in self.entries
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes, id: str, created_at: datetime) -> "OutboxBatch":
+        entries = []
+        for line in data.split(b"\n"):
+            subject, kind, msg_id, payload = line.split(b" ", 3)
+            entries.append(OutboxEntry(subject.decode(), payload, msg_id.decode(), kind.decode()))  # type: ignore[arg-type]
+        return cls(entries, id, created_at)
 
 
 @dataclass

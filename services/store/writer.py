@@ -3,11 +3,17 @@
 A race (two replicas creating the same thread's ticket, a stale version) aborts the whole
 transaction; re-running it sees the winner's rows, so the dedupe key and the live-thread
 index turn the loser into a no-op or an append. Nothing is published before commit.
+
+After a batch is published, marking it so costs a commit of its own; instead the mark rides
+along with the next transaction (or `settle`, run by the relay every second). A crash before
+the mark only means the sweep publishes the batch again, and JetStream drops the repeats by
+their Nats-Msg-Id.
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from contracts import commands as c
@@ -16,8 +22,8 @@ from services.store.commands import COMMAND_HANDLERS
 from services.store.errors import Conflict, DuplicateKey, StoreError
 from services.store.ingest import ingest, record_delivery
 from services.store.outbox import Publish, event_entry, publish_entries
-from services.store.records import OutboxEntry
-from services.store.repository import Repository
+from services.store.records import OutboxBatch
+from services.store.repository import Repository, UnitOfWork
 
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
@@ -28,23 +34,46 @@ class Writer:
     def __init__(self, repo: Repository, publish: Publish) -> None:
         self.repo = repo
         self.publish = publish
+        self.unmarked: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[UnitOfWork]:
+        marks, self.unmarked = self.unmarked, []
+        try:
+            async with self.repo.transaction() as uow:
+                await uow.mark_published(marks)
+                yield uow
+        except BaseException:
+            self.unmarked += marks
+            raise
+
+    async def settle(self) -> None:
+        """Mark what was published since the last transaction."""
+        marks, self.unmarked = self.unmarked, []
+        try:
+            await self.repo.mark_published(marks)
+        except BaseException:
+            self.unmarked += marks
+            raise
 
     async def ingest(self, messages: Sequence[InboundMessage]) -> int:
         """Store a batch in one transaction; returns how many events it produced."""
         staged = await self._retry(lambda: self._ingest_once(messages))
         await self._flush(staged)
-        return len(staged)
+        return len(staged.entries)
 
-    async def _ingest_once(self, messages: Sequence[InboundMessage]) -> list[OutboxEntry]:
-        async with self.repo.transaction() as uow:
-            staged = [event_entry(e) for m in messages for e in await ingest(uow, m)]
+    async def _ingest_once(self, messages: Sequence[InboundMessage]) -> OutboxBatch:
+        async with self._transaction() as uow:
+            await uow.prefetch(messages)
+            staged = OutboxBatch([event_entry(e) for m in messages for e in await ingest(uow, m)])
             await uow.add_outbox(staged)
         return staged
 
     async def deliveries(self, reports: Sequence[DeliveryReport]) -> None:
-        async def once() -> list[OutboxEntry]:
-            async with self.repo.transaction() as uow:
-                staged = [event_entry(e) for r in reports for e in await record_delivery(uow, r)]
+        async def once() -> OutboxBatch:
+            async with self._transaction() as uow:
+                events = [e for r in reports for e in await record_delivery(uow, r)]
+                staged = OutboxBatch([event_entry(e) for e in events])
                 await uow.add_outbox(staged)
             return staged
 
@@ -54,10 +83,10 @@ class Writer:
         """Run one command; every failure becomes a typed error reply, never a timeout."""
         handler = COMMAND_HANDLERS[type(command)]
 
-        async def once() -> tuple[c.CommandOk, list[OutboxEntry]]:
-            async with self.repo.transaction() as uow:
+        async def once() -> tuple[c.CommandOk, OutboxBatch]:
+            async with self._transaction() as uow:
                 outcome = await handler(uow, command)
-                staged = [*outcome.outbound, *(event_entry(e) for e in outcome.events)]
+                staged = OutboxBatch([*outcome.outbound, *map(event_entry, outcome.events)])
                 await uow.add_outbox(staged)
             return outcome.reply, staged
 
@@ -83,11 +112,12 @@ class Writer:
                 await asyncio.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 
-    async def _flush(self, staged: list[OutboxEntry]) -> None:
-        if not staged:
+    async def _flush(self, staged: OutboxBatch) -> None:
+        if not staged.entries:
             return
         try:
-            await publish_entries(self.repo, self.publish, staged)
+            await publish_entries(self.publish, staged.entries)
+            self.unmarked.append(staged.id)
         except Exception:
             # Committed and safe in the outbox: the relay's sweep publishes it shortly.
             log.warning("publish after commit failed; the outbox sweep will retry", exc_info=True)

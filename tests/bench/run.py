@@ -7,7 +7,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench import report, store  # noqa: E402
+from tests.bench import report, store
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {"store": store.run}
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from contracts import streams, subjects
 from contracts.messages import InboundMessage, Sender
@@ -49,17 +51,36 @@ async def publish(js: JetStreamContext, subject: str, payloads: list[tuple[bytes
 
 
 async def raw_consume_rate(js: JetStreamContext, payloads: list[tuple[bytes, str]]) -> float:
+    """The fastest consume+ack nats-py gave us: a push consumer whose callback only collects
+    (`fetch(n)` reached a quarter of this), acking each message as the store does."""
     spec = StreamSpec("BENCHRAW", ("benchraw.>",), 3600)
     await ensure_streams(js, [spec])
     await publish(js, "benchraw.x", payloads)
-    sub = await js.pull_subscribe("benchraw.>", durable="bench", stream="BENCHRAW")
+    arrived: list[Msg] = []
+    ready = asyncio.Event()
+
+    async def collect(msg: Msg) -> None:
+        arrived.append(msg)
+        ready.set()
+
     started, seen = time.perf_counter(), 0
+    sub = await js.subscribe(
+        "benchraw.>",
+        durable="bench",
+        stream="BENCHRAW",
+        cb=collect,
+        manual_ack=True,
+        config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, max_ack_pending=2000),
+    )
     while seen < len(payloads):
-        batch = await sub.fetch(BATCH, timeout=5)
+        await ready.wait()
+        ready.clear()
+        batch, arrived[:] = list(arrived), []
         for msg in batch:
             await msg.ack()
         seen += len(batch)
     rate = seen / (time.perf_counter() - started)
+    await sub.unsubscribe()
     await js.delete_stream("BENCHRAW")
     return rate
 
@@ -91,7 +112,9 @@ def stored(db: Path) -> int:
         return 0
 
 
-async def ingest_rate(server: NatsServer, js: JetStreamContext, data_dir: Path, rows: list[InboundMessage]) -> float:
+async def ingest_rate(
+    server: NatsServer, js: JetStreamContext, data_dir: Path, rows: list[InboundMessage]
+) -> float:
     await publish(js, subjects.inbound("telegram"), [(m.to_bytes(), m.dedupe_key) for m in rows])
     store = ServiceProcess("store", server.url, data_dir).start()
     try:

@@ -8,6 +8,7 @@ import pytest
 from contracts import commands as c
 from contracts.messages import DeliveryReport, InboundMessage, Sender
 from contracts.queries import ListTickets
+from services.store import outbox
 from services.store.errors import DuplicateKey
 from services.store.records import OutboxEntry
 from services.store.repository import Repository
@@ -138,7 +139,25 @@ class RepositorySuite:
         outbound = [d for s, d, _ in published.items if s == "outbound.telegram"]
         assert len(outbound) == 1 and b"chat-1" in outbound[0]
         assert reply.ticket is not None and reply.ticket.first_response_at is not None
+        await writer.settle()
         assert await repo.pending_outbox(10, older_than=9e12) == []
+
+    async def test_what_a_crashed_writer_left_unpublished_is_relayed_once(
+        self, repo: Repository, published: Published
+    ) -> None:
+        async def broker_down(entries: Sequence[OutboxEntry]) -> None:
+            raise ConnectionError("NATS is restarting")
+
+        await Writer(repo, broker_down).ingest([inbound("1"), inbound("2")])
+        relayed = await outbox.sweep(repo, published, grace=0)
+        again = await outbox.sweep(repo, published, grace=0)
+
+        assert (relayed, again) == (1, 0)
+        assert published.subjects() == [
+            "events.ticket.created",
+            "events.message.created",
+            "events.message.created",
+        ]
 
     async def test_an_internal_note_is_never_sent(
         self, repo: Repository, writer: Writer, published: Published

@@ -15,7 +15,7 @@ from services.store import paging
 from services.store.errors import DuplicateKey
 from services.store.mongo import documents as d
 from services.store.mongo.unit_of_work import MongoUnitOfWork
-from services.store.records import AuditEntry, OutboxEntry
+from services.store.records import AuditEntry, OutboxBatch
 
 
 class MongoRepository:
@@ -121,25 +121,22 @@ class MongoRepository:
             for doc in docs
         ]
 
-    async def pending_outbox(self, limit: int, older_than: float) -> list[OutboxEntry]:
+    async def pending_outbox(self, limit: int, older_than: float) -> list[OutboxBatch]:
         docs = await self.db.outbox.find(
             {"published_ts": None, "created_ts": {"$lte": older_than}},
             sort=[("created_ts", 1)],
             limit=limit,
         ).to_list(None)
         return [
-            OutboxEntry(
-                doc["subject"],
-                bytes(doc["payload"]),
-                doc["msg_id"],
-                doc["kind"],
-                doc["_id"],
-                datetime.fromtimestamp(doc["created_ts"], UTC),
+            OutboxBatch.from_bytes(
+                bytes(doc["entries"]), doc["_id"], datetime.fromtimestamp(doc["created_ts"], UTC)
             )
             for doc in docs
         ]
 
     async def mark_published(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
         await self.db.outbox.update_many(
             {"_id": {"$in": list(ids)}}, {"$set": {"published_ts": time.time()}}
         )

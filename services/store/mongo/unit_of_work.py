@@ -6,11 +6,12 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from contracts.messages import InboundMessage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
 from services.store.errors import Conflict
 from services.store.mongo import documents as d
-from services.store.records import AuditEntry, OutboxEntry
+from services.store.records import AuditEntry, OutboxBatch
 
 _last_seq = 0
 
@@ -26,6 +27,9 @@ class MongoUnitOfWork:
     def __init__(self, db: Any, session: Any) -> None:
         self.db = db
         self.s = session
+
+    async def prefetch(self, messages: Sequence[InboundMessage]) -> None:
+        """Nothing to warm: each lookup is one indexed query inside the transaction."""
 
     async def contact_by_identity(self, identity: str) -> ContactView | None:
         return d.contact_of(
@@ -111,21 +115,23 @@ class MongoUnitOfWork:
             session=self.s,
         )
 
-    async def add_outbox(self, entries: Sequence[OutboxEntry]) -> None:
-        if entries:
-            docs = [
-                {
-                    "_id": e.id,
-                    "kind": e.kind,
-                    "subject": e.subject,
-                    "msg_id": e.msg_id,
-                    "payload": e.payload,
-                    "created_ts": e.created_at.timestamp(),
-                    "published_ts": None,
-                }
-                for e in entries
-            ]
-            await self.db.outbox.insert_many(docs, ordered=True, session=self.s)
+    async def add_outbox(self, batch: OutboxBatch) -> None:
+        if batch.entries:
+            doc = {
+                "_id": batch.id,
+                "entries": batch.to_bytes(),
+                "created_ts": batch.created_at.timestamp(),
+                "published_ts": None,
+            }
+            await self.db.outbox.insert_one(doc, session=self.s)
+
+    async def mark_published(self, ids: Sequence[str]) -> None:
+        if ids:
+            await self.db.outbox.update_many(
+                {"_id": {"$in": list(ids)}},
+                {"$set": {"published_ts": time.time()}},
+                session=self.s,
+            )
 
     async def add_audit(self, entries: Sequence[AuditEntry]) -> None:
         if entries:

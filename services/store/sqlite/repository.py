@@ -19,7 +19,7 @@ from contracts.queries import Counts, ListTickets, TicketPage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import paging
 from services.store.errors import DuplicateKey
-from services.store.records import AuditEntry, OutboxEntry
+from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.schema import PRAGMAS, SCHEMA
 from services.store.sqlite.unit_of_work import SqliteUnitOfWork
 
@@ -56,7 +56,9 @@ class SqliteRepository:
         async with self.lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteUnitOfWork(conn)
+                uow = SqliteUnitOfWork(conn)
+                yield uow
+                uow.flush()
             except sqlite3.IntegrityError as error:
                 conn.execute("ROLLBACK")
                 raise DuplicateKey(str(error)) from error
@@ -163,18 +165,17 @@ class SqliteRepository:
             for i, actor, action, detail, t in rows
         ]
 
-    async def pending_outbox(self, limit: int, older_than: float) -> list[OutboxEntry]:
+    async def pending_outbox(self, limit: int, older_than: float) -> list[OutboxBatch]:
         rows = self.conn.execute(
-            "SELECT id, kind, subject, msg_id, payload, created_ts FROM outbox "
+            "SELECT id, entries, created_ts FROM outbox "
             "WHERE published_ts IS NULL AND created_ts <= ? ORDER BY seq LIMIT ?",
             (older_than, limit),
         ).fetchall()
-        return [
-            OutboxEntry(subject, payload, msg_id, kind, i, datetime.fromtimestamp(t, UTC))
-            for i, kind, subject, msg_id, payload, t in rows
-        ]
+        return [OutboxBatch.from_bytes(e, i, datetime.fromtimestamp(t, UTC)) for i, e, t in rows]
 
     async def mark_published(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
         now = time.time()
         async with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")

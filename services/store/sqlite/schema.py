@@ -10,6 +10,7 @@ PRAGMAS = (
     "PRAGMA busy_timeout=15000",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA cache_size=-65536",
+    "PRAGMA wal_autocheckpoint=10000",
 )
 
 SCHEMA = """
@@ -59,10 +60,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    msg_id TEXT NOT NULL,
-    payload BLOB NOT NULL,
+    entries BLOB NOT NULL,
     created_ts REAL NOT NULL,
     published_ts REAL
 );

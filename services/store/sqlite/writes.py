@@ -1,0 +1,152 @@
+"""Buffered SQLite writes of one unit of work, sent with `executemany` in dependency order.
+
+A ticket changed several times in one batch is written once, guarded by the version it had
+when it was read: if another writer changed it meanwhile, the UPDATE matches nothing and the
+whole transaction is retried (Conflict).
+"""
+
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+
+from contracts.tickets import ContactView, MessageView, TicketView
+from services.store import rules
+from services.store.errors import Conflict
+from services.store.records import AuditEntry, OutboxBatch
+
+TAG_SEP = "\x1f"
+TICKET_COLUMNS = (
+    "thread, status, priority, department, assignee, channel, contact_id, tags, "
+    "created_ts, updated_ts, version, doc"
+)
+
+
+def ticket_row(t: TicketView) -> tuple[object, ...]:
+    tags = f"{TAG_SEP}{TAG_SEP.join(t.tags)}{TAG_SEP}" if t.tags else ""
+    return (
+        rules.thread_of(t),
+        t.status,
+        t.priority,
+        t.department,
+        t.assignee,
+        t.channel,
+        t.contact_id,
+        tags,
+        t.created_at.timestamp(),
+        t.updated_at.timestamp(),
+        t.version,
+        t.model_dump_json(),
+    )
+
+
+class WriteBuffer:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.stored_versions: dict[str, int] = {}
+        self.contacts: dict[str, ContactView] = {}
+        self.identities: list[tuple[str, str]] = []
+        self.new_tickets: dict[str, TicketView] = {}
+        self.changed: dict[str, TicketView] = {}
+        self.messages: list[tuple[object, ...]] = []
+        self.search: list[tuple[object, ...]] = []
+        self.outbox_rows: list[tuple[object, ...]] = []
+        self.audit_rows: list[tuple[object, ...]] = []
+        self.published_rows: list[tuple[object, ...]] = []
+
+    def loaded(self, ticket: TicketView) -> None:
+        self.stored_versions.setdefault(ticket.id, ticket.version)
+
+    def contact(self, contact: ContactView, *, new: bool) -> None:
+        self.contacts[contact.id] = contact
+        if new:
+            self.identities += [(i, contact.id) for i in contact.identities]
+
+    def new_ticket(self, ticket: TicketView, search_text: str) -> None:
+        self.new_tickets[ticket.id] = ticket
+        if search_text:
+            self.search.append((search_text, ticket.id, None))
+
+    def changed_ticket(self, ticket: TicketView) -> None:
+        if ticket.id in self.new_tickets:
+            self.new_tickets[ticket.id] = ticket
+        else:
+            self.changed[ticket.id] = ticket
+
+    def new_message(self, message: MessageView, dedupe_key: str | None, search_text: str) -> None:
+        self.messages.append((message.id, message.ticket_id, dedupe_key, message.model_dump_json()))
+        if search_text:
+            self.search.append((search_text, message.ticket_id, message.id))
+
+    def outbox(self, batch: OutboxBatch) -> None:
+        if batch.entries:
+            self.outbox_rows.append((batch.id, batch.to_bytes(), batch.created_at.timestamp()))
+
+    def published(self, ids: Sequence[str]) -> None:
+        now = time.time()
+        self.published_rows += [(now, i) for i in ids]
+
+    def audit(self, entries: Sequence[AuditEntry]) -> None:
+        self.audit_rows += [
+            (
+                e.id,
+                e.ticket_id,
+                e.actor,
+                e.action,
+                json.dumps(e.detail, ensure_ascii=False, default=str),
+                e.at.timestamp(),
+            )
+            for e in entries
+        ]
+
+    def flush(self) -> None:
+        c = self.conn
+        if self.contacts:
+            c.executemany(
+                "INSERT INTO contacts (id, doc) VALUES (?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+                [(i, contact.model_dump_json()) for i, contact in self.contacts.items()],
+            )
+            self.contacts.clear()
+        if self.identities:
+            c.executemany("INSERT INTO contact_identities VALUES (?, ?)", self.identities)
+            self.identities.clear()
+        if self.new_tickets:
+            c.executemany(
+                f"INSERT INTO tickets (id, number, {TICKET_COLUMNS}) "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(t.id, t.number, *ticket_row(t)) for t in self.new_tickets.values()],
+            )
+            self.stored_versions.update((t.id, t.version) for t in self.new_tickets.values())
+            self.new_tickets.clear()
+        if self.changed:
+            self._update_tickets()
+        for sql, rows in (
+            (
+                "INSERT INTO messages (id, ticket_id, dedupe_key, doc) VALUES (?, ?, ?, ?)",
+                self.messages,
+            ),
+            ("INSERT INTO search (content, ticket_id, message_id) VALUES (?, ?, ?)", self.search),
+            ("INSERT INTO outbox (id, entries, created_ts) VALUES (?, ?, ?)", self.outbox_rows),
+            ("UPDATE outbox SET published_ts = ? WHERE id = ?", self.published_rows),
+            (
+                "INSERT INTO audit (id, ticket_id, actor, action, detail, at_ts) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                self.audit_rows,
+            ),
+        ):
+            if rows:
+                c.executemany(sql, rows)
+                rows.clear()
+
+    def _update_tickets(self) -> None:
+        tickets = list(self.changed.values())
+        assignments = ", ".join(f"{col.strip()} = ?" for col in TICKET_COLUMNS.split(","))
+        cursor = self.conn.executemany(
+            f"UPDATE tickets SET {assignments} WHERE id = ? AND version = ?",  # noqa: S608
+            [(*ticket_row(t), t.id, self.stored_versions[t.id]) for t in tickets],
+        )
+        if cursor.rowcount != len(tickets):
+            raise Conflict("a ticket changed meanwhile", "expected_version")
+        self.stored_versions.update((t.id, t.version) for t in tickets)
+        self.changed.clear()
