@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, TypeAdapter
 
 from contracts.base import BusModel, new_id, utcnow
+from contracts.directory import DirectoryChanged
 from contracts.tickets import ContactView, MessageView, TicketView
 
 
@@ -84,7 +85,8 @@ Event = Annotated[
     | TicketSplit
     | TicketMerged
     | MessageCreated
-    | MessageUpdated,
+    | MessageUpdated
+    | DirectoryChanged,
     Field(discriminator="type"),
 ]
 _EVENT = TypeAdapter[Event](Event)

@@ -10,6 +10,8 @@ EVENTS_TICKET = "events.ticket.*"
 EVENTS_MESSAGE = "events.message.*"
 COMMANDS_ALL = "commands.ticket.*"
 QUERIES_ALL = "queries.ticket.*"
+DIRECTORY_COMMANDS_ALL = "commands.directory.*"
+DIRECTORY_QUERIES_ALL = "queries.directory.*"
 DEAD_LETTER_ALL = "deadletter.>"
 
 
@@ -50,3 +52,13 @@ def dead_letter(subject: str) -> str:
 
 def original_of_dead_letter(subject: str) -> str:
     return subject.removeprefix("deadletter.")
+
+
+def directory_command(name: str) -> str:
+    """`commands.directory.<name>`: change an agent, department, template or the rules."""
+    return f"commands.directory.{name}"
+
+
+def directory_query(name: str) -> str:
+    """`queries.directory.<name>`: read the directory (`get`) or a login's `credentials`."""
+    return f"queries.directory.{name}"

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from contracts import commands as c
+from contracts import directory as d
 from contracts import queries as q
 from contracts import streams, subjects
 from contracts.events import Event
@@ -25,7 +26,7 @@ from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
 from services.store import outbox
 from services.store.backend import make_repository, preflight
-from services.store.queries import answer
+from services.store.queries import answer, answer_directory
 from services.store.records import OutboxEntry
 from services.store.settings import StoreSettings
 from services.store.writer import Writer
@@ -92,6 +93,29 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
             return await answer(repo, msg.raw_message.subject.rsplit(".", 1)[-1], query)
         except Exception as error:
             log.exception("query failed")
+            return q.QueryError(code="internal", message=type(error).__name__)
+
+    @commands.subscriber(
+        subjects.DIRECTORY_COMMANDS_ALL, queue="store", title="store/directory-commands"
+    )
+    async def on_directory_command(command: d.DirectoryCommand) -> c.CommandOk | c.CommandError:
+        try:
+            return await writer.execute(command)
+        except Exception as error:
+            log.exception("directory command %s failed", command.command)
+            return c.CommandError(code="internal", message=type(error).__name__)
+
+    @queries.subscriber(
+        subjects.DIRECTORY_QUERIES_ALL, queue="store", title="store/directory-queries"
+    )
+    async def on_directory_query(
+        query: d.GetDirectory | d.GetCredentials, msg: NatsMessage
+    ) -> d.Directory | d.Credentials | q.QueryError:
+        name = msg.raw_message.subject.rsplit(".", 1)[-1]
+        try:
+            return await answer_directory(repo, name, query)
+        except Exception as error:
+            log.exception("directory query failed")
             return q.QueryError(code="internal", message=type(error).__name__)
 
     # What the store publishes, declared for the AsyncAPI document. The outbox relay sends

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ValidationError
 
+from contracts import directory as d
 from contracts import queries as q
 from services.runtime.deadletter import describe
 from services.store.errors import StoreError
@@ -46,3 +47,39 @@ async def _run(repo: Repository, query: BaseModel) -> q.Answer:
         )
     assert isinstance(query, q.QueueCounts)
     return await repo.counts(query.departments)
+
+
+async def answer_directory(
+    repo: Repository, name: str, body: BaseModel
+) -> d.Directory | d.Credentials | q.QueryError:
+    """`get`: the directory (agents, departments, templates, rules); `credentials`: a login."""
+    data = body.model_dump(exclude_unset=True)
+    try:
+        if name == "credentials":
+            wanted = d.GetCredentials.model_validate(data)
+            found = await repo.credentials(wanted.email.strip().lower())
+            if found is None:
+                return d.Credentials()
+            return d.Credentials(
+                agent=d.AgentView.model_validate_json(found[0]), password_hash=found[1]
+            )
+        if name != "get":
+            return q.QueryError(code="invalid", message=f"unknown query {name!r}")
+        kinds = d.GetDirectory.model_validate(data).kinds
+    except ValidationError as error:
+        return q.QueryError(code="invalid", message=describe(error))
+    directory = d.Directory()
+    if "agent" in kinds:
+        directory.agents = [d.AgentView.model_validate_json(x) for x in await repo.items("agent")]
+    if "department" in kinds:
+        directory.departments = [
+            d.DepartmentView.model_validate_json(x) for x in await repo.items("department")
+        ]
+    if "template" in kinds:
+        directory.templates = [
+            d.ReplyTemplate.model_validate_json(x) for x in await repo.items("template")
+        ]
+    if "rules" in kinds:
+        stored = await repo.items("rules")
+        directory.rules = d.Directory.model_validate_json(stored[0]).rules if stored else []
+    return directory

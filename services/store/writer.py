@@ -17,8 +17,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from contracts import commands as c
+from contracts.directory import DirectoryCommand
 from contracts.messages import DeliveryReport, InboundMessage
 from services.store.commands import COMMAND_HANDLERS
+from services.store.directory import DIRECTORY_HANDLERS
 from services.store.errors import Conflict, DuplicateKey, StoreError
 from services.store.ingest import ingest, record_delivery
 from services.store.outbox import Publish, event_entry, publish_entries
@@ -28,6 +30,7 @@ from services.store.repository import Repository, UnitOfWork
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
 ATTEMPTS = 5
+HANDLERS = {**COMMAND_HANDLERS, **DIRECTORY_HANDLERS}
 
 
 class Writer:
@@ -79,9 +82,9 @@ class Writer:
 
         await self._flush(await self._retry(once))
 
-    async def execute(self, command: c.Command) -> c.CommandOk | c.CommandError:
+    async def execute(self, command: c.Command | DirectoryCommand) -> c.CommandOk | c.CommandError:
         """Run one command; every failure becomes a typed error reply, never a timeout."""
-        handler = COMMAND_HANDLERS[type(command)]
+        handler = HANDLERS[type(command)]
 
         async def once() -> tuple[c.CommandOk, OutboxBatch]:
             async with self._transaction() as uow:

@@ -12,6 +12,7 @@ import pytest
 
 from services.store.mongo import MongoRepository
 from services.store.repository import Repository
+from tests.contract.directory_suite import DirectorySuite
 from tests.contract.mongo_fake import FakeAsyncMongoClient
 from tests.contract.suite import RepositorySuite
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.contract
 MONGO_URI = os.environ.get("RELAYDESK_TEST_MONGO_URI")
 
 
-class TestMongoRepositoryOnMongomockFake(RepositorySuite):
+class TestMongoRepositoryOnMongomockFake(RepositorySuite, DirectorySuite):
     supports_text_search = False
 
     async def make_repository(self) -> Repository:
@@ -27,7 +28,7 @@ class TestMongoRepositoryOnMongomockFake(RepositorySuite):
 
 
 @pytest.mark.skipif(not MONGO_URI, reason="set RELAYDESK_TEST_MONGO_URI to run on real MongoDB")
-class TestMongoRepositoryOnRealServer(RepositorySuite):
+class TestMongoRepositoryOnRealServer(RepositorySuite, DirectorySuite):
     async def make_repository(self) -> Repository:
         assert MONGO_URI
         return MongoRepository.from_uri(MONGO_URI, f"relaydesk_test_{uuid.uuid4().hex[:8]}")

@@ -7,13 +7,14 @@ import pytest
 
 from services.store.repository import Repository
 from services.store.sqlite import SqliteRepository
+from tests.contract.directory_suite import DirectorySuite
 from tests.contract.suite import RepositorySuite
 
 pytestmark = pytest.mark.contract
 _files = itertools.count()
 
 
-class TestSqliteRepository(RepositorySuite):
+class TestSqliteRepository(RepositorySuite, DirectorySuite):
     @pytest.fixture(autouse=True)
     def _dir(self, tmp_path: Path) -> None:
         self.dir = tmp_path

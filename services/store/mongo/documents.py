@@ -45,6 +45,15 @@ INDEXES: dict[str, list[IndexModel]] = {
     "contacts": [IndexModel([("identities", ASCENDING)], unique=True)],
     "outbox": [IndexModel([("published_ts", ASCENDING), ("created_ts", ASCENDING)])],
     "audit": [IndexModel([("ticket_id", ASCENDING), ("at_ts", ASCENDING)])],
+    "directory": [
+        IndexModel([("kind", ASCENDING), ("seq", ASCENDING)]),
+        IndexModel(
+            [("email", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"kind": "agent"},
+            name="agent_email",
+        ),
+    ],
 }
 
 

@@ -121,6 +121,14 @@ class MongoRepository:
             for doc in docs
         ]
 
+    async def items(self, kind: str) -> list[str]:
+        docs = await self.db.directory.find({"kind": kind}, sort=[("seq", 1)]).to_list(None)
+        return [doc["doc"] for doc in docs]
+
+    async def credentials(self, email: str) -> tuple[str, str | None] | None:
+        doc = await self.db.directory.find_one({"kind": "agent", "email": email})
+        return (doc["doc"], doc.get("secret")) if doc else None
+
     async def pending_outbox(self, limit: int, older_than: float) -> list[OutboxBatch]:
         docs = await self.db.outbox.find(
             {"published_ts": None, "created_ts": {"$lte": older_than}},

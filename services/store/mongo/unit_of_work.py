@@ -133,6 +133,34 @@ class MongoUnitOfWork:
                 session=self.s,
             )
 
+    async def items(self, kind: str) -> list[str]:
+        docs = await self.db.directory.find(
+            {"kind": kind}, sort=[("seq", 1)], session=self.s
+        ).to_list(None)
+        return [doc["doc"] for doc in docs]
+
+    async def put_item(
+        self, kind: str, item_id: str, doc: str, *, email: str | None = None
+    ) -> None:
+        fields: dict[str, Any] = {"kind": kind, "doc": doc}
+        if email is not None:
+            fields["email"] = email
+        await self.db.directory.update_one(
+            {"_id": f"{kind}:{item_id}"},
+            {"$set": fields, "$setOnInsert": {"seq": next_seq()}},
+            upsert=True,
+            session=self.s,
+        )
+
+    async def delete_item(self, kind: str, item_id: str) -> bool:
+        result = await self.db.directory.delete_one({"_id": f"{kind}:{item_id}"}, session=self.s)
+        return bool(result.deleted_count)
+
+    async def set_secret(self, item_id: str, secret: str) -> None:
+        await self.db.directory.update_one(
+            {"_id": f"agent:{item_id}"}, {"$set": {"secret": secret}}, session=self.s
+        )
+
     async def add_audit(self, entries: Sequence[AuditEntry]) -> None:
         if entries:
             docs = [

@@ -165,6 +165,18 @@ class SqliteRepository:
             for i, actor, action, detail, t in rows
         ]
 
+    async def items(self, kind: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT doc FROM directory WHERE kind = ? ORDER BY seq", (kind,)
+        ).fetchall()
+        return [doc for (doc,) in rows]
+
+    async def credentials(self, email: str) -> tuple[str, str | None] | None:
+        row = self.conn.execute(
+            "SELECT doc, secret FROM directory WHERE kind = 'agent' AND email = ?", (email,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
     async def pending_outbox(self, limit: int, older_than: float) -> list[OutboxBatch]:
         rows = self.conn.execute(
             "SELECT id, entries, created_ts FROM outbox "

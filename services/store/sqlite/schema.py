@@ -75,6 +75,16 @@ CREATE TABLE IF NOT EXISTS audit (
     at_ts REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_ticket ON audit(ticket_id, seq);
+CREATE TABLE IF NOT EXISTS directory (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    email TEXT,
+    doc TEXT NOT NULL,
+    secret TEXT,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS directory_agent_email ON directory(email) WHERE kind = 'agent';
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL

@@ -192,5 +192,34 @@ class SqliteUnitOfWork:
     async def add_audit(self, entries: Sequence[AuditEntry]) -> None:
         self.writes.audit(entries)
 
+    async def items(self, kind: str) -> list[str]:
+        self.writes.flush()
+        rows = self.conn.execute("SELECT doc FROM directory WHERE kind = ? ORDER BY seq", (kind,))
+        return [doc for (doc,) in rows.fetchall()]
+
+    async def put_item(
+        self, kind: str, item_id: str, doc: str, *, email: str | None = None
+    ) -> None:
+        self.writes.flush()
+        self.conn.execute(
+            "INSERT INTO directory (kind, id, email, doc, seq) VALUES (?, ?, ?, ?, "
+            "(SELECT coalesce(max(seq), 0) + 1 FROM directory)) "
+            "ON CONFLICT(kind, id) DO UPDATE SET email = excluded.email, doc = excluded.doc",
+            (kind, item_id, email, doc),
+        )
+
+    async def delete_item(self, kind: str, item_id: str) -> bool:
+        self.writes.flush()
+        cursor = self.conn.execute(
+            "DELETE FROM directory WHERE kind = ? AND id = ?", (kind, item_id)
+        )
+        return cursor.rowcount > 0
+
+    async def set_secret(self, item_id: str, secret: str) -> None:
+        self.writes.flush()
+        self.conn.execute(
+            "UPDATE directory SET secret = ? WHERE kind = 'agent' AND id = ?", (secret, item_id)
+        )
+
     def flush(self) -> None:
         self.writes.flush()
