@@ -30,11 +30,15 @@ def make_broker(
 ) -> NatsBroker:
     """A broker whose JetStream subscribers dead-letter what they cannot process."""
     dead = DeadLetter(max_deliver=max_deliver, backoff=backoff)
+    bus_log = logging.getLogger(f"relaydesk.{service}.bus")
+    if settings.log_level.upper() != "DEBUG":
+        # FastStream narrates its task supervision at INFO; only problems matter in production.
+        bus_log.setLevel(logging.WARNING)
     broker = NatsBroker(
         settings.nats_servers,
         name=f"relaydesk-{service}",
         connect_timeout=max(1, round(settings.connect_timeout)),
-        logger=logging.getLogger(f"relaydesk.{service}.bus"),
+        logger=bus_log,
         # FastStream logs two lines per message at INFO: keep them for DEBUG only.
         log_level=logging.DEBUG,
         middlewares=[dead],

@@ -100,7 +100,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"relaydesk: embedded NATS at {nats.url} (data in {nats.data_dir})", flush=True)
 
     def listening(service: str, url: str) -> None:
-        print(f"relaydesk: {service} ready at {url}/healthz", flush=True)
+        asyncio.get_running_loop().create_task(announce_when_healthy(service, url))
 
     names = services_to_start(env)
     supervisor = Supervisor(
@@ -121,6 +121,23 @@ def cmd_up(args: argparse.Namespace) -> int:
             nats.stop()
         print("relaydesk: stopped", flush=True)
     return 0
+
+
+async def announce_when_healthy(service: str, url: str, timeout: float = 60.0) -> None:
+    """Say a service is ready only once its /healthz answers 200."""
+    import httpx
+
+    async with httpx.AsyncClient(timeout=1.0) as client:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                if (await client.get(f"{url}/healthz")).status_code == 200:
+                    print(f"relaydesk: {service} ready at {url}/healthz", flush=True)
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    print(f"relaydesk: {service} is not healthy after {timeout:.0f}s: see its log", flush=True)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

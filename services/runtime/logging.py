@@ -64,4 +64,5 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "text") -> l
         lg.propagate = True
     # The access log says nothing a metric does not; keep it out of production volumes.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return logging.getLogger(f"relaydesk.{service}")
