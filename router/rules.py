@@ -1,0 +1,93 @@
+"""Department rules: the first matching rule decides department, priority and tags. Pure.
+
+Rules are data (`contracts.directory.RoutingRule`, kept by the store). A rule with
+`stop=False` adds its priority and tags and lets later rules decide the department, so
+"срочно → urgent" can sit above the department rules.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from contracts.directory import RoutingRule, RuleMatch
+from contracts.tickets import PRIORITIES, Priority
+
+# Words that mark an outage in the languages our customers write in.
+URGENT_WORDS = ("down", "outage", "urgent", "не работает", "срочно", "упал", "авария")
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the router knows of a new conversation when it decides."""
+
+    channel: str
+    account: str
+    subject: str = ""
+    text: str = ""
+    recipient: str | None = None
+    language: str | None = None
+    contact_tags: tuple[str, ...] = ()
+    department_hint: str | None = None
+
+
+@dataclass
+class Decision:
+    department: str
+    priority: Priority = "normal"
+    tags: list[str] = field(default_factory=list)
+    rule: str = "default"
+
+    @property
+    def reason(self) -> str:
+        return f"rule '{self.rule}'" if self.rule != "default" else "default department"
+
+
+def matches(match: RuleMatch, c: Conversation) -> bool:
+    words = f"{c.subject}\n{c.text}".casefold()
+    checks = (
+        not match.channels or c.channel in match.channels,
+        not match.accounts or c.account in match.accounts,
+        not match.recipients
+        or (c.recipient or "").casefold() in {r.casefold() for r in match.recipients},
+        not match.keywords or any(k.casefold() in words for k in match.keywords),
+        not match.pattern or re.search(match.pattern, f"{c.subject}\n{c.text}", re.I) is not None,
+        not match.languages or (c.language or "").split("-")[0] in match.languages,
+        not match.contact_tags or bool(set(match.contact_tags) & set(c.contact_tags)),
+        not match.department_hints or c.department_hint in match.department_hints,
+    )
+    return all(checks)
+
+
+def higher(a: Priority, b: Priority | None) -> Priority:
+    if b is None:
+        return a
+    return max(a, b, key=PRIORITIES.index)
+
+
+def route(c: Conversation, rules: list[RoutingRule], default_department: str) -> Decision:
+    """Evaluate `rules` in order. The first matching rule with a department decides it;
+    rules with `stop=False` only add priority and tags. No match: the default department."""
+    decision = Decision(department=default_department)
+    for rule in rules:
+        if not rule.enabled or not matches(rule.match, c):
+            continue
+        decision.priority = higher(decision.priority, rule.priority)
+        decision.tags += [t for t in rule.tags if t not in decision.tags]
+        if rule.department:
+            decision.department = rule.department
+            decision.rule = rule.name
+        if rule.stop:
+            break
+    return decision
+
+
+# Seeded into the store when no rules exist yet, so a fresh desk already raises outages.
+SEED_RULES = [
+    RoutingRule(
+        id="seed-urgent",
+        name="outage words raise the priority",
+        match=RuleMatch(keywords=list(URGENT_WORDS)),
+        priority="high",
+        tags=["urgent-words"],
+        stop=False,
+    )
+]
