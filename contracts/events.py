@@ -22,8 +22,13 @@ class _TicketEvent(BusModel):
 
 
 class TicketCreated(_TicketEvent):
+    """Carries what routing needs: the first message and the customer's own choices."""
+
     type: Literal["ticket.created"] = "ticket.created"
     contact: ContactView | None = None
+    first_message: MessageView | None = None
+    recipient: str | None = None
+    department_hint: str | None = None
 
 
 class TicketReopened(_TicketEvent):
@@ -40,6 +45,7 @@ class TicketAssigned(_TicketEvent):
 class TicketTransferred(_TicketEvent):
     type: Literal["ticket.transferred"] = "ticket.transferred"
     previous_department: str | None = None
+    previous_assignee: str | None = None
 
 
 class TicketChanged(_TicketEvent):

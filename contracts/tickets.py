@@ -45,6 +45,9 @@ class TicketView(BusModel):
     split_from: str | None = Field(default=None, description="Ticket this one was split from")
     merged_into: str | None = None
     first_response_at: AwareDatetime | None = None
+    assigned_at: AwareDatetime | None = None
+    last_agent_reply_at: AwareDatetime | None = None
+    language: str | None = Field(default=None, description="The customer's, when known")
     last_inbound_at: AwareDatetime | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime

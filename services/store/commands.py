@@ -37,13 +37,19 @@ async def _ticket(uow: UnitOfWork, cmd: Any) -> TicketView:
 
 
 async def _change(
-    uow: UnitOfWork, cmd: Any, action: str, event: type[ev.Event] | None, **updates: Any
+    uow: UnitOfWork,
+    cmd: Any,
+    action: str,
+    event: type[ev.Event] | None,
+    also: dict[str, Any] | None = None,
+    **updates: Any,
 ) -> Outcome:
+    """Apply `updates` (a no-op when nothing would change) plus `also`, audit, announce."""
     ticket = await _ticket(uow, cmd)
     before = {k: getattr(ticket, k) for k in updates}
     if before == updates:
         return Outcome(c.CommandOk(ticket=ticket))
-    new = rules.changed(ticket, **updates)
+    new = rules.changed(ticket, **updates, **(also or {}))
     await uow.update_ticket(new)
     await uow.add_audit([AuditEntry(new.id, cmd.actor, action, _detail(before, updates, cmd))])
     if event is ev.TicketAssigned:
@@ -56,6 +62,7 @@ async def _change(
             actor=cmd.actor,
             reason=cmd.reason,
             previous_department=before["department"],
+            previous_assignee=before["assignee"],
         )
     else:
         e = ev.TicketChanged(ticket=new, actor=cmd.actor, reason=cmd.reason, fields=list(updates))
@@ -67,7 +74,9 @@ def _detail(before: dict[str, Any], after: dict[str, Any], cmd: Any) -> dict[str
 
 
 async def on_assign(uow: UnitOfWork, cmd: c.AssignTicket) -> Outcome:
-    return await _change(uow, cmd, "assigned", ev.TicketAssigned, assignee=cmd.agent)
+    # When it was assigned is what an assignment timeout counts from.
+    also = {"assigned_at": utcnow() if cmd.agent else None}
+    return await _change(uow, cmd, "assigned", ev.TicketAssigned, also=also, assignee=cmd.agent)
 
 
 async def on_transfer(uow: UnitOfWork, cmd: c.TransferTicket) -> Outcome:
@@ -107,8 +116,10 @@ async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool)
     )
     await uow.insert_message(message, dedupe_key=None, search_text=cmd.text)
     updates: dict[str, Any] = {}
-    if not note and ticket.first_response_at is None:
-        updates["first_response_at"] = now
+    if not note:
+        updates["last_agent_reply_at"] = now
+        if ticket.first_response_at is None:
+            updates["first_response_at"] = now
     new = rules.changed(ticket, at=now, **updates)
     await uow.update_ticket(new)
     await uow.add_audit([AuditEntry(new.id, cmd.actor, "note" if note else "replied", {})])

@@ -5,7 +5,10 @@ transaction and published after commit. The dedupe key makes a repeated platform
 no-op, so a redelivery never stores or announces anything twice.
 """
 
+from datetime import timedelta
+
 from contracts import events as ev
+from contracts.directory import DepartmentView
 from contracts.messages import DeliveryReport, InboundMessage
 from contracts.tickets import ContactView, TicketView
 from services.store import rules
@@ -22,7 +25,7 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
     thread = rules.thread_key(msg.channel, msg.account, msg.thread_key)
     live = await uow.live_ticket(thread)
     if live is None:
-        live = await _merged_target(uow, thread)
+        live = await _merged_target(uow, thread) or await _reopenable(uow, thread, msg)
     events: list[ev.Event] = []
     match rules.decide(live):
         case "create":
@@ -32,7 +35,13 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
                 ticket = ticket.model_copy(update={"previous_ticket_id": previous.id})
             # The contact is found through the ticket: its name and email are indexed once.
             await uow.insert_ticket(ticket, rules.search_text(contact.name, contact.email))
-            events.append(ev.TicketCreated(ticket=ticket, contact=contact))
+            created = ev.TicketCreated(
+                ticket=ticket,
+                contact=contact,
+                recipient=msg.recipient,
+                department_hint=msg.department_hint,
+            )
+            events.append(created)
             await uow.add_audit([AuditEntry(ticket.id, "system", "created", {"via": msg.channel})])
         case "reopen":
             assert live
@@ -45,6 +54,8 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
             ticket = rules.changed(live, status="open", last_inbound_at=msg.received_at)
             await uow.update_ticket(ticket)
     message = rules.inbound_message(msg, ticket, contact)
+    if events and isinstance(events[0], ev.TicketCreated):
+        events[0].first_message = message
     await uow.insert_message(
         message, dedupe_key=msg.dedupe_key, search_text=rules.search_text(msg.subject, msg.text)
     )
@@ -73,6 +84,19 @@ async def _merged_target(uow: UnitOfWork, thread: str) -> TicketView | None:
         hops += 1
     if latest and hops and latest.status != "closed":
         return latest
+    return None
+
+
+async def _reopenable(uow: UnitOfWork, thread: str, msg: InboundMessage) -> TicketView | None:
+    """A closed ticket whose department reopens follow-ups within `reopen_days` of closing."""
+    latest = await uow.latest_ticket(thread)
+    if latest is None or latest.status != "closed" or latest.merged_into or not latest.department:
+        return None
+    for doc in await uow.items("department"):
+        department = DepartmentView.model_validate_json(doc)
+        if department.id == latest.department and department.reopen_days is not None:
+            if msg.received_at - latest.updated_at <= timedelta(days=department.reopen_days):
+                return latest.model_copy(update={"status": "resolved"})  # decide() reopens it
     return None
 
 

@@ -74,6 +74,7 @@ def new_ticket(msg: InboundMessage, contact: ContactView, number: int) -> Ticket
         account=msg.account,
         thread_key=msg.thread_key,
         contact_id=contact.id,
+        language=msg.sender.language or contact.language,
         last_inbound_at=msg.received_at,
         created_at=now,
         updated_at=now,

@@ -2,10 +2,11 @@
 
 from contracts import commands as c
 from contracts import directory as d
+from contracts.queries import ListTickets
 from services.store.queries import answer_directory
 from services.store.repository import Repository
 from services.store.writer import Writer
-from tests.contract.suite import Published
+from tests.contract.suite import Published, inbound
 
 BILLING = d.DepartmentView(id="billing", name="Биллинг", signature="— Команда биллинга")
 
@@ -93,6 +94,21 @@ class DirectorySuite:
         await writer.execute(d.SetRoutingRules(actor="admin", rules=rules))
 
         assert (await self.directory(repo)).rules == rules
+
+    async def test_a_closed_ticket_reopens_within_its_departments_reopen_days(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        department = BILLING.model_copy(update={"reopen_days": 7})
+        await writer.execute(d.PutDepartment(actor="admin", department=department))
+        await writer.ingest([inbound("1")])
+        ticket_id = (await repo.list_tickets(ListTickets())).items[0].id
+        await writer.execute(c.TransferTicket(actor="r", ticket_id=ticket_id, department="billing"))
+        await writer.execute(c.SetStatus(actor="a1", ticket_id=ticket_id, status="closed"))
+
+        await writer.ingest([inbound("2", "а ещё вопрос")])
+
+        page = await repo.list_tickets(ListTickets())
+        assert [(t.id, t.status) for t in page.items] == [(ticket_id, "open")]
 
     async def test_rules_pointing_to_an_unknown_department_are_refused(
         self, writer: Writer
