@@ -92,11 +92,10 @@ async def _reopenable(uow: UnitOfWork, thread: str, msg: InboundMessage) -> Tick
     latest = await uow.latest_ticket(thread)
     if latest is None or latest.status != "closed" or latest.merged_into or not latest.department:
         return None
-    for doc in await uow.items("department"):
-        department = DepartmentView.model_validate_json(doc)
-        if department.id == latest.department and department.reopen_days is not None:
-            if msg.received_at - latest.updated_at <= timedelta(days=department.reopen_days):
-                return latest.model_copy(update={"status": "resolved"})  # decide() reopens it
+    departments = [DepartmentView.model_validate_json(doc) for doc in await uow.items("department")]
+    days = next((x.reopen_days for x in departments if x.id == latest.department), None)
+    if days is not None and msg.received_at - latest.updated_at <= timedelta(days=days):
+        return latest.model_copy(update={"status": "resolved"})  # decide() reopens it
     return None
 
 
