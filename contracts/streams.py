@@ -65,7 +65,9 @@ STORE_INBOUND = ConsumerSpec(
 STORE_DELIVERY = ConsumerSpec(
     "DELIVERY", "store-delivery", subjects.DELIVERY_ALL, ack_wait=10.0, max_ack_pending=2000
 )
-ROUTER_EVENTS = ConsumerSpec("EVENTS", "router-events", subjects.EVENTS_TICKET)
+ROUTER_EVENTS = ConsumerSpec(
+    "EVENTS", "router-events", subjects.EVENTS_TICKET, ack_wait=30.0, max_ack_pending=1000
+)
 
 
 def adapter_outbound(channel: Channel) -> ConsumerSpec:

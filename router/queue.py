@@ -21,6 +21,8 @@ class Waiting:
     created_at: datetime
     language: str | None = None
     sticky_agent: str | None = None
+    version: int = 1
+    exclude: tuple[str, ...] = ()  # e.g. the agent whose assignment timed out
 
 
 def order(waiting: Sequence[Waiting]) -> list[Waiting]:
@@ -42,7 +44,7 @@ def drain(
     for n, ticket in enumerate(order(waiting)):
         agent = choose(
             policy,
-            list(loads.values()),
+            [a for a in loads.values() if a.id not in ticket.exclude],
             language=ticket.language,
             sticky_agent=ticket.sticky_agent,
             fallback=fallback,

@@ -27,6 +27,7 @@ from services.runtime.supervisor import Supervisor
 # name -> factory building the service's ASGI app (no I/O until its lifespan starts).
 SERVICES: dict[str, str] = {
     "store": "services.store.app:create_app",
+    "router": "router.app:create_app",
 }
 # Channels that need platform credentials start under `up` only when these are set.
 NEEDS_CREDENTIALS: dict[str, str] = {

@@ -1,0 +1,83 @@
+"""The router service wiring: ticket events in, routing decisions out as store commands."""
+
+import asyncio
+import contextlib
+import logging
+
+from nats.aio.msg import Msg
+from starlette.applications import Starlette
+
+from contracts import streams
+from contracts.events import Event, parse_event
+from router.dispatch import Dispatcher
+from router.presence import Presence
+from router.settings import RouterSettings
+from router.store import StoreClient
+from services.runtime.batch import consume_batches, process_batch
+from services.runtime.broker import make_broker
+from services.runtime.http import service_app
+from services.runtime.metrics import MESSAGES, PROCESSING
+
+log = logging.getLogger("relaydesk.router")
+
+
+def create_app(settings: RouterSettings | None = None) -> Starlette:
+    settings = settings or RouterSettings()
+    broker = make_broker(settings, "router")
+    tasks: list[asyncio.Task[None]] = []
+    state: dict[str, Dispatcher] = {}
+
+    async def dead(subject: str, data: bytes, headers: dict[str, str]) -> None:
+        await broker.connection.jetstream().publish(subject, data, headers=headers)
+
+    async def on_ticket_events(batch: list[Msg]) -> None:
+        async def decide(events: list[Event]) -> None:
+            await state["dispatcher"].on_events(events)
+
+        with PROCESSING.labels("router", "decide_batch").time():
+            await process_batch(batch, parse_event, decide, dead)
+        MESSAGES.labels("router", "", "in").inc(len(batch))
+
+    async def sweep_forever(dispatcher: Dispatcher) -> None:
+        while True:
+            try:
+                await dispatcher.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep failed; trying again")
+            await asyncio.sleep(settings.router_sweep_interval)
+
+    async def start() -> None:
+        js = broker.connection.jetstream()
+        presence = await Presence.open(js, settings.router_presence_ttl)
+        dispatcher = Dispatcher(
+            StoreClient(broker.connection), presence, settings.router_default_department
+        )
+        state["dispatcher"] = dispatcher
+        app.state.dispatcher = dispatcher
+        tasks.append(asyncio.create_task(sweep_forever(dispatcher)))
+        tasks.append(
+            asyncio.create_task(
+                consume_batches(
+                    js, streams.ROUTER_EVENTS, on_ticket_events, settings.router_batch_size
+                )
+            )
+        )
+
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = service_app(
+        "router",
+        broker,
+        settings,
+        settings.router_port,
+        after_startup=[start],
+        before_shutdown=[stop],
+    )
+    return app

@@ -1,0 +1,263 @@
+"""The dispatcher: turns ticket events into routing decisions and store commands.
+
+New tickets are routed by the rules, then every department touched by a batch of events is
+drained once, against one snapshot of presence and load (a burst is one decision, not N
+races). Slots are reserved in the load bucket before the assign command is sent, and given
+back if the store refuses it, so no agent is ever above capacity, even for a moment.
+"""
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from contracts import commands as c
+from contracts import directory as d
+from contracts import events as ev
+from contracts import queries as q
+from router import rules
+from router.assignment import AgentLoad
+from router.presence import Presence
+from router.queue import Waiting, drain
+from router.store import StoreClient
+
+log = logging.getLogger("relaydesk.router")
+ACTOR = "router"
+RELEASED = ("resolved", "closed")
+
+
+class Dispatcher:
+    def __init__(self, store: StoreClient, presence: Presence, default_department: str) -> None:
+        self.store = store
+        self.presence = presence
+        self.default_department = default_department
+        self.directory = d.Directory()
+        self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def refresh(self) -> None:
+        self.directory = await self.store.directory()
+
+    def department(self, name: str) -> d.DepartmentView:
+        found = next((x for x in self.directory.departments if x.id == name), None)
+        return found or d.DepartmentView(id=self.default_department, name=name)
+
+    async def on_events(self, events: Sequence[ev.Event]) -> None:
+        if any(isinstance(e, d.DirectoryChanged) for e in events):
+            await self.refresh()
+        to_drain: dict[str, tuple[str, ...]] = {}
+        for event in events:
+            for department, exclude in await self._apply(event):
+                to_drain[department] = to_drain.get(department, ()) + exclude
+        for department, exclude in to_drain.items():
+            await self.drain(department, exclude)
+
+    async def _apply(self, e: ev.Event) -> list[tuple[str, tuple[str, ...]]]:
+        """Keep load in step with the event; say which departments may now assign."""
+        if isinstance(e, d.DirectoryChanged):
+            return []
+        t = e.ticket
+        if isinstance(e, ev.TicketCreated):
+            return [(await self._route(e), ())]
+        if isinstance(e, ev.TicketTransferred):
+            if e.previous_assignee:
+                await self.presence.release(e.previous_assignee, t.id)
+            return [(t.department or self.default_department, ())]
+        if isinstance(e, ev.TicketAssigned):
+            if e.previous_assignee and e.previous_assignee != t.assignee:
+                await self.presence.release(e.previous_assignee, t.id)
+            if t.assignee:  # assigned by a person: recorded even above capacity
+                await self.presence.reserve(t.assignee, t.id, capacity=None)
+                return []
+            timed_out = (e.previous_assignee,) if e.previous_assignee else ()
+            return [(t.department or self.default_department, timed_out)]
+        if isinstance(e, ev.TicketReopened):
+            return await self._reopened(e)
+        if isinstance(e, ev.TicketChanged | ev.TicketMerged) and t.assignee:
+            if t.status in RELEASED:
+                await self.presence.release(t.assignee, t.id)
+                return [(t.department or self.default_department, ())]
+            await self.presence.reserve(t.assignee, t.id, capacity=None)
+        return []
+
+    async def _route(self, e: ev.TicketCreated) -> str:
+        t = e.ticket
+        convo = rules.Conversation(
+            channel=t.channel,
+            account=t.account,
+            subject=t.subject,
+            text=e.first_message.text if e.first_message else "",
+            recipient=e.recipient,
+            language=t.language,
+            department_hint=e.department_hint,
+        )
+        decision = rules.route(convo, self.directory.rules, self.default_department)
+        if t.department is None or t.department != decision.department:
+            await self._command(
+                c.TransferTicket(
+                    actor=ACTOR,
+                    ticket_id=t.id,
+                    department=decision.department,
+                    reason=decision.reason,
+                )
+            )
+        if rules.higher(t.priority, decision.priority) != t.priority:
+            await self._command(
+                c.SetPriority(
+                    actor=ACTOR, ticket_id=t.id, priority=decision.priority, reason=decision.reason
+                )
+            )
+        if new_tags := [x for x in decision.tags if x not in t.tags]:
+            await self._command(
+                c.TagTicket(actor=ACTOR, ticket_id=t.id, add=new_tags, reason=decision.reason)
+            )
+        return decision.department
+
+    async def _reopened(self, e: ev.TicketReopened) -> list[tuple[str, tuple[str, ...]]]:
+        t = e.ticket
+        department = t.department or self.default_department
+        if t.assignee and self.department(department).assign_follow_ups:
+            await self.presence.reserve(t.assignee, t.id, capacity=None)
+            return []
+        if t.assignee:
+            await self._command(
+                c.AssignTicket(
+                    actor=ACTOR, ticket_id=t.id, agent=None, reason="follow-ups are not kept"
+                )
+            )
+        return [(department, ())]
+
+    async def _command(self, command: c.Command) -> c.CommandOk | c.CommandError:
+        reply = await self.store.command(command)
+        if isinstance(reply, c.CommandError) and reply.code != "conflict":
+            log.warning("store refused %s: %s", type(command).__name__, reply.message)
+        return reply
+
+    async def agents(self, department: str) -> list[AgentLoad]:
+        statuses = await self.presence.statuses()
+        loads = await self.presence.loads()
+        return [
+            AgentLoad(
+                id=a.id,
+                status=statuses.get(a.id, "offline"),
+                capacity=a.capacity,
+                open=len(loads[a.id].tickets) if a.id in loads else 0,
+                languages=tuple(a.languages),
+                last_assigned=loads[a.id].last_assigned if a.id in loads else 0.0,
+            )
+            for a in self.directory.agents
+            if a.active and department in a.departments
+        ]
+
+    async def drain(self, department: str, exclude: tuple[str, ...] = ()) -> int:
+        """Assign the department's waiting tickets while its online agents have room."""
+        async with self.locks[department]:
+            settings = self.department(department)
+            if settings.policy == "manual":
+                return 0
+            waiting_tickets = await self.store.tickets(
+                q.ListTickets(department=department, assignee="none", status=["open", "pending"])
+            )
+            if not waiting_tickets:
+                return 0
+            waiting = [
+                Waiting(
+                    t.id,
+                    t.priority,
+                    t.created_at,
+                    language=t.language,
+                    sticky_agent=await self._sticky(t.contact_id, t.id)
+                    if settings.policy == "sticky"
+                    else None,
+                    version=t.version,
+                    exclude=exclude,
+                )
+                for t in waiting_tickets
+            ]
+            plan = drain(
+                waiting, await self.agents(department), settings.policy, settings.fallback_policy
+            )
+            assigned = 0
+            for ticket, agent in plan:
+                if not await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity):
+                    continue  # another replica took the slot: the next drain decides again
+                reply = await self._command(
+                    c.AssignTicket(
+                        actor=ACTOR,
+                        ticket_id=ticket.ticket_id,
+                        agent=agent.id,
+                        expected_version=ticket.version,
+                        reason=f"policy {settings.policy} in {department}",
+                    )
+                )
+                if isinstance(reply, c.CommandError):
+                    await self.presence.release(agent.id, ticket.ticket_id)
+                else:
+                    assigned += 1
+            return assigned
+
+    async def _sticky(self, contact_id: str, ticket_id: str) -> str | None:
+        earlier = await self.store.tickets(q.ListTickets(contact_id=contact_id, limit=20))
+        return next((t.assignee for t in earlier if t.id != ticket_id and t.assignee), None)
+
+    async def sweep(self, now: float | None = None) -> None:
+        """Timeouts, offline agents, and every queue (catches agents who came online)."""
+        now = now or time.time()
+        await self.refresh()
+        await self._timeouts(datetime.fromtimestamp(now, UTC))
+        await self._offline_agents(now)
+        for department in {self.default_department, *(x.id for x in self.directory.departments)}:
+            await self.drain(department)
+
+    async def _timeouts(self, now: datetime) -> None:
+        for department in self.directory.departments:
+            if not department.assignment_timeout_minutes:
+                continue
+            limit = timedelta(minutes=department.assignment_timeout_minutes)
+            for t in await self.store.tickets(
+                q.ListTickets(department=department.id, status=["open"])
+            ):
+                replied = (
+                    t.last_agent_reply_at
+                    and t.assigned_at
+                    and t.last_agent_reply_at >= t.assigned_at
+                )
+                if t.assignee and t.assigned_at and not replied and now - t.assigned_at >= limit:
+                    await self._command(
+                        c.AssignTicket(
+                            actor=ACTOR,
+                            ticket_id=t.id,
+                            agent=None,
+                            expected_version=t.version,
+                            reason=f"assignment timeout: no reply from {t.assignee} within "
+                            f"{department.assignment_timeout_minutes} min",
+                        )
+                    )
+
+    async def _offline_agents(self, now: float) -> None:
+        statuses = await self.presence.statuses()
+        for agent_id, load in (await self.presence.loads()).items():
+            if statuses.get(agent_id, "offline") != "offline":
+                if load.offline_since is not None:
+                    await self.presence.mark_offline(agent_id, None)
+                continue
+            if not load.tickets:
+                continue
+            if load.offline_since is None:
+                await self.presence.mark_offline(agent_id, now)
+                continue
+            agent = next((a for a in self.directory.agents if a.id == agent_id), None)
+            departments = agent.departments if agent else []
+            grace = min((self.department(x).offline_grace_minutes for x in departments), default=10)
+            if now - load.offline_since < grace * 60:
+                continue
+            for ticket_id in load.tickets:
+                await self._command(
+                    c.AssignTicket(
+                        actor=ACTOR,
+                        ticket_id=ticket_id,
+                        agent=None,
+                        reason=f"{agent_id} offline for more than {grace} min",
+                    )
+                )

@@ -1,0 +1,142 @@
+"""Presence and load in NATS KV: who is online, and which tickets each agent owns.
+
+Every load change is a compare-and-set on the entry's revision, retried on a lost race, so
+replicas agree without a lock; load is a set of ticket ids, so a repeated event is a no-op.
+"""
+
+import time
+from collections.abc import Callable
+
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from contracts.presence import (
+    LOAD_BUCKET,
+    PRESENCE_BUCKET,
+    AgentLoadEntry,
+    AgentPresence,
+    PresenceStatus,
+)
+
+ATTEMPTS = 20
+
+
+async def _bucket(js: JetStreamContext, name: str, ttl: float | None) -> KeyValue:
+    try:
+        return await js.key_value(name)
+    except BucketNotFoundError:
+        config = KeyValueConfig(bucket=name, ttl=ttl, history=1, storage=StorageType.FILE)
+        return await js.create_key_value(config)
+
+
+class Presence:
+    def __init__(self, presence: KeyValue, load: KeyValue) -> None:
+        self.presence = presence
+        self.load = load
+
+    @classmethod
+    async def open(cls, js: JetStreamContext, ttl: float) -> "Presence":
+        return cls(await _bucket(js, PRESENCE_BUCKET, ttl), await _bucket(js, LOAD_BUCKET, None))
+
+    async def set_status(self, agent_id: str, status: PresenceStatus) -> None:
+        """What the inbox does on connect, heartbeat and disconnect."""
+        await self.presence.put(agent_id, AgentPresence(status=status, at=time.time()).to_bytes())
+
+    async def statuses(self) -> dict[str, PresenceStatus]:
+        """Agents with a live entry; anyone missing (expired, never seen) is offline."""
+        found: dict[str, PresenceStatus] = {}
+        try:
+            keys = await self.presence.keys()
+        except Exception:  # nats-py raises NoKeysError on an empty bucket
+            return found
+        for key in keys:
+            try:
+                entry = await self.presence.get(key)
+            except KeyNotFoundError:
+                continue
+            if entry.value:
+                found[key] = AgentPresence.model_validate_json(entry.value).status
+        return found
+
+    async def loads(self) -> dict[str, AgentLoadEntry]:
+        found: dict[str, AgentLoadEntry] = {}
+        try:
+            keys = await self.load.keys()
+        except Exception:
+            return found
+        for key in keys:
+            entry, _ = await self._read(key)
+            found[key] = entry
+        return found
+
+    async def _read(self, agent_id: str) -> tuple[AgentLoadEntry, int | None]:
+        try:
+            entry = await self.load.get(agent_id)
+        except KeyNotFoundError:
+            return AgentLoadEntry(), None
+        value = AgentLoadEntry.model_validate_json(entry.value) if entry.value else AgentLoadEntry()
+        return value, entry.revision
+
+    async def _change(
+        self, agent_id: str, change: Callable[[AgentLoadEntry], AgentLoadEntry | None]
+    ) -> bool:
+        """Apply `change` with compare-and-set; `change` returns None to decline."""
+        for _ in range(ATTEMPTS):
+            current, revision = await self._read(agent_id)
+            new = change(current)
+            if new is None:
+                return False
+            try:
+                if revision is None:
+                    await self.load.create(agent_id, new.to_bytes())
+                else:
+                    await self.load.update(agent_id, new.to_bytes(), last=revision)
+                return True
+            except Exception as error:
+                if not _lost_race(error):
+                    raise
+        return False
+
+    async def reserve(self, agent_id: str, ticket_id: str, capacity: int | None) -> bool:
+        """Add `ticket_id` to the agent's load if it fits. With a `capacity` this is a claim:
+        False when the ticket is already there (another decision holds it). `capacity=None`
+        records an assignment that happened (a person's, or a repeated event): always True."""
+
+        def add(entry: AgentLoadEntry) -> AgentLoadEntry | None:
+            if ticket_id in entry.tickets:
+                return None if capacity is not None else entry
+            if capacity is not None and len(entry.tickets) >= capacity:
+                return None
+            return entry.model_copy(
+                update={"tickets": [*entry.tickets, ticket_id], "last_assigned": time.time()}
+            )
+
+        return await self._change(agent_id, add)
+
+    async def release(self, agent_id: str, ticket_id: str) -> None:
+        def remove(entry: AgentLoadEntry) -> AgentLoadEntry | None:
+            if ticket_id not in entry.tickets:
+                return None
+            return entry.model_copy(
+                update={"tickets": [t for t in entry.tickets if t != ticket_id]}
+            )
+
+        await self._change(agent_id, remove)
+
+    async def mark_offline(self, agent_id: str, since: float | None) -> None:
+        def mark(entry: AgentLoadEntry) -> AgentLoadEntry | None:
+            if entry.offline_since == since or (since and entry.offline_since):
+                return None
+            return entry.model_copy(update={"offline_since": since})
+
+        await self._change(agent_id, mark)
+
+
+def _lost_race(error: Exception) -> bool:
+    """Another replica wrote first: a wrong last sequence, or `create` of an existing key."""
+    if isinstance(error, KeyWrongLastSequenceError):
+        return True
+    text = str(error).lower()
+    return "wrong last sequence" in text or "key exists" in text

@@ -1,0 +1,17 @@
+"""Router settings (`RELAYDESK_ROUTER_*`)."""
+
+from pydantic import Field
+
+from services.runtime.config import BaseServiceSettings
+
+
+class RouterSettings(BaseServiceSettings):
+    router_port: int = Field(8087, ge=0, description="Router /healthz and /metrics")
+    router_default_department: str = Field("support", description="Where unmatched tickets go")
+    router_sweep_interval: float = Field(
+        5.0, gt=0, description="Seconds between queue, timeout and offline-agent sweeps"
+    )
+    router_presence_ttl: float = Field(
+        60.0, gt=0, description="Seconds an agent stays online without a heartbeat"
+    )
+    router_batch_size: int = Field(200, ge=1, description="Ticket events decided together")

@@ -1,0 +1,48 @@
+"""The store, as the router uses it: directory and queue reads, and ticket commands."""
+
+from nats.aio.client import Client
+from pydantic import BaseModel, TypeAdapter
+
+from contracts import commands as c
+from contracts import directory as d
+from contracts import queries as q
+from contracts import subjects
+from contracts.tickets import TicketView
+
+_PAGE = TypeAdapter[q.TicketPage | q.QueryError](q.TicketPage | q.QueryError)
+
+
+class StoreError(Exception):
+    """The store refused a read: the router retries on its next sweep."""
+
+
+class StoreClient:
+    def __init__(self, nc: Client, timeout: float = 5.0) -> None:
+        self.nc = nc
+        self.timeout = timeout
+
+    async def _ask(self, subject: str, body: BaseModel) -> bytes:
+        reply = await self.nc.request(
+            subject, body.model_dump_json().encode(), timeout=self.timeout
+        )
+        return reply.data
+
+    async def directory(self) -> d.Directory:
+        data = await self._ask(subjects.directory_query("get"), d.GetDirectory())
+        return d.Directory.model_validate_json(data)
+
+    async def tickets(self, query: q.ListTickets) -> list[TicketView]:
+        """Every page of a ticket list."""
+        items: list[TicketView] = []
+        while True:
+            page = _PAGE.validate_json(await self._ask(subjects.query("list"), query))
+            if isinstance(page, q.QueryError):
+                raise StoreError(page.message)
+            items += page.items
+            if not page.next_cursor:
+                return items
+            query = query.model_copy(update={"cursor": page.next_cursor})
+
+    async def command(self, command: c.Command) -> c.CommandOk | c.CommandError:
+        data = await self._ask(subjects.command(type(command).name), command)
+        return c.COMMAND_REPLY.validate_json(data)

@@ -1,0 +1,176 @@
+"""The router with the store on a real nats-server: departments, capacity, queue, replicas."""
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from contracts import commands as c
+from contracts import directory as d
+from contracts import events as ev
+from contracts import queries as q
+from contracts import subjects
+from contracts.tickets import PRIORITIES, TicketView
+from router.presence import Presence
+from router.store import StoreClient
+from services.runtime.nats_server import NatsServer
+from tests.integration.processes import ServiceProcess
+from tests.integration.test_store import drained, message, publish_all
+
+pytestmark = pytest.mark.integration
+FAST = {"RELAYDESK_ROUTER_SWEEP_INTERVAL": "0.5"}
+DEPARTMENTS = ["billing", "tech", "sales"]
+RULES = [
+    d.RoutingRule(
+        name="urgent", match=d.RuleMatch(keywords=["срочно"]), priority="urgent", stop=False
+    ),
+    d.RoutingRule(name="billing", match=d.RuleMatch(keywords=["оплата"]), department="billing"),
+    d.RoutingRule(name="tech", match=d.RuleMatch(keywords=["ошибка"]), department="tech"),
+    d.RoutingRule(name="sales", match=d.RuleMatch(keywords=["цена"]), department="sales"),
+]
+TOPICS = {"billing": "Не проходит оплата", "tech": "Ошибка в приложении", "sales": "Какая цена"}
+
+
+@pytest.fixture
+def stack(nats_server: NatsServer, nc: Client, data_dir: Path) -> Iterator[list[ServiceProcess]]:
+    running: list[ServiceProcess] = []
+    yield running
+    for process in running:
+        process.stop()
+
+
+@pytest.fixture
+async def presence(js: JetStreamContext) -> Presence:
+    return await Presence.open(js, ttl=60)
+
+
+async def setup_directory(nc: Client, agents: list[d.AgentView], **dept: object) -> None:
+    async def put(command: d.DirectoryCommand) -> None:
+        subject = subjects.directory_command(type(command).name)
+        reply = c.COMMAND_REPLY.validate_json(
+            (await nc.request(subject, command.to_bytes(), timeout=5)).data
+        )
+        assert reply.ok, reply
+
+    for name in [*DEPARTMENTS, "support"]:
+        await put(
+            d.PutDepartment(actor="t", department=d.DepartmentView(id=name, name=name, **dept))
+        )  # type: ignore[arg-type]
+    for agent in agents:
+        await put(d.PutAgent(actor="t", agent=agent))
+    await put(d.SetRoutingRules(actor="t", rules=RULES))
+
+
+async def all_tickets(nc: Client) -> list[TicketView]:
+    return await StoreClient(nc).tickets(q.ListTickets(limit=500))
+
+
+async def settle(
+    nc: Client, done: "asyncio.Future[None] | None" = None, *, check: object, timeout: float = 60
+) -> list[TicketView]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        tickets = await all_tickets(nc)
+        if check(tickets):  # type: ignore[operator]
+            return tickets
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(
+                f"not settled: {Counter((t.department, t.assignee) for t in tickets)}"
+            )
+        await asyncio.sleep(0.3)
+
+
+async def assignment_history(js: JetStreamContext) -> list[ev.TicketAssigned]:
+    sub = await js.subscribe(subjects.event("ticket.assigned"), ordered_consumer=True)
+    found: list[ev.TicketAssigned] = []
+    while True:
+        try:
+            msg = await sub.next_msg(timeout=1)
+        except Exception:  # no more messages
+            break
+        event = ev.parse_event(msg.data)
+        assert isinstance(event, ev.TicketAssigned)
+        found.append(event)
+    await sub.unsubscribe()
+    return found
+
+
+async def test_five_hundred_tickets_two_replicas_capacity_and_queue(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    presence: Presence,
+    data_dir: Path,
+) -> None:
+    agents = [
+        d.AgentView(
+            id=f"a{n}",
+            email=f"a{n}@desk.ru",
+            name=f"Агент {n}",
+            departments=[dep],
+            capacity=100 if dep == "sales" else 40,
+        )
+        for n, dep in enumerate(["billing", "billing", "tech", "tech", "sales", "sales"], 1)
+    ]
+    offline = {"a2", "a4"}
+    stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
+    await setup_directory(nc, agents)
+    for agent in agents:
+        if agent.id not in offline:
+            await presence.set_status(agent.id, "online")
+    stack += [ServiceProcess("router", nats_server.url, data_dir, **FAST).start() for _ in range(2)]
+    expected = {}
+    messages = []
+    for n in range(500):
+        department = DEPARTMENTS[n % 3]
+        text = ("Срочно! " if n % 7 == 0 else "") + f"{TOPICS[department]} #{n}"
+        messages.append(message(n, 1, text))
+        expected[f"chat-{n}"] = department
+    await publish_all(js, messages)
+    await drained(js)
+
+    def first_phase_done(tickets: list[TicketView]) -> bool:
+        online = Counter(t.assignee for t in tickets if t.assignee)
+        return (
+            len(tickets) == 500
+            and all(online[a] == 40 for a in ("a1", "a3"))
+            and all(t.department == expected[t.thread_key] for t in tickets)
+            and online["a5"] + online["a6"] == 166
+        )
+
+    tickets = await settle(nc, check=first_phase_done)
+
+    assert {t.department for t in tickets if t.assignee is None} == {"billing", "tech"}
+    assert not any(t.assignee in offline for t in tickets)
+    waiting = {
+        dep: sorted(
+            (t for t in tickets if t.department == dep and t.assignee is None),
+            key=lambda t: (-PRIORITIES.index(t.priority), t.created_at),
+        )
+        for dep in ("billing", "tech")
+    }
+
+    await presence.set_status("a2", "online")
+    await presence.set_status("a4", "online")
+    tickets = await settle(
+        nc,
+        check=lambda ts: (
+            Counter(t.assignee for t in ts)["a2"] == 40
+            and Counter(t.assignee for t in ts)["a4"] == 40
+        ),
+    )
+
+    assert {t.id for t in tickets if t.assignee == "a2"} == {t.id for t in waiting["billing"][:40]}
+    assert {t.id for t in tickets if t.assignee == "a4"} == {t.id for t in waiting["tech"][:40]}
+    history = await assignment_history(js)
+    per_agent = Counter(e.ticket.assignee for e in history if e.ticket.assignee)
+    per_ticket = Counter(e.ticket.id for e in history if e.ticket.assignee)
+    assert all(n <= (100 if agent in ("a5", "a6") else 40) for agent, n in per_agent.items())
+    assert max(per_ticket.values()) == 1
+    urgent = [t for t in tickets if t.thread_key == "chat-0"][0]
+    assert (urgent.priority, urgent.tags) == ("urgent", [])
