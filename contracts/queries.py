@@ -40,6 +40,24 @@ class GetTicket(_Query):
     ticket_id: str = Field(min_length=1)
 
 
+class GetAudit(_Query):
+    """A ticket's audit trail: who changed what, and why."""
+
+    name: ClassVar[str] = "audit"
+    ticket_id: str = Field(min_length=1)
+
+
+class AuditRecord(BusModel):
+    actor: str
+    action: str
+    detail: dict[str, object] = Field(default_factory=dict)
+    at: AwareDatetime
+
+
+class AuditTrail(BusModel):
+    entries: list[AuditRecord]
+
+
 class QueueCounts(_Query):
     name: ClassVar[str] = "counts"
 
@@ -68,4 +86,4 @@ class QueryError(BusModel):
     message: str
 
 
-Answer = TicketPage | TicketDetail | Counts | QueryError
+Answer = TicketPage | TicketDetail | Counts | AuditTrail | QueryError

@@ -87,7 +87,7 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
 
     @queries.subscriber(subjects.QUERIES_ALL, queue="store", title="store/queries")
     async def on_query(
-        query: q.ListTickets | q.GetTicket | q.QueueCounts, msg: NatsMessage
+        query: q.ListTickets | q.GetTicket | q.QueueCounts | q.GetAudit, msg: NatsMessage
     ) -> q.Answer:
         try:
             return await answer(repo, msg.raw_message.subject.rsplit(".", 1)[-1], query)

@@ -9,7 +9,7 @@ from services.store.errors import StoreError
 from services.store.repository import Repository
 
 QUERY_TYPES: dict[str, type[BaseModel]] = {
-    t.name: t for t in (q.ListTickets, q.GetTicket, q.QueueCounts)
+    t.name: t for t in (q.ListTickets, q.GetTicket, q.QueueCounts, q.GetAudit)
 }
 
 
@@ -44,6 +44,16 @@ async def _run(repo: Repository, query: BaseModel) -> q.Answer:
         contact = await repo.contact(ticket.contact_id)
         return q.TicketDetail(
             ticket=ticket, contact=contact, messages=await repo.messages(ticket.id)
+        )
+    if isinstance(query, q.GetAudit):
+        ticket = await repo.ticket(query.ticket_id)
+        if ticket is None or not visible(ticket.department, query.departments):
+            return q.QueryError(code="not_found", message=f"no ticket {query.ticket_id}")
+        return q.AuditTrail(
+            entries=[
+                q.AuditRecord(actor=a.actor, action=a.action, detail=a.detail, at=a.at)
+                for a in await repo.audit(query.ticket_id)
+            ]
         )
     assert isinstance(query, q.QueueCounts)
     return await repo.counts(query.departments)

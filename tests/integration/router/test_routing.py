@@ -172,5 +172,5 @@ async def test_five_hundred_tickets_two_replicas_capacity_and_queue(
     per_ticket = Counter(e.ticket.id for e in history if e.ticket.assignee)
     assert all(n <= (100 if agent in ("a5", "a6") else 40) for agent, n in per_agent.items())
     assert max(per_ticket.values()) == 1
-    urgent = [t for t in tickets if t.thread_key == "chat-0"][0]
+    urgent = next(t for t in tickets if t.thread_key == "chat-0")
     assert (urgent.priority, urgent.tags) == ("urgent", [])
