@@ -4,13 +4,16 @@ import asyncio
 import contextlib
 import logging
 
+import yaml
 from nats.aio.msg import Msg
 from starlette.applications import Starlette
 
 from contracts import streams
+from contracts.directory import RoutingRule
 from contracts.events import Event, parse_event
 from router.dispatch import Dispatcher
 from router.presence import Presence
+from router.rules import SEED_RULES
 from router.settings import RouterSettings
 from router.store import StoreClient
 from services.runtime.batch import consume_batches, process_batch
@@ -19,6 +22,14 @@ from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
 
 log = logging.getLogger("relaydesk.router")
+
+
+def initial_rules(settings: RouterSettings) -> list[RoutingRule]:
+    """The bootstrap file's rules, or the built-in outage-word rule."""
+    if settings.router_rules_file is None:
+        return list(SEED_RULES)
+    data = yaml.safe_load(settings.router_rules_file.read_text(encoding="utf-8")) or []
+    return [RoutingRule.model_validate(item) for item in data]
 
 
 def create_app(settings: RouterSettings | None = None) -> Starlette:
@@ -56,6 +67,7 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
         )
         state["dispatcher"] = dispatcher
         app.state.dispatcher = dispatcher
+        await dispatcher.seed_rules(initial_rules(settings))
         tasks.append(asyncio.create_task(sweep_forever(dispatcher)))
         tasks.append(
             asyncio.create_task(

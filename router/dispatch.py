@@ -39,6 +39,16 @@ class Dispatcher:
     async def refresh(self) -> None:
         self.directory = await self.store.directory()
 
+    async def seed_rules(self, rules: list[d.RoutingRule]) -> None:
+        """Give a fresh desk its first rules; never touches rules someone already set."""
+        await self.refresh()
+        if self.directory.rules or not rules:
+            return
+        reply = await self.store.directory_command(d.SetRoutingRules(actor=ACTOR, rules=rules))
+        if isinstance(reply, c.CommandError):
+            log.warning("could not seed routing rules: %s", reply.message)
+        await self.refresh()
+
     def department(self, name: str) -> d.DepartmentView:
         found = next((x for x in self.directory.departments if x.id == name), None)
         return found or d.DepartmentView(id=self.default_department, name=name)

@@ -1,5 +1,7 @@
 """Router settings (`RELAYDESK_ROUTER_*`)."""
 
+from pathlib import Path
+
 from pydantic import Field
 
 from services.runtime.config import BaseServiceSettings
@@ -15,3 +17,6 @@ class RouterSettings(BaseServiceSettings):
         60.0, gt=0, description="Seconds an agent stays online without a heartbeat"
     )
     router_batch_size: int = Field(200, ge=1, description="Ticket events decided together")
+    router_rules_file: Path | None = Field(
+        None, description="YAML list of routing rules, loaded when the store has none yet"
+    )

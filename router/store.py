@@ -46,3 +46,7 @@ class StoreClient:
     async def command(self, command: c.Command) -> c.CommandOk | c.CommandError:
         data = await self._ask(subjects.command(type(command).name), command)
         return c.COMMAND_REPLY.validate_json(data)
+
+    async def directory_command(self, command: d.DirectoryCommand) -> c.CommandOk | c.CommandError:
+        data = await self._ask(subjects.directory_command(type(command).name), command)
+        return c.COMMAND_REPLY.validate_json(data)
