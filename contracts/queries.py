@@ -31,6 +31,11 @@ class ListTickets(_Query):
     q: str | None = Field(default=None, description="Full text: subject, body, contact")
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
+    order: Literal["recent", "queue"] = Field(
+        default="recent",
+        description="recent: newest activity first (pages with `cursor`); queue: most urgent, "
+        "then oldest first (the order a department queue is worked in; first page only)",
+    )
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=500)
 

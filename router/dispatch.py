@@ -166,9 +166,19 @@ class Dispatcher:
             settings = self.department(department)
             if settings.policy == "manual":
                 return 0
-            waiting_tickets = await self.store.tickets(
-                q.ListTickets(department=department, assignee="none", status=["open", "pending"])
+            agents = await self.agents(department)
+            room = sum(max(a.capacity - a.open, 0) for a in agents if a.status == "online")
+            if not room:
+                return 0
+            # Only the head of the queue can be assigned now: as many as there are free slots.
+            query = q.ListTickets(
+                department=department,
+                assignee="none",
+                status=["open", "pending"],
+                order="queue",
+                limit=min(room + len(exclude), 500),
             )
+            waiting_tickets = await self.store.page(query)
             if not waiting_tickets:
                 return 0
             waiting = [
@@ -185,9 +195,7 @@ class Dispatcher:
                 )
                 for t in waiting_tickets
             ]
-            plan = drain(
-                waiting, await self.agents(department), settings.policy, settings.fallback_policy
-            )
+            plan = drain(waiting, agents, settings.policy, settings.fallback_policy)
             assigned = 0
             for ticket, agent in plan:
                 if not await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity):

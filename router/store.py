@@ -31,6 +31,13 @@ class StoreClient:
         data = await self._ask(subjects.directory_query("get"), d.GetDirectory())
         return d.Directory.model_validate_json(data)
 
+    async def page(self, query: q.ListTickets) -> list[TicketView]:
+        """The first page only (a queue-ordered list has no further pages)."""
+        page = _PAGE.validate_json(await self._ask(subjects.query("list"), query))
+        if isinstance(page, q.QueryError):
+            raise StoreError(page.message)
+        return page.items
+
     async def tickets(self, query: q.ListTickets) -> list[TicketView]:
         """Every page of a ticket list."""
         items: list[TicketView] = []

@@ -293,6 +293,24 @@ class RepositorySuite:
         assert [t.department for t in tech.items] == ["tech"]
         assert len(none.items) == 1 and later.items == []
 
+    async def test_a_queue_is_listed_most_urgent_then_oldest_first(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        for n in range(4):
+            await writer.ingest([inbound(f"q{n}", f"вопрос {n}", thread=f"q{n}")])
+        by_subject = {t.subject: t.id for t in (await repo.list_tickets(ListTickets())).items}
+        await writer.execute(
+            c.SetPriority(actor="r", ticket_id=by_subject["вопрос 2"], priority="urgent")
+        )
+        await writer.execute(
+            c.SetPriority(actor="r", ticket_id=by_subject["вопрос 3"], priority="low")
+        )
+
+        page = await repo.list_tickets(ListTickets(order="queue", limit=3))
+
+        assert [t.subject for t in page.items] == ["вопрос 2", "вопрос 0", "вопрос 1"]
+        assert page.next_cursor is None
+
     async def test_counts_per_department(self, repo: Repository, writer: Writer) -> None:
         for n in range(3):
             await writer.ingest([inbound(f"x{n}", thread=f"t{n}")])

@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from contracts.queries import ListTickets
-from contracts.tickets import ContactView, MessageView, TicketView
+from contracts.tickets import PRIORITIES, ContactView, MessageView, TicketView
 from services.store import paging, rules
 
 Doc = dict[str, Any]
@@ -65,6 +65,7 @@ def ticket_doc(t: TicketView) -> Doc:
         "live": t.status != "closed",
         "status": t.status,
         "priority": t.priority,
+        "priority_rank": PRIORITIES.index(t.priority),
         "department": t.department,
         "assignee": t.assignee,
         "channel": t.channel,
@@ -138,7 +139,7 @@ def ticket_filter(query: ListTickets, matching_ids: list[str] | None) -> Doc:
         }
     if matching_ids is not None:
         f["_id"] = {"$in": matching_ids}
-    if query.cursor:
+    if query.cursor and query.order == "recent":
         ts, last_id = paging.decode_cursor(query.cursor)
         f.setdefault("$and", []).append(
             {"$or": [{"updated_ts": {"$lt": ts}}, {"updated_ts": ts, "_id": {"$lt": last_id}}]}
@@ -147,3 +148,4 @@ def ticket_filter(query: ListTickets, matching_ids: list[str] | None) -> Doc:
 
 
 TICKET_ORDER = [("updated_ts", DESCENDING), ("_id", DESCENDING)]
+QUEUE_ORDER = [("priority_rank", DESCENDING), ("created_ts", ASCENDING), ("_id", ASCENDING)]

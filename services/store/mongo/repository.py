@@ -54,12 +54,13 @@ class MongoRepository:
         matching: list[str] | None = None
         if query.q and (terms := paging.search_terms(query.q)):
             matching = await self.db.messages.distinct("ticket_id", d.text_search(terms))
+        order = d.TICKET_ORDER if query.order == "recent" else d.QUEUE_ORDER
         docs = await self.db.tickets.find(
-            d.ticket_filter(query, matching), sort=d.TICKET_ORDER, limit=query.limit + 1
+            d.ticket_filter(query, matching), sort=order, limit=query.limit + 1
         ).to_list(None)
         items = [TicketView.model_validate(doc["view"]) for doc in docs[: query.limit]]
         cursor = None
-        if len(docs) > query.limit:
+        if len(docs) > query.limit and query.order == "recent":
             last = docs[query.limit - 1]
             cursor = paging.encode_cursor(last["updated_ts"], last["_id"])
         return TicketPage(items=items, next_cursor=cursor)

@@ -23,6 +23,11 @@ from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.schema import PRAGMAS, SCHEMA
 from services.store.sqlite.unit_of_work import SqliteUnitOfWork
 
+QUEUE_ORDER = (
+    "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, "
+    "created_ts, id"
+)
+
 
 class SqliteRepository:
     def __init__(self, path: Path | str) -> None:
@@ -101,18 +106,19 @@ class SqliteRepository:
             params.append(query.until.timestamp())
         if query.q and (terms := paging.search_terms(query.q)):
             where.append(self._search_clause(terms, params))
-        if query.cursor:
+        if query.cursor and query.order == "recent":
             ts, last_id = paging.decode_cursor(query.cursor)
             where.append("(updated_ts < ? OR (updated_ts = ? AND id < ?))")
             params += [ts, ts, last_id]
+        order = "updated_ts DESC, id DESC" if query.order == "recent" else QUEUE_ORDER
         sql = (
             f"SELECT doc, updated_ts, id FROM tickets WHERE {' AND '.join(where)} "  # noqa: S608
-            "ORDER BY updated_ts DESC, id DESC LIMIT ?"
+            f"ORDER BY {order} LIMIT ?"
         )
         rows = self.conn.execute(sql, [*params, query.limit + 1]).fetchall()
         items = [TicketView.model_validate_json(r[0]) for r in rows[: query.limit]]
         cursor = None
-        if len(rows) > query.limit:
+        if len(rows) > query.limit and query.order == "recent":
             last = rows[query.limit - 1]
             cursor = paging.encode_cursor(last[1], last[2])
         return TicketPage(items=items, next_cursor=cursor)
