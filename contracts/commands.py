@@ -73,6 +73,16 @@ class TransferTicket(_TicketCommand):
     department: str = Field(min_length=1)
 
 
+class RouteTicket(_TicketCommand):
+    """The router's decision for a new conversation, applied in one write."""
+
+    name: ClassVar[str] = "route"
+    command: Literal["route"] = "route"
+    department: str = Field(min_length=1)
+    priority: Priority | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
 class SetStatus(_TicketCommand):
     name: ClassVar[str] = "status"
     command: Literal["status"] = "status"
@@ -124,6 +134,7 @@ Command = Annotated[
     | AddNote
     | AssignTicket
     | TransferTicket
+    | RouteTicket
     | SetStatus
     | SetPriority
     | TagTicket
@@ -138,6 +149,7 @@ COMMAND_TYPES: tuple[type[_Command], ...] = (
     AddNote,
     AssignTicket,
     TransferTicket,
+    RouteTicket,
     SetStatus,
     SetPriority,
     TagTicket,

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 import yaml
 from nats.aio.msg import Msg
@@ -37,6 +38,7 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
     broker = make_broker(settings, "router")
     tasks: list[asyncio.Task[None]] = []
     state: dict[str, Dispatcher] = {}
+    closing: list[Callable[[], Awaitable[None]]] = []
 
     async def dead(subject: str, data: bytes, headers: dict[str, str]) -> None:
         await broker.connection.jetstream().publish(subject, data, headers=headers)
@@ -62,6 +64,8 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
     async def start() -> None:
         js = broker.connection.jetstream()
         presence = await Presence.open(js, settings.router_presence_ttl)
+        await presence.watch()
+        closing.append(presence.close)
         dispatcher = Dispatcher(
             StoreClient(broker.connection), presence, settings.router_default_department
         )
@@ -83,6 +87,8 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for close in closing:
+            await close()
 
     app = service_app(
         "router",

@@ -26,6 +26,7 @@ from router.store import StoreClient
 log = logging.getLogger("relaydesk.router")
 ACTOR = "router"
 RELEASED = ("resolved", "closed")
+IN_FLIGHT = 16
 
 
 class Dispatcher:
@@ -35,6 +36,9 @@ class Dispatcher:
         self.default_department = default_department
         self.directory = d.Directory()
         self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Drain requests that arrive while a drain runs fold into one more run.
+        self.pending: dict[str, tuple[str, ...]] = {}
+        self.drainers: dict[str, asyncio.Task[None]] = {}
 
     async def refresh(self) -> None:
         self.directory = await self.store.directory()
@@ -61,7 +65,27 @@ class Dispatcher:
             for department, exclude in await self._apply(event):
                 to_drain[department] = to_drain.get(department, ()) + exclude
         for department, exclude in to_drain.items():
-            await self.drain(department, exclude)
+            self.request_drain(department, exclude)
+
+    def request_drain(self, department: str, exclude: tuple[str, ...] = ()) -> None:
+        """Drain soon, once, however many events asked for it meanwhile. If this replica
+        dies first, the periodic sweep drains every department anyway."""
+        self.pending[department] = self.pending.get(department, ()) + exclude
+        task = self.drainers.get(department)
+        if task is None or task.done():
+            self.drainers[department] = asyncio.create_task(self._drain_pending(department))
+
+    async def _drain_pending(self, department: str) -> None:
+        while department in self.pending:
+            exclude = self.pending.pop(department)
+            try:
+                await self.drain(department, exclude)
+            except Exception:
+                log.exception("draining %s failed; the sweep will retry", department)
+
+    async def idle(self) -> None:
+        """Wait for the drains in flight (tests and shutdown)."""
+        await asyncio.gather(*self.drainers.values(), return_exceptions=True)
 
     async def _apply(self, e: ev.Event) -> list[tuple[str, tuple[str, ...]]]:
         """Keep load in step with the event; say which departments may now assign."""
@@ -103,24 +127,18 @@ class Dispatcher:
             department_hint=e.department_hint,
         )
         decision = rules.route(convo, self.directory.rules, self.default_department)
-        if t.department is None or t.department != decision.department:
+        priority = rules.higher(t.priority, decision.priority)
+        new_tags = [x for x in decision.tags if x not in t.tags]
+        if t.department != decision.department or priority != t.priority or new_tags:
             await self._command(
-                c.TransferTicket(
+                c.RouteTicket(
                     actor=ACTOR,
                     ticket_id=t.id,
                     department=decision.department,
+                    priority=priority if priority != t.priority else None,
+                    tags=new_tags,
                     reason=decision.reason,
                 )
-            )
-        if rules.higher(t.priority, decision.priority) != t.priority:
-            await self._command(
-                c.SetPriority(
-                    actor=ACTOR, ticket_id=t.id, priority=decision.priority, reason=decision.reason
-                )
-            )
-        if new_tags := [x for x in decision.tags if x not in t.tags]:
-            await self._command(
-                c.TagTicket(actor=ACTOR, ticket_id=t.id, add=new_tags, reason=decision.reason)
             )
         return decision.department
 
@@ -196,24 +214,31 @@ class Dispatcher:
                 for t in waiting_tickets
             ]
             plan = drain(waiting, agents, settings.policy, settings.fallback_policy)
-            assigned = 0
-            for ticket, agent in plan:
-                if not await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity):
-                    continue  # another replica took the slot: the next drain decides again
-                reply = await self._command(
-                    c.AssignTicket(
-                        actor=ACTOR,
-                        ticket_id=ticket.ticket_id,
-                        agent=agent.id,
-                        expected_version=ticket.version,
-                        reason=f"policy {settings.policy} in {department}",
+            lanes = asyncio.Semaphore(IN_FLIGHT)
+            reason = f"policy {settings.policy} in {department}"
+
+            async def assign(ticket: Waiting, agent: AgentLoad) -> bool:
+                async with lanes:
+                    if not await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity):
+                        return False  # another replica holds the slot: the next drain decides
+                    reply = await self._command(
+                        c.AssignTicket(
+                            actor=ACTOR,
+                            ticket_id=ticket.ticket_id,
+                            agent=agent.id,
+                            expected_version=ticket.version,
+                            reason=reason,
+                        )
                     )
-                )
-                if isinstance(reply, c.CommandError):
-                    await self.presence.release(agent.id, ticket.ticket_id)
-                else:
-                    assigned += 1
-            return assigned
+                    if isinstance(reply, c.CommandError):
+                        await self.presence.release(agent.id, ticket.ticket_id)
+                        return False
+                    return True
+
+            # Slots were claimed per agent in plan order, so running the claims side by side
+            # keeps every agent within capacity; the store still applies them one by one.
+            results = await asyncio.gather(*(assign(t, a) for t, a in plan))
+            return sum(results)
 
     async def _sticky(self, contact_id: str, ticket_id: str) -> str | None:
         earlier = await self.store.tickets(q.ListTickets(contact_id=contact_id, limit=20))
@@ -226,7 +251,8 @@ class Dispatcher:
         await self._timeouts(datetime.fromtimestamp(now, UTC))
         await self._offline_agents(now)
         for department in {self.default_department, *(x.id for x in self.directory.departments)}:
-            await self.drain(department)
+            self.request_drain(department)
+        await self.idle()
 
     async def _timeouts(self, now: datetime) -> None:
         for department in self.directory.departments:

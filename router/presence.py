@@ -4,6 +4,8 @@ Every load change is a compare-and-set on the entry's revision, retried on a los
 replicas agree without a lock; load is a set of ticket ids, so a repeated event is a no-op.
 """
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -32,13 +34,57 @@ async def _bucket(js: JetStreamContext, name: str, ttl: float | None) -> KeyValu
 
 
 class Presence:
-    def __init__(self, presence: KeyValue, load: KeyValue) -> None:
+    def __init__(self, presence: KeyValue, load: KeyValue, ttl: float) -> None:
         self.presence = presence
         self.load = load
+        self.ttl = ttl
+        # With `watch()`, local copies kept current by KV watchers answer every read.
+        self.watching = False
+        self.seen: dict[str, AgentPresence] = {}
+        self.owned: dict[str, tuple[AgentLoadEntry, int]] = {}
+        self.watchers: list[KeyValue.KeyWatcher] = []
+        self.tasks: list[asyncio.Task[None]] = []
 
     @classmethod
     async def open(cls, js: JetStreamContext, ttl: float) -> "Presence":
-        return cls(await _bucket(js, PRESENCE_BUCKET, ttl), await _bucket(js, LOAD_BUCKET, None))
+        presence = await _bucket(js, PRESENCE_BUCKET, ttl)
+        return cls(presence, await _bucket(js, LOAD_BUCKET, None), ttl)
+
+    async def watch(self, timeout: float = 10.0) -> None:
+        """Follow both buckets; returns once the current state has been read."""
+
+        def on_presence(key: str, value: bytes | None, revision: int) -> None:
+            if value:
+                self.seen[key] = AgentPresence.model_validate_json(value)
+            else:
+                self.seen.pop(key, None)
+
+        def on_load(key: str, value: bytes | None, revision: int) -> None:
+            if value:
+                entry = AgentLoadEntry.model_validate_json(value)
+                current = self.owned.get(key)
+                if current is None or current[1] < revision:
+                    self.owned[key] = (entry, revision)
+            else:
+                self.owned.pop(key, None)
+
+        loaded = [asyncio.Event(), asyncio.Event()]
+        for kv, apply, ready in (
+            (self.presence, on_presence, loaded[0]),
+            (self.load, on_load, loaded[1]),
+        ):
+            watcher = await kv.watchall()
+            self.watchers.append(watcher)
+            self.tasks.append(asyncio.create_task(_follow(watcher, apply, ready)))
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in loaded)), timeout)
+        self.watching = True
+
+    async def close(self) -> None:
+        for watcher in self.watchers:
+            with contextlib.suppress(Exception):
+                await watcher.stop()  # type: ignore[no-untyped-call]
+        for task in self.tasks:
+            task.cancel()
 
     async def set_status(self, agent_id: str, status: PresenceStatus) -> None:
         """What the inbox does on connect, heartbeat and disconnect."""
@@ -46,6 +92,10 @@ class Presence:
 
     async def statuses(self) -> dict[str, PresenceStatus]:
         """Agents with a live entry; anyone missing (expired, never seen) is offline."""
+        if self.watching:
+            # Expiry by the bucket's TTL sends no delete to watchers: check the age here.
+            fresh = time.time() - self.ttl
+            return {k: p.status for k, p in self.seen.items() if p.at >= fresh}
         found: dict[str, PresenceStatus] = {}
         try:
             keys = await self.presence.keys()
@@ -61,6 +111,8 @@ class Presence:
         return found
 
     async def loads(self) -> dict[str, AgentLoadEntry]:
+        if self.watching:
+            return {k: entry for k, (entry, _) in self.owned.items()}
         found: dict[str, AgentLoadEntry] = {}
         try:
             keys = await self.load.keys()
@@ -71,7 +123,11 @@ class Presence:
             found[key] = entry
         return found
 
-    async def _read(self, agent_id: str) -> tuple[AgentLoadEntry, int | None]:
+    async def _read(self, agent_id: str, fresh: bool = False) -> tuple[AgentLoadEntry, int | None]:
+        if self.watching and not fresh:
+            if agent_id in self.owned:
+                return self.owned[agent_id]
+            return AgentLoadEntry(), None
         try:
             entry = await self.load.get(agent_id)
         except KeyNotFoundError:
@@ -83,20 +139,25 @@ class Presence:
         self, agent_id: str, change: Callable[[AgentLoadEntry], AgentLoadEntry | None]
     ) -> bool:
         """Apply `change` with compare-and-set; `change` returns None to decline."""
+        fresh = False
         for _ in range(ATTEMPTS):
-            current, revision = await self._read(agent_id)
+            current, revision = await self._read(agent_id, fresh)
             new = change(current)
             if new is None:
                 return False
             try:
                 if revision is None:
-                    await self.load.create(agent_id, new.to_bytes())
+                    written = await self.load.create(agent_id, new.to_bytes())
                 else:
-                    await self.load.update(agent_id, new.to_bytes(), last=revision)
-                return True
+                    written = await self.load.update(agent_id, new.to_bytes(), last=revision)
             except Exception as error:
                 if not _lost_race(error):
                     raise
+                fresh = True  # the local copy is behind: read the bucket itself
+                continue
+            if self.watching:
+                self.owned[agent_id] = (new, written)
+            return True
         return False
 
     async def reserve(self, agent_id: str, ticket_id: str, capacity: int | None) -> bool:
@@ -106,7 +167,7 @@ class Presence:
 
         def add(entry: AgentLoadEntry) -> AgentLoadEntry | None:
             if ticket_id in entry.tickets:
-                return None if capacity is not None else entry
+                return None  # already theirs: nothing to write (and a claim is refused)
             if capacity is not None and len(entry.tickets) >= capacity:
                 return None
             return entry.model_copy(
@@ -132,6 +193,19 @@ class Presence:
             return entry.model_copy(update={"offline_since": since})
 
         await self._change(agent_id, mark)
+
+
+async def _follow(
+    watcher: KeyValue.KeyWatcher,
+    apply: Callable[[str, bytes | None, int], None],
+    loaded: asyncio.Event,
+) -> None:
+    async for entry in watcher:
+        if entry is None:  # the marker after the current values: caught up
+            loaded.set()
+            continue
+        deleted = entry.operation in ("DEL", "PURGE")
+        apply(entry.key, None if deleted else entry.value, entry.revision or 0)
 
 
 def _lost_race(error: Exception) -> bool:

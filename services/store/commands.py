@@ -86,6 +86,19 @@ async def on_transfer(uow: UnitOfWork, cmd: c.TransferTicket) -> Outcome:
     )
 
 
+async def on_route(uow: UnitOfWork, cmd: c.RouteTicket) -> Outcome:
+    ticket = await _ticket(uow, cmd)
+    tags = [*ticket.tags, *(t for t in dict.fromkeys(cmd.tags) if t not in ticket.tags)]
+    updates: dict[str, Any] = {"department": cmd.department, "tags": tags}
+    if cmd.priority is not None:
+        updates["priority"] = cmd.priority
+    if cmd.department != ticket.department:
+        # A new department's queue: whoever held it in the old one lets go.
+        updates["assignee"] = None
+        return await _change(uow, cmd, "routed", ev.TicketTransferred, **updates)
+    return await _change(uow, cmd, "routed", None, **updates)
+
+
 async def on_status(uow: UnitOfWork, cmd: c.SetStatus) -> Outcome:
     return await _change(uow, cmd, "status", None, status=cmd.status)
 
@@ -252,6 +265,7 @@ COMMAND_HANDLERS: dict[type[Any], Handler] = {
     c.AddNote: on_note,
     c.AssignTicket: on_assign,
     c.TransferTicket: on_transfer,
+    c.RouteTicket: on_route,
     c.SetStatus: on_status,
     c.SetPriority: on_priority,
     c.TagTicket: on_tag,

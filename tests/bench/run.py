@@ -7,9 +7,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench import report, store
+from tests.bench import report, router, store
 
-BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {"store": store.run}
+BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {"store": store.run, "router": router.run}
 
 
 def main(names: list[str]) -> int:

@@ -1,0 +1,156 @@
+"""Router benchmark: decisions per second with two replicas over 10,000 new tickets, and the
+time from `events.ticket.created` to `events.ticket.assigned` at a steady 500 tickets/s."""
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from contracts import commands as c
+from contracts import directory as d
+from contracts import subjects
+from contracts.events import parse_event
+from contracts.messages import InboundMessage, Sender
+from router.presence import Presence
+from services.runtime.broker import ensure_streams
+from services.runtime.nats_server import NatsServer
+from tests.bench.store import publish
+from tests.integration.processes import ServiceProcess
+
+BURST = 10_000
+RATE = 500
+STEADY_SECONDS = 10
+AGENTS = 20
+
+
+def tickets(prefix: str, count: int) -> list[InboundMessage]:
+    return [
+        InboundMessage(
+            channel="telegram",
+            account="bench",
+            thread_key=f"{prefix}-{n}",
+            external_id=f"{prefix}-{n}",
+            sender=Sender(channel_user_id=f"{prefix}-u{n}", display_name="Клиент"),
+            text=f"Вопрос номер {n}",
+        )
+        for n in range(count)
+    ]
+
+
+class Clock:
+    """When each ticket was created and assigned, as the bus reported it."""
+
+    def __init__(self) -> None:
+        self.created: dict[str, float] = {}
+        self.assigned: dict[str, float] = {}
+
+    async def on_event(self, msg: Msg) -> None:
+        now = time.perf_counter()
+        event = parse_event(msg.data)
+        if event.type == "ticket.created":
+            self.created.setdefault(event.ticket.id, now)
+        elif event.type == "ticket.assigned" and event.ticket.assignee:
+            self.assigned.setdefault(event.ticket.id, now)
+
+
+async def setup(nc: Client, js: Any) -> None:
+    async def put(command: d.DirectoryCommand) -> None:
+        subject = subjects.directory_command(type(command).name)
+        reply = c.COMMAND_REPLY.validate_json(
+            (await nc.request(subject, command.to_bytes(), timeout=5)).data
+        )
+        assert reply.ok, reply
+
+    await put(
+        d.PutDepartment(actor="bench", department=d.DepartmentView(id="support", name="Поддержка"))
+    )
+    presence = await Presence.open(js, ttl=600)
+    for n in range(AGENTS):
+        agent = d.AgentView(
+            id=f"a{n}",
+            email=f"a{n}@bench.ru",
+            name=f"A{n}",
+            departments=["support"],
+            capacity=1000,
+        )
+        await put(d.PutAgent(actor="bench", agent=agent))
+        await presence.set_status(agent.id, "online")
+    await put(d.SetRoutingRules(actor="bench", rules=[]))
+
+
+async def wait_assigned(clock: Clock, count: int, timeout: float = 600) -> None:
+    deadline = time.perf_counter() + timeout
+    while len(clock.assigned) < count and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def main() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp, NatsServer(Path(tmp) / "nats", port=0) as server:
+        nc = await nats.connect(server.url)
+        js = nc.jetstream()
+        await ensure_streams(js)
+        data = Path(tmp) / "var"
+        env = {"RELAYDESK_ROUTER_SWEEP_INTERVAL": "1"}
+        services = [ServiceProcess("store", server.url, data).start()]
+        await setup(nc, js)
+        services += [ServiceProcess("router", server.url, data, **env).start() for _ in range(2)]
+        clock = Clock()
+        await nc.subscribe("events.ticket.*", cb=clock.on_event)
+        try:
+            burst = tickets("burst", BURST)
+            await publish(
+                js, subjects.inbound("telegram"), [(m.to_bytes(), m.dedupe_key) for m in burst]
+            )
+            await wait_assigned(clock, BURST)
+            span = max(clock.assigned.values()) - min(clock.created.values())
+            decisions = len(clock.assigned) / span
+
+            steady = Clock()
+            await nc.subscribe("events.ticket.*", cb=steady.on_event)
+            rows = tickets("steady", RATE * STEADY_SECONDS)
+            started = time.perf_counter()
+            for n, m in enumerate(rows):
+                await js.publish(
+                    subjects.inbound("telegram"),
+                    m.to_bytes(),
+                    headers={"Nats-Msg-Id": m.dedupe_key},
+                )
+                ahead = started + (n + 1) / RATE - time.perf_counter()
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+            await wait_assigned(steady, len(rows) + 0, timeout=120)
+            latencies = [
+                (steady.assigned[t] - steady.created[t]) * 1000
+                for t in steady.assigned
+                if t in steady.created
+            ]
+        finally:
+            for s in services:
+                s.stop()
+            await nc.close()
+    return {
+        "tickets": BURST,
+        "replicas": 2,
+        "decisions_per_s": round(decisions),
+        "steady_rate_per_s": RATE,
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(percentile(latencies, 99), 2),
+        "max_ms": round(max(latencies), 2),
+        "assigned_in_steady_run": len(latencies),
+        "targets": {"p99_ms": 20},
+    }
+
+
+def run() -> dict[str, Any]:
+    return asyncio.run(main())
