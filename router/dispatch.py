@@ -11,20 +11,19 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from contracts import commands as c
 from contracts import directory as d
 from contracts import events as ev
 from contracts import queries as q
-from router import rules
+from router import rules, upkeep
 from router.assignment import AgentLoad
 from router.presence import Presence
 from router.queue import Waiting, drain
-from router.store import StoreClient
+from router.store import ACTOR, StoreClient
 
 log = logging.getLogger("relaydesk.router")
-ACTOR = "router"
 RELEASED = ("resolved", "closed")
 IN_FLIGHT = 16
 
@@ -130,7 +129,7 @@ class Dispatcher:
         priority = rules.higher(t.priority, decision.priority)
         new_tags = [x for x in decision.tags if x not in t.tags]
         if t.department != decision.department or priority != t.priority or new_tags:
-            await self._command(
+            await self.command(
                 c.RouteTicket(
                     actor=ACTOR,
                     ticket_id=t.id,
@@ -149,14 +148,14 @@ class Dispatcher:
             await self.presence.reserve(t.assignee, t.id, capacity=None)
             return []
         if t.assignee:
-            await self._command(
+            await self.command(
                 c.AssignTicket(
                     actor=ACTOR, ticket_id=t.id, agent=None, reason="follow-ups are not kept"
                 )
             )
         return [(department, ())]
 
-    async def _command(self, command: c.Command) -> c.CommandOk | c.CommandError:
+    async def command(self, command: c.Command) -> c.CommandOk | c.CommandError:
         reply = await self.store.command(command)
         if isinstance(reply, c.CommandError) and reply.code != "conflict":
             log.warning("store refused %s: %s", type(command).__name__, reply.message)
@@ -221,7 +220,7 @@ class Dispatcher:
                 async with lanes:
                     if not await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity):
                         return False  # another replica holds the slot: the next drain decides
-                    reply = await self._command(
+                    reply = await self.command(
                         c.AssignTicket(
                             actor=ACTOR,
                             ticket_id=ticket.ticket_id,
@@ -248,60 +247,8 @@ class Dispatcher:
         """Timeouts, offline agents, and every queue (catches agents who came online)."""
         now = now or time.time()
         await self.refresh()
-        await self._timeouts(datetime.fromtimestamp(now, UTC))
-        await self._offline_agents(now)
+        await upkeep.assignment_timeouts(self, datetime.fromtimestamp(now, UTC))
+        await upkeep.offline_agents(self, now)
         for department in {self.default_department, *(x.id for x in self.directory.departments)}:
             self.request_drain(department)
         await self.idle()
-
-    async def _timeouts(self, now: datetime) -> None:
-        for department in self.directory.departments:
-            if not department.assignment_timeout_minutes:
-                continue
-            limit = timedelta(minutes=department.assignment_timeout_minutes)
-            for t in await self.store.tickets(
-                q.ListTickets(department=department.id, status=["open"])
-            ):
-                replied = (
-                    t.last_agent_reply_at
-                    and t.assigned_at
-                    and t.last_agent_reply_at >= t.assigned_at
-                )
-                if t.assignee and t.assigned_at and not replied and now - t.assigned_at >= limit:
-                    await self._command(
-                        c.AssignTicket(
-                            actor=ACTOR,
-                            ticket_id=t.id,
-                            agent=None,
-                            expected_version=t.version,
-                            reason=f"assignment timeout: no reply from {t.assignee} within "
-                            f"{department.assignment_timeout_minutes} min",
-                        )
-                    )
-
-    async def _offline_agents(self, now: float) -> None:
-        statuses = await self.presence.statuses()
-        for agent_id, load in (await self.presence.loads()).items():
-            if statuses.get(agent_id, "offline") != "offline":
-                if load.offline_since is not None:
-                    await self.presence.mark_offline(agent_id, None)
-                continue
-            if not load.tickets:
-                continue
-            if load.offline_since is None:
-                await self.presence.mark_offline(agent_id, now)
-                continue
-            agent = next((a for a in self.directory.agents if a.id == agent_id), None)
-            departments = agent.departments if agent else []
-            grace = min((self.department(x).offline_grace_minutes for x in departments), default=10)
-            if now - load.offline_since < grace * 60:
-                continue
-            for ticket_id in load.tickets:
-                await self._command(
-                    c.AssignTicket(
-                        actor=ACTOR,
-                        ticket_id=ticket_id,
-                        agent=None,
-                        reason=f"{agent_id} offline for more than {grace} min",
-                    )
-                )

@@ -9,6 +9,7 @@ from contracts import queries as q
 from contracts import subjects
 from contracts.tickets import TicketView
 
+ACTOR = "router"  # how the router signs its commands in the audit trail
 _PAGE = TypeAdapter[q.TicketPage | q.QueryError](q.TicketPage | q.QueryError)
 
 

@@ -1,0 +1,63 @@
+"""Upkeep the router does on every sweep: assignment timeouts and agents gone offline."""
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from contracts import commands as c
+from contracts import queries as q
+from router.store import ACTOR
+
+if TYPE_CHECKING:
+    from router.dispatch import Dispatcher
+
+
+async def assignment_timeouts(desk: "Dispatcher", now: datetime) -> None:
+    """Assigned tickets without an agent reply within the department's timeout go back."""
+    for department in desk.directory.departments:
+        if not department.assignment_timeout_minutes:
+            continue
+        limit = timedelta(minutes=department.assignment_timeout_minutes)
+        for t in await desk.store.tickets(q.ListTickets(department=department.id, status=["open"])):
+            replied = (
+                t.last_agent_reply_at and t.assigned_at and t.last_agent_reply_at >= t.assigned_at
+            )
+            if t.assignee and t.assigned_at and not replied and now - t.assigned_at >= limit:
+                await desk.command(
+                    c.AssignTicket(
+                        actor=ACTOR,
+                        ticket_id=t.id,
+                        agent=None,
+                        expected_version=t.version,
+                        reason=f"assignment timeout: no reply from {t.assignee} within "
+                        f"{department.assignment_timeout_minutes} min",
+                    )
+                )
+
+
+async def offline_agents(desk: "Dispatcher", now: float) -> None:
+    """An agent offline past the grace period gives their tickets back to the queue."""
+    statuses = await desk.presence.statuses()
+    for agent_id, load in (await desk.presence.loads()).items():
+        if statuses.get(agent_id, "offline") != "offline":
+            if load.offline_since is not None:
+                await desk.presence.mark_offline(agent_id, None)
+            continue
+        if not load.tickets:
+            continue
+        if load.offline_since is None:
+            await desk.presence.mark_offline(agent_id, now)
+            continue
+        agent = next((a for a in desk.directory.agents if a.id == agent_id), None)
+        departments = agent.departments if agent else []
+        grace = min((desk.department(x).offline_grace_minutes for x in departments), default=10)
+        if now - load.offline_since < grace * 60:
+            continue
+        for ticket_id in load.tickets:
+            await desk.command(
+                c.AssignTicket(
+                    actor=ACTOR,
+                    ticket_id=ticket_id,
+                    agent=None,
+                    reason=f"{agent_id} offline for more than {grace} min",
+                )
+            )
