@@ -1,7 +1,6 @@
 """The router service wiring: ticket events in, routing decisions out as store commands."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -21,6 +20,7 @@ from services.runtime.batch import consume_batches, process_batch
 from services.runtime.broker import make_broker
 from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
+from services.runtime.workers import Workers
 
 log = logging.getLogger("relaydesk.router")
 
@@ -36,7 +36,7 @@ def initial_rules(settings: RouterSettings) -> list[RoutingRule]:
 def create_app(settings: RouterSettings | None = None) -> Starlette:
     settings = settings or RouterSettings()
     broker = make_broker(settings, "router")
-    tasks: list[asyncio.Task[None]] = []
+    workers = Workers()
     state: dict[str, Dispatcher] = {}
     closing: list[Callable[[], Awaitable[None]]] = []
 
@@ -72,21 +72,15 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
         state["dispatcher"] = dispatcher
         app.state.dispatcher = dispatcher
         await dispatcher.seed_rules(initial_rules(settings))
-        tasks.append(asyncio.create_task(sweep_forever(dispatcher)))
-        tasks.append(
-            asyncio.create_task(
-                consume_batches(
-                    js, streams.ROUTER_EVENTS, on_ticket_events, settings.router_batch_size
-                )
-            )
+        workers.start(
+            sweep_forever(dispatcher),
+            consume_batches(
+                js, streams.ROUTER_EVENTS, on_ticket_events, settings.router_batch_size
+            ),
         )
 
     async def stop() -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await workers.stop()
         for close in closing:
             await close()
 

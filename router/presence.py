@@ -47,8 +47,11 @@ class Presence:
 
     @classmethod
     async def open(cls, js: JetStreamContext, ttl: float) -> "Presence":
+        """Open (or create with `ttl`) both buckets. An existing presence bucket keeps the
+        TTL it was created with, and that TTL is the one that counts."""
         presence = await _bucket(js, PRESENCE_BUCKET, ttl)
-        return cls(presence, await _bucket(js, LOAD_BUCKET, None), ttl)
+        info = await js.stream_info(f"KV_{PRESENCE_BUCKET}")
+        return cls(presence, await _bucket(js, LOAD_BUCKET, None), info.config.max_age or ttl)
 
     async def watch(self, timeout: float = 10.0) -> None:
         """Follow both buckets; returns once the current state has been read."""

@@ -2,7 +2,6 @@
 command and query responders, and the outbox relay."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -24,6 +23,7 @@ from services.runtime.broker import make_broker
 from services.runtime.deadletter import describe
 from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
+from services.runtime.workers import Workers
 from services.store import outbox
 from services.store.backend import make_repository, preflight
 from services.store.queries import answer, answer_directory
@@ -124,25 +124,15 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     broker.publisher(subjects.OUTBOUND_ALL, schema=OutboundMessage, title="store/outbound")
 
     broker.include_routers(commands, queries)
-    tasks: list[asyncio.Task[None]] = []
+    workers = Workers()
 
     async def start_workers() -> None:
         batch = settings.store_batch_size
-        tasks.extend(
-            asyncio.create_task(job)
-            for job in (
-                consume_batches(jetstream(), streams.STORE_INBOUND, on_inbound_messages, batch),
-                consume_batches(jetstream(), streams.STORE_DELIVERY, on_delivery_reports, batch),
-                outbox.run_relay(repo, publish, settings.store_outbox_interval, writer.settle),
-            )
+        workers.start(
+            consume_batches(jetstream(), streams.STORE_INBOUND, on_inbound_messages, batch),
+            consume_batches(jetstream(), streams.STORE_DELIVERY, on_delivery_reports, batch),
+            outbox.run_relay(repo, publish, settings.store_outbox_interval, writer.settle),
         )
-
-    async def stop_workers() -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     app = service_app(
         "store",
@@ -151,7 +141,7 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
         settings.store_port,
         on_startup=[repo.setup],
         after_startup=[start_workers],
-        before_shutdown=[stop_workers],
+        before_shutdown=[workers.stop],
         on_shutdown=[repo.close],
     )
     app.state.preflight = [lambda: preflight(settings)]
