@@ -32,6 +32,7 @@ from services.store.settings import StoreSettings
 from services.store.writer import Writer
 
 log = logging.getLogger("relaydesk.store")
+IN_FLIGHT = 16  # commands and queries handled at once
 
 
 def create_app(settings: StoreSettings | None = None) -> Starlette:
@@ -76,7 +77,11 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     async def on_delivery_reports(batch: list[Msg]) -> None:
         await process_batch(batch, DeliveryReport.model_validate_json, writer.deliveries, dead)
 
-    @commands.subscriber(subjects.COMMANDS_ALL, queue="store", title="store/commands")
+    # Handled side by side: writes still take turns at the database, but decoding, replying
+    # and awaiting the event publish of one command overlap with the next one's write.
+    @commands.subscriber(
+        subjects.COMMANDS_ALL, queue="store", title="store/commands", max_workers=IN_FLIGHT
+    )
     async def on_command(command: c.Command) -> c.CommandOk | c.CommandError:
         with PROCESSING.labels("store", f"command_{command.command}").time():
             try:
@@ -85,7 +90,9 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
                 log.exception("command %s failed", command.command)
                 return c.CommandError(code="internal", message=type(error).__name__)
 
-    @queries.subscriber(subjects.QUERIES_ALL, queue="store", title="store/queries")
+    @queries.subscriber(
+        subjects.QUERIES_ALL, queue="store", title="store/queries", max_workers=IN_FLIGHT
+    )
     async def on_query(
         query: q.ListTickets | q.GetTicket | q.QueueCounts | q.GetAudit, msg: NatsMessage
     ) -> q.Answer:
