@@ -54,7 +54,8 @@ class Dispatcher:
 
     def department(self, name: str) -> d.DepartmentView:
         found = next((x for x in self.directory.departments if x.id == name), None)
-        return found or d.DepartmentView(id=self.default_department, name=name)
+        # A department nobody configured yet works with the default settings.
+        return found or d.DepartmentView.model_construct(id=name, name=name)
 
     async def on_events(self, events: Sequence[ev.Event]) -> None:
         if any(isinstance(e, d.DirectoryChanged) for e in events):

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.runtime.cli import services_to_start
 from services.runtime.nats_server import NatsServer
 
 pytestmark = pytest.mark.integration
@@ -46,6 +47,7 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         "RELAYDESK_DATA_DIR": str(tmp_path / "var"),
         "RELAYDESK_EMBEDDED_NATS_PORT": "0",
         "RELAYDESK_STORE_PORT": "0",
+        "RELAYDESK_ROUTER_PORT": "0",
     }
     env.pop("RELAYDESK_NATS_URL", None)
     up = subprocess.Popen(
@@ -59,13 +61,14 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     health: dict[str, str] = {}
     lines: list[str] = []
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "store" not in health:
+    expected = set(services_to_start(env))
+    while time.monotonic() < deadline and set(health) != expected:
         line = up.stdout.readline()
         lines.append(line)
         if " ready at " in line:
             service, url = line.split("relaydesk: ", 1)[1].split(" ready at ")
             health[service] = url.strip()
-    assert "store" in health, "".join(lines)
+    assert set(health) == expected == {"store", "router"}, "".join(lines)
     for url in health.values():
         for _ in range(100):
             try:
@@ -76,7 +79,7 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
             time.sleep(0.05)
         assert httpx.get(url, timeout=1).json()["status"] == "ok"
     workers = children_of(up.pid)
-    assert len(workers) >= 2  # nats-server and the store
+    assert len(workers) >= 3  # nats-server, the store and the router
 
     up.send_signal(signal.SIGTERM)
     out, _ = up.communicate(timeout=30)
