@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -41,7 +42,8 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def start_up(tmp_path: Path) -> tuple["subprocess.Popen[str]", dict[str, str], list[str]]:
+    """`relaydesk up` with its own data dir and free ports, once every service is ready."""
     env = {
         **os.environ,
         "RELAYDESK_DATA_DIR": str(tmp_path / "var"),
@@ -57,26 +59,41 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert up.stdout
     health: dict[str, str] = {}
+    lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
+    assert set(health) == {"store", "router"}, "".join(lines)
+    return up, health, lines
+
+
+def wait_for_lines(
+    up: "subprocess.Popen[str]",
+    done: "Callable[[], bool]",
+    health: dict[str, str],
+    timeout: float = 30,
+) -> list[str]:
+    assert up.stdout
     lines: list[str] = []
-    deadline = time.monotonic() + 30
-    expected = set(services_to_start(env))
-    while time.monotonic() < deadline and set(health) != expected:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not done():
         line = up.stdout.readline()
         lines.append(line)
         if " ready at " in line:
             service, url = line.split("relaydesk: ", 1)[1].split(" ready at ")
             health[service] = url.strip()
-    assert set(health) == expected == {"store", "router"}, "".join(lines)
+    return lines
+
+
+def pid_of(parent: int, service: str) -> int:
+    for pid in children_of(parent):
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if cmdline[-2:] == [service.encode(), b""] or cmdline[-1:] == [service.encode()]:
+            return pid
+    raise LookupError(service)
+
+
+def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    up, health, _ = start_up(tmp_path)
     for url in health.values():
-        for _ in range(100):
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
         assert httpx.get(url, timeout=1).json()["status"] == "ok"
     workers = children_of(up.pid)
     assert len(workers) >= 3  # nats-server, the store and the router
@@ -89,6 +106,21 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
     assert (tmp_path / "var" / "nats" / "jetstream").is_dir()
     assert (tmp_path / "var" / "store.sqlite3").exists()
+
+
+def test_up_restarts_a_service_that_crashes(tmp_path: Path) -> None:
+    up, health, _ = start_up(tmp_path)
+    store = pid_of(up.pid, "store")
+    health.pop("store")
+
+    os.kill(store, signal.SIGKILL)
+    lines = wait_for_lines(up, lambda: "store" in health, health)
+
+    assert any("[up] store exited with -9; restarting" in line for line in lines), lines
+    assert pid_of(up.pid, "store") != store
+    assert httpx.get(health["store"], timeout=1).json()["status"] == "ok"
+    up.send_signal(signal.SIGTERM)
+    up.communicate(timeout=30)
 
 
 def test_a_service_against_an_unreachable_nats_fails_fast_in_one_line(tmp_path: Path) -> None:
