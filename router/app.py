@@ -16,7 +16,7 @@ from router.presence import Presence
 from router.rules import SEED_RULES
 from router.settings import RouterSettings
 from router.store import StoreClient
-from services.runtime.batch import consume_batches, process_batch
+from services.runtime.batch import consume_batches, process_batch, report_lag
 from services.runtime.broker import make_broker
 from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
@@ -77,6 +77,7 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
             consume_batches(
                 js, streams.ROUTER_EVENTS, on_ticket_events, settings.router_batch_size
             ),
+            report_lag(js, [streams.ROUTER_EVENTS]),
         )
 
     async def stop() -> None:

@@ -31,6 +31,7 @@ from services.runtime.deadletter import (
     describe,
     retry_delay,
 )
+from services.runtime.metrics import CONSUMER_PENDING
 
 T = TypeVar("T")
 log = logging.getLogger("relaydesk.batch")
@@ -115,3 +116,20 @@ async def consume_batches(
         # A subscription left open makes the connection's drain wait for its timeout.
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
+
+
+async def report_lag(
+    js: JetStreamContext, specs: Sequence[ConsumerSpec], interval: float = 5.0
+) -> None:
+    """Keep `relaydesk_consumer_pending` current: what waits in each durable consumer
+    (`pending`) and what was delivered but not yet acked (`unacked`)."""
+    while True:
+        for spec in specs:
+            try:
+                info = await js.consumer_info(spec.stream, spec.durable)
+            except Exception as error:  # not created yet, or NATS briefly away
+                log.debug("no lag for %s this round: %s", spec.durable, error)
+                continue
+            CONSUMER_PENDING.labels(spec.durable, "pending").set(info.num_pending or 0)
+            CONSUMER_PENDING.labels(spec.durable, "unacked").set(info.num_ack_pending or 0)
+        await asyncio.sleep(interval)

@@ -18,7 +18,7 @@ from contracts import queries as q
 from contracts import streams, subjects
 from contracts.events import Event
 from contracts.messages import DeliveryReport, InboundMessage, OutboundMessage
-from services.runtime.batch import consume_batches, process_batch
+from services.runtime.batch import consume_batches, process_batch, report_lag
 from services.runtime.broker import make_broker
 from services.runtime.deadletter import describe
 from services.runtime.http import service_app
@@ -139,6 +139,7 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
             consume_batches(jetstream(), streams.STORE_INBOUND, on_inbound_messages, batch),
             consume_batches(jetstream(), streams.STORE_DELIVERY, on_delivery_reports, batch),
             outbox.run_relay(repo, publish, settings.store_outbox_interval, writer.settle),
+            report_lag(jetstream(), [streams.STORE_INBOUND, streams.STORE_DELIVERY]),
         )
 
     app = service_app(

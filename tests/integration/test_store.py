@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -196,3 +197,22 @@ async def test_an_invalid_command_gets_a_typed_error_not_a_timeout(
     not_found = c.COMMAND_REPLY.validate_json(unknown.data)
     assert isinstance(invalid, c.CommandError) and invalid.code == "invalid"
     assert isinstance(not_found, c.CommandError) and not_found.code == "not_found"
+
+
+async def test_metrics_show_messages_in_and_consumer_lag(
+    store_env: dict[str, object], js: JetStreamContext
+) -> None:
+    store: ServiceProcess = store_env["start"]()  # type: ignore[operator]
+    await publish_all(js, [message(1, n) for n in range(3)])
+    await drained(js)
+
+    text = ""
+    async with httpx.AsyncClient(timeout=2) as client:
+        for _ in range(60):
+            text = (await client.get(f"{store.url}/metrics")).text
+            if 'relaydesk_consumer_pending{consumer="store-inbound",kind="pending"} 0.0' in text:
+                break
+            await asyncio.sleep(0.2)
+
+    assert 'relaydesk_consumer_pending{consumer="store-inbound",kind="pending"} 0.0' in text
+    assert 'relaydesk_messages_total{channel="telegram",direction="in",service="store"} 3.0' in text
