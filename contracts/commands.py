@@ -180,3 +180,14 @@ class CommandError(BusModel):
 
 CommandReply = Annotated[CommandOk | CommandError, Field(discriminator="ok")]
 COMMAND_REPLY = TypeAdapter[CommandReply](CommandReply)
+
+
+class CommandBatch(BusModel):
+    """Several commands in one request on `commands.batch`, applied in order, each on its own
+    (one failing does not stop the others). The router sends its decisions this way."""
+
+    commands: list[Command] = Field(min_length=1, max_length=1000)
+
+
+class CommandBatchReply(BusModel):
+    replies: list[CommandReply]

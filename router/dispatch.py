@@ -61,9 +61,12 @@ class Dispatcher:
         if any(isinstance(e, d.DirectoryChanged) for e in events):
             await self.refresh()
         to_drain: dict[str, tuple[str, ...]] = {}
+        routes: list[c.Command] = []
         for event in events:
-            for department, exclude in await self._apply(event):
+            for department, exclude in await self._apply(event, routes):
                 to_drain[department] = to_drain.get(department, ()) + exclude
+        # A burst of new conversations is routed in one request, before any queue drains.
+        await self.commands(routes)
         for department, exclude in to_drain.items():
             self.request_drain(department, exclude)
 
@@ -87,13 +90,19 @@ class Dispatcher:
         """Wait for the drains in flight (tests and shutdown)."""
         await asyncio.gather(*self.drainers.values(), return_exceptions=True)
 
-    async def _apply(self, e: ev.Event) -> list[tuple[str, tuple[str, ...]]]:
-        """Keep load in step with the event; say which departments may now assign."""
+    async def _apply(
+        self, e: ev.Event, routes: list[c.Command]
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        """Keep load in step with the event; say which departments may now assign. Routing
+        decisions for new tickets are added to `routes`, sent together by the caller."""
         if isinstance(e, d.DirectoryChanged):
             return []
         t = e.ticket
         if isinstance(e, ev.TicketCreated):
-            return [(await self._route(e), ())]
+            department, route = self._route(e)
+            if route:
+                routes.append(route)
+            return [(department, ())]
         if isinstance(e, ev.TicketTransferred):
             if e.previous_assignee:
                 await self.presence.release(e.previous_assignee, t.id)
@@ -115,7 +124,7 @@ class Dispatcher:
             await self.presence.reserve(t.assignee, t.id, capacity=None)
         return []
 
-    async def _route(self, e: ev.TicketCreated) -> str:
+    def _route(self, e: ev.TicketCreated) -> tuple[str, c.RouteTicket | None]:
         t = e.ticket
         convo = rules.Conversation(
             channel=t.channel,
@@ -129,18 +138,17 @@ class Dispatcher:
         decision = rules.route(convo, self.directory.rules, self.default_department)
         priority = rules.higher(t.priority, decision.priority)
         new_tags = [x for x in decision.tags if x not in t.tags]
-        if t.department != decision.department or priority != t.priority or new_tags:
-            await self.command(
-                c.RouteTicket(
-                    actor=ACTOR,
-                    ticket_id=t.id,
-                    department=decision.department,
-                    priority=priority if priority != t.priority else None,
-                    tags=new_tags,
-                    reason=decision.reason,
-                )
-            )
-        return decision.department
+        if t.department == decision.department and priority == t.priority and not new_tags:
+            return decision.department, None
+        route = c.RouteTicket(
+            actor=ACTOR,
+            ticket_id=t.id,
+            department=decision.department,
+            priority=priority if priority != t.priority else None,
+            tags=new_tags,
+            reason=decision.reason,
+        )
+        return decision.department, route
 
     async def _reopened(self, e: ev.TicketReopened) -> list[tuple[str, tuple[str, ...]]]:
         t = e.ticket
@@ -157,10 +165,14 @@ class Dispatcher:
         return [(department, ())]
 
     async def command(self, command: c.Command) -> c.CommandOk | c.CommandError:
-        reply = await self.store.command(command)
-        if isinstance(reply, c.CommandError) and reply.code != "conflict":
-            log.warning("store refused %s: %s", type(command).__name__, reply.message)
-        return reply
+        return (await self.commands([command]))[0]
+
+    async def commands(self, commands: list[c.Command]) -> list[c.CommandOk | c.CommandError]:
+        replies = await self.store.commands(commands)
+        for command, reply in zip(commands, replies, strict=True):
+            if isinstance(reply, c.CommandError) and reply.code != "conflict":
+                log.warning("store refused %s: %s", type(command).__name__, reply.message)
+        return replies
 
     async def agents(self, department: str) -> list[AgentLoad]:
         statuses = await self.presence.statuses()
@@ -215,30 +227,31 @@ class Dispatcher:
             ]
             plan = drain(waiting, agents, settings.policy, settings.fallback_policy)
             lanes = asyncio.Semaphore(IN_FLIGHT)
-            reason = f"policy {settings.policy} in {department}"
 
-            async def assign(ticket: Waiting, agent: AgentLoad) -> bool:
+            async def claim(ticket: Waiting, agent: AgentLoad) -> bool:
                 async with lanes:
-                    if not await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity):
-                        return False  # another replica holds the slot: the next drain decides
-                    reply = await self.command(
-                        c.AssignTicket(
-                            actor=ACTOR,
-                            ticket_id=ticket.ticket_id,
-                            agent=agent.id,
-                            expected_version=ticket.version,
-                            reason=reason,
-                        )
-                    )
-                    if isinstance(reply, c.CommandError):
-                        await self.presence.release(agent.id, ticket.ticket_id)
-                        return False
-                    return True
+                    return await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity)
 
-            # Slots were claimed per agent in plan order, so running the claims side by side
-            # keeps every agent within capacity; the store still applies them one by one.
-            results = await asyncio.gather(*(assign(t, a) for t, a in plan))
-            return sum(results)
+            # Claims run side by side (compare-and-set keeps each agent within capacity);
+            # a claim refused means another replica holds the slot: the next drain decides.
+            won = await asyncio.gather(*(claim(t, a) for t, a in plan))
+            claimed = [pair for pair, ok in zip(plan, won, strict=True) if ok]
+            replies = await self.commands(
+                [
+                    c.AssignTicket(
+                        actor=ACTOR,
+                        ticket_id=ticket.ticket_id,
+                        agent=agent.id,
+                        expected_version=ticket.version,
+                        reason=f"policy {settings.policy} in {department}",
+                    )
+                    for ticket, agent in claimed
+                ]
+            )
+            for (ticket, agent), reply in zip(claimed, replies, strict=True):
+                if isinstance(reply, c.CommandError):
+                    await self.presence.release(agent.id, ticket.ticket_id)
+            return sum(isinstance(r, c.CommandOk) for r in replies)
 
     async def _sticky(self, contact_id: str, ticket_id: str) -> str | None:
         earlier = await self.store.tickets(q.ListTickets(contact_id=contact_id, limit=20))

@@ -55,6 +55,16 @@ class StoreClient:
         data = await self._ask(subjects.command(type(command).name), command)
         return c.COMMAND_REPLY.validate_json(data)
 
+    async def commands(self, commands: list[c.Command]) -> list[c.CommandOk | c.CommandError]:
+        """Several commands in one request: one round trip for a whole batch of decisions."""
+        if not commands:
+            return []
+        batch = c.CommandBatch(commands=commands)
+        reply = await self.nc.request(
+            subjects.COMMAND_BATCH, batch.to_bytes(), timeout=self.timeout + len(commands) * 0.01
+        )
+        return c.CommandBatchReply.model_validate_json(reply.data).replies
+
     async def directory_command(self, command: d.DirectoryCommand) -> c.CommandOk | c.CommandError:
         data = await self._ask(subjects.directory_command(type(command).name), command)
         return c.COMMAND_REPLY.validate_json(data)

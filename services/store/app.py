@@ -83,12 +83,19 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
         subjects.COMMANDS_ALL, queue="store", title="store/commands", max_workers=IN_FLIGHT
     )
     async def on_command(command: c.Command) -> c.CommandOk | c.CommandError:
+        return await execute(command)
+
+    async def execute(command: c.Command) -> c.CommandOk | c.CommandError:
         with PROCESSING.labels("store", f"command_{command.command}").time():
             try:
                 return await writer.execute(command)
             except Exception as error:
                 log.exception("command %s failed", command.command)
                 return c.CommandError(code="internal", message=type(error).__name__)
+
+    @commands.subscriber(subjects.COMMAND_BATCH, queue="store", title="store/command-batch")
+    async def on_command_batch(batch: c.CommandBatch) -> c.CommandBatchReply:
+        return c.CommandBatchReply(replies=[await execute(cmd) for cmd in batch.commands])
 
     @queries.subscriber(
         subjects.QUERIES_ALL, queue="store", title="store/queries", max_workers=IN_FLIGHT
