@@ -95,7 +95,12 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
 
     @commands.subscriber(subjects.COMMAND_BATCH, queue="store", title="store/command-batch")
     async def on_command_batch(batch: c.CommandBatch) -> c.CommandBatchReply:
-        return c.CommandBatchReply(replies=[await execute(cmd) for cmd in batch.commands])
+        with PROCESSING.labels("store", "command_batch").time():
+            try:
+                return c.CommandBatchReply(replies=await writer.execute_many(batch.commands))
+            except Exception:
+                log.exception("command batch failed; running its commands one by one")
+                return c.CommandBatchReply(replies=[await execute(cmd) for cmd in batch.commands])
 
     @queries.subscriber(
         subjects.QUERIES_ALL, queue="store", title="store/queries", max_workers=IN_FLIGHT

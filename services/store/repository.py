@@ -66,7 +66,18 @@ class UnitOfWork(Protocol):
         ...
 
 
+class PartialRollback(Protocol):
+    """A unit of work that can undo part of itself (SQLite); MongoDB's cannot."""
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """Writes inside are undone if the block raises; the rest of the unit stays."""
+        ...
+
+
 class Repository(Protocol):
+    savepoints: bool
+    """True when its units of work are also `PartialRollback`."""
+
     async def setup(self) -> None:
         """Create tables/collections and indexes; safe on every start."""
         ...

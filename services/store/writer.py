@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from contracts import commands as c
 from contracts.directory import DirectoryCommand
@@ -24,8 +24,8 @@ from services.store.directory import DIRECTORY_HANDLERS
 from services.store.errors import Conflict, DuplicateKey, StoreError
 from services.store.ingest import ingest, record_delivery
 from services.store.outbox import Publish, event_entry, publish_entries
-from services.store.records import OutboxBatch
-from services.store.repository import Repository, UnitOfWork
+from services.store.records import OutboxBatch, OutboxEntry
+from services.store.repository import PartialRollback, Repository, UnitOfWork
 
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
@@ -82,6 +82,37 @@ class Writer:
 
         await self._flush(await self._retry(once))
 
+    async def execute_many(
+        self, commands: Sequence[c.Command]
+    ) -> list[c.CommandOk | c.CommandError]:
+        """Run commands in order in one transaction, each inside its own savepoint, so one
+        refused command rolls back alone and the batch pays for a single commit. A backend
+        without savepoints (MongoDB) runs them one transaction each."""
+        if not self.repo.savepoints:
+            return [await self.execute(command) for command in commands]
+        replies: list[c.CommandOk | c.CommandError | None] = []
+        staged: list[OutboxEntry] = []
+        async with self._transaction() as uow:
+            for command in commands:
+                try:
+                    async with cast(PartialRollback, uow).savepoint():
+                        outcome = await HANDLERS[type(command)](uow, command)
+                except StoreError as error:
+                    replies.append(_refused(error))
+                    continue
+                except DuplicateKey:
+                    replies.append(None)  # a race: run it again on its own below
+                    continue
+                staged += [*outcome.outbound, *map(event_entry, outcome.events)]
+                replies.append(outcome.reply)
+            batch = OutboxBatch(staged)
+            await uow.add_outbox(batch)
+        await self._flush(batch)
+        return [
+            reply if reply is not None else await self.execute(command)
+            for command, reply in zip(commands, replies, strict=True)
+        ]
+
     async def execute(self, command: c.Command | DirectoryCommand) -> c.CommandOk | c.CommandError:
         """Run one command; every failure becomes a typed error reply, never a timeout."""
         handler = HANDLERS[type(command)]
@@ -97,7 +128,7 @@ class Writer:
             # Only a race the caller did not cause is retried; a stale version is theirs.
             reply, staged = await self._retry(once, retry_conflicts=False)
         except StoreError as error:
-            return c.CommandError(code=error.code, message=str(error), field=error.field)
+            return _refused(error)
         await self._flush(staged)
         return reply
 
@@ -124,3 +155,7 @@ class Writer:
         except Exception:
             # Committed and safe in the outbox: the relay's sweep publishes it shortly.
             log.warning("publish after commit failed; the outbox sweep will retry", exc_info=True)
+
+
+def _refused(error: StoreError) -> c.CommandError:
+    return c.CommandError(code=error.code, message=str(error), field=error.field)

@@ -197,6 +197,29 @@ class RepositorySuite:
         actions = [(a.actor, a.action) for a in await repo.audit(ticket_id)]
         assert actions == [("system", "created"), ("router", "transferred"), ("router", "assigned")]
 
+    async def test_a_command_batch_applies_each_command_on_its_own(
+        self, repo: Repository, writer: Writer, published: Published
+    ) -> None:
+        for n in range(3):
+            await writer.ingest([inbound(f"b{n}", thread=f"b{n}")])
+        ids = [t.id for t in (await repo.list_tickets(ListTickets())).items]
+        before = len(published.items)
+
+        replies = await writer.execute_many(
+            [
+                c.AssignTicket(actor="r", ticket_id=ids[0], agent="a1"),
+                c.AssignTicket(actor="r", ticket_id=ids[1], agent="a2", expected_version=99),
+                c.AssignTicket(actor="r", ticket_id="missing", agent="a3"),
+                c.AssignTicket(actor="r", ticket_id=ids[2], agent="a4"),
+            ]
+        )
+
+        codes = [r.code if isinstance(r, c.CommandError) else "ok" for r in replies]
+        assert codes == ["ok", "conflict", "not_found", "ok"]
+        assignees = {t.id: t.assignee for t in (await repo.list_tickets(ListTickets())).items}
+        assert [assignees[i] for i in ids] == ["a1", None, "a4"]
+        assert published.subjects()[before:] == ["events.ticket.assigned"] * 2
+
     async def test_an_unknown_ticket_is_not_found(self, writer: Writer) -> None:
         reply = await writer.execute(c.SetStatus(actor="a1", ticket_id="nope", status="closed"))
         assert isinstance(reply, c.CommandError) and reply.code == "not_found"

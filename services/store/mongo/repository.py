@@ -21,6 +21,8 @@ from services.store.records import AuditEntry, OutboxBatch
 class MongoRepository:
     """`client` is an AsyncMongoClient, or anything with its shape (the contract suite's fake)."""
 
+    savepoints = False  # MongoDB transactions cannot roll back part of themselves
+
     def __init__(self, client: Any, database: str) -> None:
         self.client = client
         self.db = client[database]

@@ -30,6 +30,8 @@ QUEUE_ORDER = (
 
 
 class SqliteRepository:
+    savepoints = True
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.db: sqlite3.Connection | None = None

@@ -6,12 +6,14 @@ reads are then answered from memory, and writes are buffered and sent with `exec
 on `flush`. Any read the map cannot answer flushes first, so SQL always sees every write.
 """
 
+import contextlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 from contracts.messages import InboundMessage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
+from services.store.errors import DuplicateKey
 from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.writes import WriteBuffer
 
@@ -223,3 +225,29 @@ class SqliteUnitOfWork:
 
     def flush(self) -> None:
         self.writes.flush()
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        self.writes.flush()
+        self.conn.execute("SAVEPOINT command")
+        try:
+            yield
+            self.writes.flush()
+        except BaseException as error:
+            self.conn.execute("ROLLBACK TO command")
+            self.conn.execute("RELEASE command")
+            self._forget()
+            if isinstance(error, sqlite3.IntegrityError):
+                raise DuplicateKey(str(error)) from error
+            raise
+        else:
+            self.conn.execute("RELEASE command")
+
+    def _forget(self) -> None:
+        """After a rollback the identity map may hold undone changes: start it afresh."""
+        self.writes = WriteBuffer(self.conn)
+        self.tickets.clear()
+        self.threads.clear()
+        self.contacts.clear()
+        self.by_dedupe.clear()
+        self.max_number = None
