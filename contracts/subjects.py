@@ -51,10 +51,6 @@ def dead_letter(subject: str) -> str:
     return f"deadletter.{subject}"
 
 
-def original_of_dead_letter(subject: str) -> str:
-    return subject.removeprefix("deadletter.")
-
-
 def directory_command(name: str) -> str:
     """`commands.directory.<name>`: change an agent, department, template or the rules."""
     return f"commands.directory.{name}"

@@ -51,10 +51,6 @@ class StoreClient:
                 return items
             query = query.model_copy(update={"cursor": page.next_cursor})
 
-    async def command(self, command: c.Command) -> c.CommandOk | c.CommandError:
-        data = await self._ask(subjects.command(type(command).name), command)
-        return c.COMMAND_REPLY.validate_json(data)
-
     async def commands(self, commands: list[c.Command]) -> list[c.CommandOk | c.CommandError]:
         """Several commands in one request: one round trip for a whole batch of decisions."""
         if not commands:
