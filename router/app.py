@@ -8,7 +8,7 @@ import yaml
 from nats.aio.msg import Msg
 from starlette.applications import Starlette
 
-from contracts import streams
+from contracts import streams, subjects
 from contracts.directory import RoutingRule
 from contracts.events import Event, parse_event
 from router.dispatch import Dispatcher
@@ -52,6 +52,16 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
         MESSAGES.labels("router", "", "in").inc(len(batch))
 
     async def sweep_forever(dispatcher: Dispatcher) -> None:
+        # The store may start after the router (or be restarting): wait for it, don't crash.
+        while True:
+            try:
+                await dispatcher.seed_rules(initial_rules(settings))
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("store not answering yet (%s); retrying", type(error).__name__)
+                await asyncio.sleep(1)
         while True:
             try:
                 await dispatcher.sweep()
@@ -71,7 +81,14 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
         )
         state["dispatcher"] = dispatcher
         app.state.dispatcher = dispatcher
-        await dispatcher.seed_rules(initial_rules(settings))
+
+        async def on_directory_changed(msg: Msg) -> None:
+            # Every replica, not one of a group: each keeps its own copy of the rules.
+            workers.start(dispatcher.refresh())
+
+        await broker.connection.subscribe(
+            subjects.event("directory.changed"), cb=on_directory_changed
+        )
         workers.start(
             sweep_forever(dispatcher),
             consume_batches(

@@ -11,7 +11,7 @@ from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsRouter, Pul
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError
 
 from contracts import streams
 from contracts.streams import ConsumerSpec, StreamSpec
@@ -73,9 +73,13 @@ async def ensure_streams(
         try:
             current = (await js.stream_info(spec.name)).config
         except NotFoundError:
-            await js.add_stream(config)
-            log.info("created stream %s", spec.name)
-            continue
+            try:
+                await js.add_stream(config)
+                log.info("created stream %s", spec.name)
+                continue
+            except BadRequestError:
+                # Another service created it a moment ago: compare with theirs below.
+                current = (await js.stream_info(spec.name)).config
         if (
             sorted(current.subjects or []) != sorted(config.subjects or [])
             or current.max_age != config.max_age

@@ -174,3 +174,26 @@ async def test_five_hundred_tickets_two_replicas_capacity_and_queue(
     assert max(per_ticket.values()) == 1
     urgent = next(t for t in tickets if t.thread_key == "chat-0")
     assert (urgent.priority, urgent.tags) == ("urgent", [])
+
+
+async def test_a_router_started_before_the_store_waits_for_it(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    presence: Presence,
+    data_dir: Path,
+) -> None:
+    stack.append(ServiceProcess("router", nats_server.url, data_dir, **FAST).start())
+    await asyncio.sleep(1.5)
+    stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
+    agent = d.AgentView(id="a1", email="a1@desk.ru", name="Агент", departments=["billing"])
+    await setup_directory(nc, [agent])
+    await presence.set_status("a1", "online")
+    await asyncio.sleep(0.5)  # the router refreshes its rules on directory.changed
+
+    await publish_all(js, [message(1, 1, "Не проходит оплата")])
+    tickets = await settle(nc, check=lambda ts: bool(ts) and ts[0].assignee == "a1")
+
+    assert tickets[0].department == "billing"
+    assert stack[0].process is not None and stack[0].process.poll() is None
