@@ -38,6 +38,7 @@ class ListTickets(_Query):
     )
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=500)
+    with_contacts: bool = Field(default=False, description="Also return the page's contacts")
 
 
 class GetTicket(_Query):
@@ -70,6 +71,7 @@ class QueueCounts(_Query):
 class TicketPage(BusModel):
     items: list[TicketView]
     next_cursor: str | None = None
+    contacts: list[ContactView] = Field(default_factory=list)
 
 
 class TicketDetail(BusModel):

@@ -10,8 +10,7 @@ import time
 from collections.abc import Callable
 
 from nats.js import JetStreamContext
-from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from contracts.presence import (
@@ -21,16 +20,9 @@ from contracts.presence import (
     AgentPresence,
     PresenceStatus,
 )
+from services.runtime.kv import bucket_ttl, open_bucket
 
 ATTEMPTS = 20
-
-
-async def _bucket(js: JetStreamContext, name: str, ttl: float | None) -> KeyValue:
-    try:
-        return await js.key_value(name)
-    except BucketNotFoundError:
-        config = KeyValueConfig(bucket=name, ttl=ttl, history=1, storage=StorageType.FILE)
-        return await js.create_key_value(config)
 
 
 class Presence:
@@ -49,9 +41,9 @@ class Presence:
     async def open(cls, js: JetStreamContext, ttl: float) -> "Presence":
         """Open (or create with `ttl`) both buckets. An existing presence bucket keeps the
         TTL it was created with, and that TTL is the one that counts."""
-        presence = await _bucket(js, PRESENCE_BUCKET, ttl)
-        info = await js.stream_info(f"KV_{PRESENCE_BUCKET}")
-        return cls(presence, await _bucket(js, LOAD_BUCKET, None), info.config.max_age or ttl)
+        presence = await open_bucket(js, PRESENCE_BUCKET, ttl)
+        actual = await bucket_ttl(js, PRESENCE_BUCKET) or ttl
+        return cls(presence, await open_bucket(js, LOAD_BUCKET), actual)
 
     async def watch(self, timeout: float = 10.0) -> None:
         """Follow both buckets; returns once the current state has been read."""

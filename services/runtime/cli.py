@@ -28,6 +28,7 @@ from services.runtime.supervisor import Supervisor
 SERVICES: dict[str, str] = {
     "store": "services.store.app:create_app",
     "router": "router.app:create_app",
+    "inbox": "services.inbox.app:create_app",
 }
 # Channels that need platform credentials start under `up` only when these are set.
 NEEDS_CREDENTIALS: dict[str, str] = {
@@ -35,7 +36,14 @@ NEEDS_CREDENTIALS: dict[str, str] = {
     "vk": "RELAYDESK_VK_GROUPS",
     "viber": "RELAYDESK_VIBER_BOTS",
 }
+# Account commands and the first-start bootstrap live with the inbox, which owns accounts.
+ACCOUNTS = "services.inbox.accounts"
 ASYNCAPI_PATH = Path(__file__).resolve().parents[2] / "contracts" / "asyncapi.yaml"
+
+
+def accounts(name: str) -> Callable[..., int]:
+    fn: Callable[..., int] = getattr(importlib.import_module(ACCOUNTS), name)
+    return fn
 
 
 def load_factory(name: str) -> Callable[[], Starlette]:
@@ -101,7 +109,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"relaydesk: embedded NATS at {nats.url} (data in {nats.data_dir})", flush=True)
 
     def listening(service: str, url: str) -> None:
-        asyncio.get_running_loop().create_task(announce_when_healthy(service, url))
+        async def announce() -> None:
+            if await announce_when_healthy(service, url) and service == "store":
+                # First start: a `support` department and an admin, so routing works at once.
+                nats_url = env.get("RELAYDESK_NATS_URL", settings.nats_url)
+                code = await asyncio.to_thread(accounts("first_start"), nats_url)
+                if code:
+                    print("relaydesk: could not create the first admin, see above", flush=True)
+
+        asyncio.get_running_loop().create_task(announce())
 
     names = services_to_start(env)
     supervisor = Supervisor(
@@ -124,7 +140,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
-async def announce_when_healthy(service: str, url: str, timeout: float = 60.0) -> None:
+async def announce_when_healthy(service: str, url: str, timeout: float = 60.0) -> bool:
     """Say a service is ready only once its /healthz answers 200."""
     import httpx
 
@@ -134,11 +150,12 @@ async def announce_when_healthy(service: str, url: str, timeout: float = 60.0) -
             try:
                 if (await client.get(f"{url}/healthz")).status_code == 200:
                     print(f"relaydesk: {service} ready at {url}/healthz", flush=True)
-                    return
+                    return True
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.1)
     print(f"relaydesk: {service} is not healthy after {timeout:.0f}s: see its log", flush=True)
+    return False
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -198,6 +215,31 @@ def parser() -> argparse.ArgumentParser:
     api.add_argument("--write", action="store_true")
     api.add_argument("--check", action="store_true")
     api.set_defaults(fn=cmd_asyncapi)
+    agent = sub.add_parser("agent", help="manage agents").add_subparsers(
+        dest="action", required=True
+    )
+    add = agent.add_parser("add", help="add or update an agent (the store must be running)")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    add.add_argument("--department", action="append", default=[], help="repeat for several")
+    add.add_argument("--language", action="append", default=[], help="e.g. ru; repeatable")
+    add.add_argument("--capacity", type=int, default=10, help="open tickets at most")
+    add.add_argument("--password", help="default: asked for, or generated and shown once")
+    add.set_defaults(fn=lambda args: accounts("agent_add")(args))
+    dept = sub.add_parser("department", help="manage departments")
+    dept_add = dept.add_subparsers(dest="action", required=True).add_parser(
+        "add", help="add or update a department"
+    )
+    dept_add.add_argument("id", help="slug, e.g. billing")
+    dept_add.add_argument("--name", help="shown to agents; default: the id")
+    dept_add.add_argument(
+        "--policy",
+        choices=["least_loaded", "round_robin", "sticky", "manual"],
+        default="least_loaded",
+    )
+    dept_add.add_argument("--signature", default="", help="appended to customer replies")
+    dept_add.set_defaults(fn=lambda args: accounts("department_add")(args))
     bench = sub.add_parser("bench", help="run the benchmarks (tests/bench)")
     bench.add_argument("only", nargs="*", help="benchmark names; all when omitted")
     bench.set_defaults(fn=cmd_bench)

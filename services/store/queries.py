@@ -35,7 +35,12 @@ async def answer(repo: Repository, name: str, parsed: BaseModel) -> q.Answer:
 
 async def _run(repo: Repository, query: BaseModel) -> q.Answer:
     if isinstance(query, q.ListTickets):
-        return await repo.list_tickets(query)
+        page = await repo.list_tickets(query)
+        if query.with_contacts:
+            ids = dict.fromkeys(t.contact_id for t in page.items)
+            found = [await repo.contact(contact_id) for contact_id in ids]
+            page.contacts = [contact for contact in found if contact is not None]
+        return page
     if isinstance(query, q.GetTicket):
         ticket = await repo.ticket(query.ticket_id)
         # A ticket outside the asker's departments does not exist for them.

@@ -1,0 +1,80 @@
+"""Login, the agent's own profile, and presence."""
+
+import asyncio
+import math
+import time
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, HTTPException, Request
+
+from services.inbox import tokens
+from services.inbox.api.context import Agent, Ctx
+from services.inbox.api.errors import ERRORS
+from services.inbox.api.schemas import (
+    AgentOut,
+    Login,
+    PresenceIn,
+    PresenceOut,
+    Problem,
+    Session,
+    agent_out,
+)
+from services.inbox.passwords import verify_password
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post(
+    "/auth/login",
+    response_model=Session,
+    responses={
+        401: {"model": Problem, "description": "Wrong email or password"},
+        429: {"model": Problem, "description": "Too many failures: wait `Retry-After` seconds"},
+        503: ERRORS[503],
+    },
+)
+async def login(body: Login, request: Request, ctx: Ctx) -> Session:
+    """Exchange email and password for a bearer token."""
+    email = body.email.strip().lower()
+    address = request.client.host if request.client else "unknown"
+    now = time.monotonic()
+    wait = max(ctx.emails.wait([email], now), ctx.addresses.wait([address], now))
+    if wait > 0:
+        seconds = str(math.ceil(wait))
+        raise HTTPException(
+            429, f"too many failed logins: try again in {seconds} s", {"Retry-After": seconds}
+        )
+    found = await ctx.store.credentials(email)
+    # argon2 takes tens of milliseconds of CPU on purpose: keep the event loop free meanwhile.
+    valid = await asyncio.to_thread(verify_password, found.password_hash, body.password)
+    if not valid or found.agent is None or not found.agent.active:
+        ctx.emails.failed([email], now)
+        ctx.addresses.failed([address], now)
+        raise HTTPException(401, "wrong email or password")
+    ctx.emails.succeeded([email])
+    hours = ctx.settings.inbox_token_hours
+    return Session(
+        token=tokens.issue(found.agent.id, ctx.key, hours),
+        expires_at=datetime.now(UTC) + timedelta(hours=hours),
+        agent=agent_out(found.agent),
+    )
+
+
+@router.get("/me", response_model=AgentOut, responses={401: ERRORS[401]})
+async def me(agent: Agent) -> AgentOut:
+    return agent_out(agent)
+
+
+@router.get("/me/presence", response_model=PresenceOut, responses={401: ERRORS[401]})
+async def my_presence(agent: Agent, ctx: Ctx) -> PresenceOut:
+    return PresenceOut(agent=agent.id, status=ctx.presence.status(agent.id))
+
+
+@router.put(
+    "/me/presence", response_model=PresenceOut, responses={401: ERRORS[401], 503: ERRORS[503]}
+)
+async def set_presence(body: PresenceIn, agent: Agent, ctx: Ctx) -> PresenceOut:
+    """online / away / offline. While a stream is open the choice is kept alive by heartbeats;
+    without one it lasts for the presence TTL."""
+    await ctx.presence.choose(agent.id, body.status)
+    return PresenceOut(agent=agent.id, status=body.status)

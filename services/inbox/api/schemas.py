@@ -1,0 +1,263 @@
+"""The shapes of the REST API v1: what agents and the web UI send and receive.
+
+They are not the bus models: the API is a public surface of its own (DESIGN §6), so a ticket
+here embeds its contact and names its assignee plainly, and bus-only fields stay inside.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.channels import Channel
+from contracts.directory import AgentView, DepartmentView, ReplyTemplate, Role, RoutingRule
+from contracts.messages import Attachment, DeliveryStatus
+from contracts.presence import PresenceStatus
+from contracts.tickets import ContactView, Direction, MessageView, Priority, Status, TicketView
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    identities: list[str] = Field(default_factory=list)
+
+
+class TicketOut(BaseModel):
+    id: str
+    number: int
+    subject: str
+    status: Status
+    priority: Priority
+    channel: Channel
+    account: str
+    department: str | None
+    assignee: str | None = Field(description="Agent id; null when unassigned")
+    contact: ContactOut
+    tags: list[str]
+    language: str | None = None
+    merged_into: str | None = None
+    split_from: str | None = None
+    previous_ticket_id: str | None = None
+    first_response_at: datetime | None = None
+    last_inbound_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="Send it back as `version` to refuse stale changes (409)")
+
+
+class MessageOut(BaseModel):
+    id: str
+    direction: Direction
+    text: str
+    html: str | None = Field(description="Sanitized when it came from a customer")
+    author: str | None
+    attachments: list[Attachment]
+    delivery_status: DeliveryStatus | None
+    delivery_reason: str | None = None
+    edited: bool = False
+    created_at: datetime
+
+
+class TicketFull(TicketOut):
+    messages: list[MessageOut]
+
+
+class TicketList(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class AuditOut(BaseModel):
+    actor: str
+    action: str
+    detail: dict[str, object]
+    at: datetime
+
+
+class AuditList(BaseModel):
+    items: list[AuditOut]
+
+
+class Login(_In):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class AgentOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Role
+    departments: list[str]
+    languages: list[str]
+    capacity: int
+    active: bool
+
+
+class Session(BaseModel):
+    token: str
+    expires_at: datetime
+    agent: AgentOut
+
+
+class PresenceIn(_In):
+    status: PresenceStatus
+
+
+class PresenceOut(BaseModel):
+    agent: str
+    status: PresenceStatus
+
+
+class NewContact(_In):
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=50)
+    channel_user_id: str | None = Field(
+        default=None, min_length=1, description="Default: the email (email) or the phone"
+    )
+
+
+class NewTicket(_In):
+    contact: NewContact
+    channel: Channel = "email"
+    account: str = Field(default="api", min_length=1, max_length=200)
+    subject: str = Field(default="", max_length=1000)
+    text: str = Field(min_length=1, max_length=100_000)
+    department: str | None = Field(default=None, description="Default: the agent's first")
+    priority: Priority = "normal"
+
+
+class _Change(_In):
+    version: int | None = Field(default=None, ge=1, description="The version you saw")
+
+
+class NewMessage(_Change):
+    text: str = Field(default="", max_length=100_000)
+    internal: bool = Field(default=False, description="An internal note, never sent")
+    template: str | None = Field(default=None, description="Reply template id to send")
+
+
+class AssignIn(_Change):
+    agent: str | None = Field(description="Agent id, 'me', or null to unassign")
+
+
+class TransferIn(_Change):
+    department: str = Field(min_length=1)
+
+
+class StatusIn(_Change):
+    status: Status
+
+
+class PriorityIn(_Change):
+    priority: Priority
+
+
+class TagsIn(_Change):
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+
+
+class SplitIn(_Change):
+    message_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class MergeIn(_Change):
+    into: str = Field(min_length=1)
+
+
+class ChangeResult(BaseModel):
+    ticket: TicketOut
+    message: MessageOut | None = None
+    related: list[TicketOut] = Field(default_factory=list)
+
+
+class TemplateIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=20_000)
+    department: str | None = None
+    language: str | None = Field(default=None, max_length=20)
+
+
+class AgentIn(_In):
+    email: str = Field(min_length=3, max_length=320)
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = "agent"
+    departments: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    capacity: int = Field(default=10, ge=0, le=1000)
+    active: bool = True
+    password: str | None = Field(
+        default=None, min_length=8, max_length=1000, description="Required for a new agent"
+    )
+
+
+class QueueReport(BaseModel):
+    by_status: dict[str, dict[str, int]]
+    unassigned: dict[str, int]
+
+
+class Problem(BaseModel):
+    """Every error body: what went wrong, and for invalid input which field."""
+
+    detail: str | list[dict[str, object]]
+    field: str | None = None
+
+
+Format = Literal["json", "csv"]
+
+
+def contact_out(contact: ContactView | None, contact_id: str) -> ContactOut:
+    if contact is None:
+        return ContactOut(id=contact_id)
+    return ContactOut.model_validate(contact.model_dump())
+
+
+def ticket_out(ticket: TicketView, contact: ContactView | None = None) -> TicketOut:
+    data = ticket.model_dump()
+    data["contact"] = contact_out(contact, ticket.contact_id)
+    return TicketOut.model_validate(data)
+
+
+def message_out(message: MessageView) -> MessageOut:
+    return MessageOut.model_validate(message.model_dump())
+
+
+def agent_out(agent: AgentView) -> AgentOut:
+    return AgentOut.model_validate(agent.model_dump())
+
+
+class DepartmentIn(DepartmentView):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RulesIn(_In):
+    rules: list[RoutingRule]
+
+
+class DepartmentList(BaseModel):
+    items: list[DepartmentView]
+    next_cursor: str | None = None
+
+
+class AgentList(BaseModel):
+    items: list[AgentOut]
+    next_cursor: str | None = None
+
+
+class TemplateList(BaseModel):
+    items: list[ReplyTemplate]
+    next_cursor: str | None = None
+
+
+class RuleList(BaseModel):
+    items: list[RoutingRule]
+    next_cursor: str | None = None

@@ -1,0 +1,48 @@
+"""Inbox settings (`RELAYDESK_INBOX_*`, `RELAYDESK_ADMIN_*`)."""
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+
+from services.runtime.config import BaseServiceSettings
+
+
+class InboxSettings(BaseServiceSettings):
+    inbox_port: int = Field(8080, ge=0, description="Inbox API, stream and web UI")
+    inbox_secret: SecretStr | None = Field(
+        None,
+        description="Signs login tokens; unset: generated once into the data dir "
+        "(set it when several inbox replicas run)",
+    )
+    inbox_token_hours: float = Field(12.0, gt=0, description="How long a login token is valid")
+    inbox_presence_grace: float = Field(
+        15.0, ge=0, description="Seconds after the last stream closes before an agent is offline"
+    )
+    inbox_presence_ttl: float = Field(
+        60.0, gt=0, description="Presence TTL when the inbox creates the bucket (else the router's)"
+    )
+    inbox_store_timeout: float = Field(5.0, gt=0, description="Seconds to wait for the store")
+    admin_email: str | None = Field(None, description="First admin's login, created by `up`")
+    admin_password: SecretStr | None = Field(None, description="Unset: generated and printed once")
+
+    def signing_key(self) -> str:
+        if self.inbox_secret is not None:
+            return self.inbox_secret.get_secret_value()
+        return _stored_secret(self.data_dir / "inbox-secret")
+
+
+def _stored_secret(path: Path) -> str:
+    """A random key kept in a 0600 file, so tokens survive a restart of a single inbox."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
+    return key

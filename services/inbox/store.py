@@ -1,0 +1,90 @@
+"""The store, as the inbox uses it: ticket queries and commands, the directory, credentials.
+
+A refusal comes back as `StoreRefused` with the store's code (the API maps it to HTTP); no
+answer in time is `StoreUnavailable` (503), never a hang.
+"""
+
+from typing import TypeVar
+
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from pydantic import BaseModel, TypeAdapter
+
+from contracts import commands as c
+from contracts import directory as d
+from contracts import queries as q
+from contracts import subjects
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class StoreUnavailable(Exception):
+    pass
+
+
+class StoreRefused(Exception):
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class StoreClient:
+    def __init__(self, nc: Client, timeout: float = 5.0) -> None:
+        self.nc = nc
+        self.timeout = timeout
+
+    async def _ask(self, subject: str, body: BaseModel, timeout: float | None = None) -> bytes:
+        try:
+            reply = await self.nc.request(
+                subject, body.model_dump_json().encode(), timeout=timeout or self.timeout
+            )
+        except (NatsError, TimeoutError) as error:
+            raise StoreUnavailable(f"the store did not answer ({type(error).__name__})") from error
+        return reply.data
+
+    async def _query(self, name: str, body: BaseModel, answer: type[T]) -> T:
+        shape = TypeAdapter[T | q.QueryError](answer | q.QueryError)  # type: ignore[arg-type]
+        found = shape.validate_json(await self._ask(subjects.query(name), body))
+        if isinstance(found, q.QueryError):
+            raise StoreRefused(found.code, found.message)
+        return found
+
+    async def tickets(self, query: q.ListTickets) -> q.TicketPage:
+        return await self._query("list", query, q.TicketPage)
+
+    async def ticket(self, ticket_id: str, departments: list[str] | None) -> q.TicketDetail:
+        query = q.GetTicket(ticket_id=ticket_id, departments=departments)
+        return await self._query("get", query, q.TicketDetail)
+
+    async def audit(self, ticket_id: str, departments: list[str] | None) -> q.AuditTrail:
+        query = q.GetAudit(ticket_id=ticket_id, departments=departments)
+        return await self._query("audit", query, q.AuditTrail)
+
+    async def counts(self, departments: list[str] | None) -> q.Counts:
+        return await self._query("counts", q.QueueCounts(departments=departments), q.Counts)
+
+    async def command(self, command: c.Command) -> c.CommandOk:
+        data = await self._ask(subjects.command(type(command).name), command)
+        return _ok(c.COMMAND_REPLY.validate_json(data))
+
+    async def directory(self) -> d.Directory:
+        data = await self._ask(subjects.directory_query("get"), d.GetDirectory())
+        return d.Directory.model_validate_json(data)
+
+    async def directory_command(self, command: d.DirectoryCommand) -> c.CommandOk:
+        data = await self._ask(subjects.directory_command(type(command).name), command)
+        return _ok(c.COMMAND_REPLY.validate_json(data))
+
+    async def credentials(self, email: str) -> d.Credentials:
+        data = await self._ask(
+            subjects.directory_query("credentials"), d.GetCredentials(email=email)
+        )
+        return d.Credentials.model_validate_json(data)
+
+
+def _ok(reply: c.CommandOk | c.CommandError) -> c.CommandOk:
+    if isinstance(reply, c.CommandError):
+        raise StoreRefused(reply.code, reply.message, reply.field)
+    return reply

@@ -1,0 +1,32 @@
+"""Login tokens: HS256 JWTs (PyJWT) naming the agent, with an expiry."""
+
+import time
+
+import jwt
+
+ALGORITHM = "HS256"
+AUDIENCE = "relaydesk-inbox"
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue(agent_id: str, key: str, hours: float, now: float | None = None) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {"sub": agent_id, "aud": AUDIENCE, "iat": issued, "exp": issued + int(hours * 3600)}
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def agent_of(token: str, key: str) -> str:
+    """The agent id a valid, unexpired token names; InvalidToken otherwise."""
+    try:
+        claims = jwt.decode(
+            token, key, algorithms=[ALGORITHM], audience=AUDIENCE, options={"require": ["exp"]}
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(str(error)) from error
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise InvalidToken("token names no agent")
+    return subject
