@@ -134,6 +134,7 @@ class Dispatcher:
             recipient=e.recipient,
             language=t.language,
             department_hint=e.department_hint,
+            department=t.department,
         )
         decision = rules.route(convo, self.directory.rules, self.default_department)
         priority = rules.higher(t.priority, decision.priority)

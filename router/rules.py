@@ -27,6 +27,8 @@ class Conversation:
     language: str | None = None
     contact_tags: tuple[str, ...] = ()
     department_hint: str | None = None
+    department: str | None = None
+    """Already chosen by a person (a ticket an agent opened): rules add priority and tags."""
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Decision:
 
     @property
     def reason(self) -> str:
+        if self.rule == "chosen":
+            return "department chosen by the agent who opened it"
         return f"rule '{self.rule}'" if self.rule != "default" else "default department"
 
 
@@ -66,13 +70,15 @@ def higher(a: Priority, b: Priority | None) -> Priority:
 def route(c: Conversation, rules: list[RoutingRule], default_department: str) -> Decision:
     """Evaluate `rules` in order. The first matching rule with a department decides it;
     rules with `stop=False` only add priority and tags. No match: the default department."""
-    decision = Decision(department=default_department)
+    decision = Decision(department=c.department or default_department)
+    if c.department:
+        decision.rule = "chosen"
     for rule in rules:
         if not rule.enabled or not matches(rule.match, c):
             continue
         decision.priority = higher(decision.priority, rule.priority)
         decision.tags += [t for t in rule.tags if t not in decision.tags]
-        if rule.department:
+        if rule.department and not c.department:
             decision.department = rule.department
             decision.rule = rule.name
         if rule.stop:

@@ -28,7 +28,8 @@ class LoginThrottle:
 
     def wait(self, keys: list[str], now: float) -> float:
         """Seconds until an attempt for any of `keys` is allowed (0: go ahead)."""
-        return max((self.records[k].until - now for k in keys if k in self.records), default=0.0)
+        waits = [self.records[k].until - now for k in keys if k in self.records]
+        return max([0.0, *waits])
 
     def failed(self, keys: list[str], now: float) -> None:
         self._forget_old(now)

@@ -66,3 +66,20 @@ def test_disabled_rules_are_skipped() -> None:
     off = BILLING.model_copy(update={"enabled": False})
 
     assert route(convo("оплата"), [off], "support").department == "support"
+
+
+def test_a_department_chosen_by_an_agent_is_kept_while_rules_still_raise_priority() -> None:
+    rules = [
+        RoutingRule(
+            name="urgent", match=RuleMatch(keywords=["срочно"]), priority="urgent", stop=False
+        ),
+        RoutingRule(name="tech", match=RuleMatch(keywords=["ошибка"]), department="tech"),
+    ]
+    convo = Conversation(
+        channel="email", account="api", text="срочно: ошибка", department="billing"
+    )
+
+    decision = route(convo, rules, "support")
+
+    assert decision.department == "billing"
+    assert decision.priority == "urgent"

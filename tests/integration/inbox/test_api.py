@@ -1,0 +1,215 @@
+"""The inbox API on a real desk: login, tickets, replies and notes, changes, errors."""
+
+import asyncio
+
+import pytest
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from contracts import subjects
+from contracts.messages import OutboundMessage
+from tests.integration.inbox.conftest import PASSWORD, Desk
+
+pytestmark = pytest.mark.integration
+
+
+async def test_login_returns_a_token_that_opens_the_api(desk: Desk) -> None:
+    token = await desk.login("anna")
+
+    me = await desk.call("anna", "GET", "/api/v1/me")
+
+    assert token.count(".") == 2
+    assert me.status_code == 200 and me.json()["name"] == "Анна"
+
+
+async def test_a_wrong_password_is_401_and_no_token(desk: Desk) -> None:
+    async with await desk.as_("anna") as client:
+        reply = await client.post(
+            "/api/v1/auth/login", json={"email": "boris@desk.test", "password": "nope-nope"}
+        )
+
+    assert reply.status_code == 401
+    assert "token" not in reply.json()
+
+
+async def test_every_call_without_a_token_is_401(desk: Desk) -> None:
+    async with await desk.as_("anna") as client:
+        client.headers.pop("Authorization")
+        for path in ("/api/v1/tickets", "/api/v1/me", "/api/v1/departments"):
+            assert (await client.get(path)).status_code == 401
+        client.headers["Authorization"] = "Bearer not.a.token"
+        assert (await client.get("/api/v1/tickets")).status_code == 401
+
+
+async def test_repeated_failed_logins_are_slowed_down(desk: Desk) -> None:
+    async with await desk.as_("anna") as client:
+        codes = []
+        for _ in range(6):
+            reply = await client.post(
+                "/api/v1/auth/login", json={"email": "tina@desk.test", "password": "guess-guess"}
+            )
+            codes.append(reply.status_code)
+        right = await client.post(
+            "/api/v1/auth/login", json={"email": "tina@desk.test", "password": PASSWORD}
+        )
+
+    assert codes[:4] == [401, 401, 401, 401]
+    assert 429 in codes[4:]
+    assert right.status_code == 429 and int(right.headers["Retry-After"]) >= 1
+
+
+async def test_a_customer_message_becomes_a_ticket_in_its_department(desk: Desk) -> None:
+    thread = await desk.customer_writes("Не проходит оплата картой")
+
+    ticket = await desk.ticket_of("anna", thread)
+    full = await desk.call("anna", "GET", f"/api/v1/tickets/{ticket['id']}")
+
+    assert ticket["department"] == "billing"
+    body = full.json()
+    assert [m["direction"] for m in body["messages"]] == ["inbound"]
+    assert body["messages"][0]["text"] == "Не проходит оплата картой"
+    assert set(body) >= {"id", "number", "subject", "status", "priority", "channel", "account",
+                         "department", "assignee", "contact", "tags", "created_at", "updated_at"}  # fmt: skip
+
+
+async def test_a_reply_goes_out_on_the_customers_channel_and_a_note_does_not(desk: Desk) -> None:
+    js = desk.nc.jetstream()
+    thread = await desk.customer_writes("оплата не прошла")
+    ticket = await desk.ticket_of("anna", thread)
+    sub = await js.subscribe(
+        subjects.outbound("telegram"),
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.NEW,
+        config=ConsumerConfig(),
+    )
+
+    note = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/messages",
+        json={"text": "проверить в банке", "internal": True},
+    )  # fmt: skip
+    reply = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/messages",
+        json={"text": "Проверили, всё в порядке 👍"},
+    )  # fmt: skip
+    sent = OutboundMessage.model_validate_json((await sub.next_msg(timeout=10)).data)
+
+    assert note.status_code == 201 and note.json()["message"]["direction"] == "note"
+    assert reply.status_code == 201 and reply.json()["message"]["direction"] == "outbound"
+    assert sent.thread_key == thread and sent.text.startswith("Проверили, всё в порядке 👍")
+    with pytest.raises(Exception):  # the note never reaches the channel
+        await sub.next_msg(timeout=1)
+    await sub.unsubscribe()
+
+
+async def test_a_template_is_filled_in_and_signed(desk: Desk) -> None:
+    await desk.call(
+        "root", "PUT", "/api/v1/departments/billing",
+        json={"id": "billing", "name": "Оплата", "signature": "-- {agent_name}, отдел оплаты"},
+    )  # fmt: skip
+    created = await desk.call(
+        "sam", "POST", "/api/v1/templates",
+        json={"name": "Спасибо", "text": "{customer_name}, заявка №{ticket_number} закрыта.",
+              "department": "billing"},
+    )  # fmt: skip
+    thread = await desk.customer_writes("оплата вопрос")
+    ticket = await desk.ticket_of("anna", thread)
+
+    reply = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/messages",
+        json={"template": created.json()["id"]},
+    )  # fmt: skip
+
+    assert created.status_code == 201
+    text = reply.json()["message"]["text"]
+    assert text == f"Клиент, заявка №{ticket['number']} закрыта.\n\n-- Анна, отдел оплаты"
+
+
+async def test_a_stale_version_is_409(desk: Desk) -> None:
+    thread = await desk.customer_writes("оплата дважды")
+    ticket = await desk.ticket_of("anna", thread)
+    path = f"/api/v1/tickets/{ticket['id']}"
+    current = (await desk.call("anna", "GET", path)).json()["version"]
+
+    first = await desk.call(
+        "anna", "POST", f"{path}/priority", json={"priority": "high", "version": current}
+    )
+    second = await desk.call(
+        "anna", "POST", f"{path}/status", json={"status": "pending", "version": current}
+    )
+
+    assert first.status_code == 200
+    assert second.status_code == 409
+
+
+async def test_invalid_input_is_422_with_the_field(desk: Desk) -> None:
+    thread = await desk.customer_writes("оплата и статус")
+    ticket = await desk.ticket_of("anna", thread)
+
+    reply = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/status", json={"status": "done"}
+    )
+    transfer = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/transfer", json={"department": "nope"}
+    )
+
+    assert reply.status_code == 422
+    assert reply.json()["detail"][0]["loc"][-1] == "status"
+    assert transfer.status_code == 422
+    assert transfer.json()["detail"][0]["loc"][-1] == "department"
+
+
+async def test_an_agent_takes_a_ticket_and_a_supervisor_reassigns_it(desk: Desk) -> None:
+    thread = await desk.customer_writes("оплата, возврат")
+    ticket = await desk.ticket_of("anna", thread)
+    path = f"/api/v1/tickets/{ticket['id']}/assign"
+    await desk.call("sam", "POST", path, json={"agent": None})
+
+    taken = await desk.call("anna", "POST", path, json={"agent": "me"})
+    refused = await desk.call("boris", "POST", path, json={"agent": "me"})
+    moved = await desk.call("sam", "POST", path, json={"agent": "boris"})
+
+    assert taken.status_code == 200 and taken.json()["ticket"]["assignee"] == "anna"
+    assert refused.status_code == 403
+    assert moved.status_code == 200 and moved.json()["ticket"]["assignee"] == "boris"
+
+
+async def test_an_agent_opens_a_ticket_for_a_phone_call(desk: Desk) -> None:
+    created = await desk.call(
+        "anna", "POST", "/api/v1/tickets",
+        json={"contact": {"name": "Пётр", "phone": "+79990001122"}, "channel": "viber",
+              "subject": "Звонок", "text": "Клиент звонил про оплату"},
+    )  # fmt: skip
+
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["department"] == "billing" and body["channel"] == "viber"
+    assert body["contact"]["name"] == "Пётр"
+    assert body["messages"][0]["text"] == "Клиент звонил про оплату"
+
+
+async def test_search_finds_cyrillic_text_in_any_case(desk: Desk) -> None:
+    thread = await desk.customer_writes("Оплата: ПЛАТЁЖ зАвИс")
+    ticket = await desk.ticket_of("anna", thread)
+
+    found = await desk.call("anna", "GET", "/api/v1/search", params={"q": "платёж завис"})
+
+    assert ticket["id"] in [t["id"] for t in found.json()["items"]]
+
+
+async def test_the_queue_report_comes_as_json_and_csv(desk: Desk) -> None:
+    await desk.ticket_of("anna", await desk.customer_writes("оплата отчёт"))
+
+    as_json = await desk.call("sam", "GET", "/api/v1/reports/queue")
+    as_csv = await desk.call("sam", "GET", "/api/v1/reports/queue", params={"format": "csv"})
+
+    assert set(as_json.json()["by_status"]) <= {"billing"}
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0] == "department,status,tickets"
+    assert all(line.startswith("billing,") for line in as_csv.text.splitlines()[1:])
+
+
+async def test_presence_can_be_set_to_away(desk: Desk) -> None:
+    reply = await desk.call("boris", "PUT", "/api/v1/me/presence", json={"status": "away"})
+    await asyncio.sleep(0)
+
+    assert reply.status_code == 200 and reply.json()["status"] == "away"
+    assert (await desk.call("boris", "GET", "/api/v1/me/presence")).json()["status"] == "away"

@@ -1,0 +1,52 @@
+"""What the live stream sends each agent: their departments' events, nothing else."""
+
+from datetime import UTC, datetime
+
+from contracts import events as ev
+from contracts.directory import AgentView, DirectoryChanged
+from contracts.tickets import TicketView
+from services.inbox.stream import frame_for
+
+NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+BILLING = AgentView(id="b", email="b@desk.test", name="B", departments=["billing"])
+
+
+def ticket(department: str) -> TicketView:
+    return TicketView(
+        id="t1", number=1, channel="vk", account="g", thread_key="1", contact_id="c1",
+        department=department, created_at=NOW, updated_at=NOW, version=1,
+    )  # fmt: skip
+
+
+def test_an_event_of_the_agents_department_is_sent_with_its_sequence_as_id() -> None:
+    frame = frame_for(BILLING, 17, ev.TicketCreated(ticket=ticket("billing")))
+
+    assert frame is not None
+    assert frame["id"] == "17" and frame["type"] == "ticket.created"
+    assert frame["data"]["ticket"]["id"] == "t1"
+
+
+def test_an_event_of_another_department_is_not_sent() -> None:
+    assert frame_for(BILLING, 1, ev.TicketCreated(ticket=ticket("tech"))) is None
+
+
+def test_a_ticket_transferred_away_is_removed_without_its_contents() -> None:
+    moved = ev.TicketTransferred(ticket=ticket("tech"), previous_department="billing")
+
+    frame = frame_for(BILLING, 5, moved)
+
+    assert frame == {"id": "5", "type": "ticket.removed", "data": {"ticket_id": "t1"}}
+
+
+def test_a_ticket_transferred_in_arrives_whole() -> None:
+    moved = ev.TicketTransferred(ticket=ticket("billing"), previous_department="tech")
+
+    frame = frame_for(BILLING, 6, moved)
+
+    assert frame is not None and frame["type"] == "ticket.transferred"
+
+
+def test_directory_changes_reach_everyone() -> None:
+    frame = frame_for(BILLING, 2, DirectoryChanged(kind="template", item_id="x"))
+
+    assert frame is not None and frame["type"] == "directory.changed"
