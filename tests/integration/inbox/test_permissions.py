@@ -1,0 +1,246 @@
+"""The permission matrix: every operation in the OpenAPI document has a case here showing that
+an agent of one department cannot reach another's tickets, and that configuration is kept for
+admins. A new endpoint without a case fails `test_every_operation_has_a_permission_case`."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.inbox.conftest import PASSWORD, Desk
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class World:
+    billing: str  # a billing ticket
+    tech: str  # a tech ticket
+    billing_template: str
+    tech_template: str
+
+
+Case = Callable[[Desk, World], Awaitable[None]]
+
+
+def _ids(reply: httpx.Response) -> set[str]:
+    assert reply.status_code == 200, reply.text
+    return {item["id"] for item in reply.json()["items"]}
+
+
+async def login_is_public(desk: Desk, w: World) -> None:
+    async with httpx.AsyncClient(base_url=desk.url) as anonymous:
+        body = {"email": "tina@desk.test", "password": PASSWORD}
+        assert (await anonymous.post("/api/v1/auth/login", json=body)).status_code == 200
+
+
+async def me_is_yourself(desk: Desk, w: World) -> None:
+    assert (await desk.call("tina", "GET", "/api/v1/me")).json()["id"] == "tina"
+
+
+async def presence_is_yours(desk: Desk, w: World) -> None:
+    assert (await desk.call("tina", "GET", "/api/v1/me/presence")).json()["agent"] == "tina"
+
+
+async def set_presence_is_yours(desk: Desk, w: World) -> None:
+    reply = await desk.call("tina", "PUT", "/api/v1/me/presence", json={"status": "away"})
+    assert reply.json()["agent"] == "tina"
+
+
+async def list_hides_other_departments(desk: Desk, w: World) -> None:
+    everything = await desk.call("tina", "GET", "/api/v1/tickets", params={"limit": 200})
+    asked = await desk.call("tina", "GET", "/api/v1/tickets", params={"department": "billing"})
+    supervisor = await desk.call("sam", "GET", "/api/v1/tickets", params={"limit": 200})
+    assert w.billing not in _ids(everything) and w.tech in _ids(everything)
+    assert _ids(asked) == set()
+    assert w.tech not in _ids(supervisor) and w.billing in _ids(supervisor)
+
+
+async def create_only_in_own_departments(desk: Desk, w: World) -> None:
+    body = {"contact": {"email": "x@y.test"}, "text": "hi", "department": "billing"}
+    assert (await desk.call("tina", "POST", "/api/v1/tickets", json=body)).status_code == 403
+
+
+async def search_hides_other_departments(desk: Desk, w: World) -> None:
+    reply = await desk.call("tina", "GET", "/api/v1/search", params={"q": "квитанция"})
+    assert _ids(reply) == set()
+    assert w.billing in _ids(
+        await desk.call("anna", "GET", "/api/v1/search", params={"q": "квитанция"})
+    )
+
+
+def other_departments_ticket(method: str, suffix: str, body: dict[str, Any] | None) -> Case:
+    async def case(desk: Desk, w: World) -> None:
+        for who, ticket in (("tina", w.billing), ("sam", w.tech)):
+            reply = await desk.call(who, method, f"/api/v1/tickets/{ticket}{suffix}", json=body)
+            assert reply.status_code == 404, (who, suffix, reply.text)
+
+    return case
+
+
+async def merge_into_an_invisible_ticket(desk: Desk, w: World) -> None:
+    path = f"/api/v1/tickets/{w.billing}/merge"
+    assert (await desk.call("anna", "POST", path, json={"into": w.tech})).status_code == 404
+    await other_departments_ticket("POST", "/merge", {"into": w.billing})(desk, w)
+
+
+async def report_counts_own_departments(desk: Desk, w: World) -> None:
+    reply = await desk.call("tina", "GET", "/api/v1/reports/queue")
+    assert "billing" not in reply.json()["by_status"]
+    csv = await desk.call("tina", "GET", "/api/v1/reports/queue", params={"format": "csv"})
+    assert "billing" not in csv.text
+
+
+def readable_by_everyone(path: str) -> Case:
+    async def case(desk: Desk, w: World) -> None:
+        assert (await desk.call("tina", "GET", path)).status_code == 200
+
+    return case
+
+
+def admins_only(method: str, path: str, body: dict[str, Any]) -> Case:
+    async def case(desk: Desk, w: World) -> None:
+        for who in ("anna", "sam"):
+            reply = await desk.call(who, method, path, json=body)
+            assert reply.status_code == 403, (who, path, reply.text)
+
+    return case
+
+
+async def templates_of_own_departments(desk: Desk, w: World) -> None:
+    seen = _ids(await desk.call("tina", "GET", "/api/v1/templates"))
+    assert w.tech_template in seen and w.billing_template not in seen
+
+
+async def supervisor_writes_own_templates(desk: Desk, w: World) -> None:
+    body = {"name": "x", "text": "y", "department": "tech"}
+    assert (await desk.call("sam", "POST", "/api/v1/templates", json=body)).status_code == 403
+    body["department"] = "billing"
+    assert (await desk.call("anna", "POST", "/api/v1/templates", json=body)).status_code == 403
+
+
+async def template_update_refused(desk: Desk, w: World) -> None:
+    body = {"name": "x", "text": "y", "department": "billing"}
+    path = f"/api/v1/templates/{w.tech_template}"
+    assert (await desk.call("sam", "PUT", path, json=body)).status_code == 403
+    path = f"/api/v1/templates/{w.billing_template}"
+    assert (await desk.call("tina", "PUT", path, json=body)).status_code == 403
+
+
+async def template_delete_refused(desk: Desk, w: World) -> None:
+    for who, template in (("tina", w.billing_template), ("sam", w.tech_template)):
+        path = f"/api/v1/templates/{template}"
+        assert (await desk.call(who, "DELETE", path)).status_code == 403
+
+
+async def rules_hidden_from_agents(desk: Desk, w: World) -> None:
+    assert (await desk.call("anna", "GET", "/api/v1/routing-rules")).status_code == 403
+    assert (await desk.call("sam", "GET", "/api/v1/routing-rules")).status_code == 200
+
+
+AGENT = {"email": "new@desk.test", "name": "New", "departments": ["tech"], "password": "p" * 10}
+DEPARTMENT = {"id": "billing", "name": "Hijacked"}
+MATRIX: dict[tuple[str, str], Case] = {
+    ("POST", "/api/v1/auth/login"): login_is_public,
+    ("GET", "/api/v1/me"): me_is_yourself,
+    ("GET", "/api/v1/me/presence"): presence_is_yours,
+    ("PUT", "/api/v1/me/presence"): set_presence_is_yours,
+    ("GET", "/api/v1/tickets"): list_hides_other_departments,
+    ("POST", "/api/v1/tickets"): create_only_in_own_departments,
+    ("GET", "/api/v1/search"): search_hides_other_departments,
+    ("GET", "/api/v1/tickets/{ticket_id}"): other_departments_ticket("GET", "", None),
+    ("GET", "/api/v1/tickets/{ticket_id}/audit"): other_departments_ticket("GET", "/audit", None),
+    ("POST", "/api/v1/tickets/{ticket_id}/messages"): other_departments_ticket(
+        "POST", "/messages", {"text": "hello", "internal": False}
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/assign"): other_departments_ticket(
+        "POST", "/assign", {"agent": "me"}
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/transfer"): other_departments_ticket(
+        "POST", "/transfer", {"department": "support"}
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/status"): other_departments_ticket(
+        "POST", "/status", {"status": "closed"}
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/priority"): other_departments_ticket(
+        "POST", "/priority", {"priority": "low"}
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/tags"): other_departments_ticket(
+        "POST", "/tags", {"add": ["x"]}
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/split"): other_departments_ticket(
+        "POST", "/split", {"message_ids": ["m"]}
+    ),
+    ("POST", "/api/v1/tickets/{ticket_id}/merge"): merge_into_an_invisible_ticket,
+    ("GET", "/api/v1/reports/queue"): report_counts_own_departments,
+    ("GET", "/api/v1/departments"): readable_by_everyone("/api/v1/departments"),
+    ("POST", "/api/v1/departments"): admins_only(
+        "POST", "/api/v1/departments", {"id": "x", "name": "X"}
+    ),
+    ("PUT", "/api/v1/departments/{department_id}"): admins_only(
+        "PUT", "/api/v1/departments/billing", DEPARTMENT
+    ),
+    ("GET", "/api/v1/agents"): readable_by_everyone("/api/v1/agents"),
+    ("POST", "/api/v1/agents"): admins_only("POST", "/api/v1/agents", AGENT),
+    ("PUT", "/api/v1/agents/{agent_id}"): admins_only(
+        "PUT", "/api/v1/agents/anna", {**AGENT, "email": "anna@desk.test", "role": "admin"}
+    ),
+    ("GET", "/api/v1/templates"): templates_of_own_departments,
+    ("POST", "/api/v1/templates"): supervisor_writes_own_templates,
+    ("PUT", "/api/v1/templates/{template_id}"): template_update_refused,
+    ("DELETE", "/api/v1/templates/{template_id}"): template_delete_refused,
+    ("GET", "/api/v1/routing-rules"): rules_hidden_from_agents,
+    ("PUT", "/api/v1/routing-rules"): admins_only("PUT", "/api/v1/routing-rules", {"rules": []}),
+}
+
+
+async def operations(desk: Desk) -> set[tuple[str, str]]:
+    async with httpx.AsyncClient(base_url=desk.url) as client:
+        spec = (await client.get("/api/v1/openapi.json")).json()
+    return {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+
+
+@pytest.fixture(scope="module")
+async def world(desk: Desk) -> World:
+    billing = await desk.ticket_of("root", await desk.customer_writes("оплата: квитанция"))
+    tech = await desk.ticket_of("root", await desk.customer_writes("ошибка 500"))
+    made = []
+    for department in ("billing", "tech"):
+        body = {"name": f"t-{department}", "text": "ok", "department": department}
+        reply = await desk.call("root", "POST", "/api/v1/templates", json=body)
+        made.append(reply.json()["id"])
+    return World(billing["id"], tech["id"], *made)
+
+
+async def test_every_operation_has_a_permission_case(desk: Desk) -> None:
+    assert await operations(desk) == set(MATRIX)
+
+
+@pytest.mark.parametrize("operation", sorted(MATRIX), ids=" ".join)
+async def test_permission(desk: Desk, world: World, operation: tuple[str, str]) -> None:
+    await MATRIX[operation](desk, world)
+
+
+async def test_every_operation_but_login_needs_a_token(desk: Desk) -> None:
+    async with httpx.AsyncClient(base_url=desk.url) as anonymous:
+        for method, path in sorted(await operations(desk)):
+            if path == "/api/v1/auth/login":
+                continue
+            concrete = path.replace("{ticket_id}", "x").replace("{template_id}", "x")
+            concrete = concrete.replace("{department_id}", "x").replace("{agent_id}", "x")
+            reply = await anonymous.request(method, concrete, json={})
+            assert reply.status_code == 401, (method, path, reply.status_code)
+
+
+async def test_a_ticket_transferred_away_disappears_at_once(desk: Desk) -> None:
+    ticket = await desk.ticket_of("anna", await desk.customer_writes("оплата, но про ошибку"))
+    path = f"/api/v1/tickets/{ticket['id']}"
+
+    moved = await desk.call("anna", "POST", f"{path}/transfer", json={"department": "tech"})
+    after = await desk.call("anna", "GET", path)
+
+    assert moved.status_code == 200
+    assert after.status_code == 404
+    assert (await desk.call("tina", "GET", path)).status_code == 200
