@@ -5,8 +5,10 @@ Protocol (JSON text frames):
   `last_event_id` (query or first frame) to resume after a reconnect;
 - the server answers `{"type": "hello", "agent": …, "last_event_id": …}`, then one frame per
   event: `{"id": "<EVENTS stream sequence>", "type": "ticket.created", "data": {…event…}}`;
-- a ticket transferred out of the agent's departments arrives as `ticket.removed` with only its
-  id; if the events asked for have expired, `{"type": "reset"}` says to reload the lists.
+- a new conversation enters a department when the router routes it, as `ticket.transferred`
+  (from no department); a ticket transferred out of the agent's departments arrives as
+  `ticket.removed` with only its id; if the events asked for have expired, `{"type": "reset"}`
+  says to reload the lists.
 
 Each connection reads the EVENTS stream through its own ordered JetStream consumer, starting
 right after `last_event_id`, so a reconnect replays exactly what was missed. Permissions are

@@ -90,6 +90,11 @@ async def update_agent(agent_id: str, body: AgentIn, agent: Agent, ctx: Ctx) -> 
     permissions.check_admin(agent)
     if agent_id not in ctx.directory.agents:
         raise NotFound(f"no agent {agent_id}")
+    if agent_id == agent.id and (body.role != "admin" or not body.active):
+        # Otherwise one slip locks the last admin out of the desk.
+        raise permissions.Forbidden(
+            "you cannot remove your own admin rights or deactivate yourself"
+        )
     return await _put_agent(ctx, agent.id, agent_id, body)
 
 

@@ -3,6 +3,7 @@ refused action 403, store unreachable 503. Nothing a client sends turns into a 5
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from services.inbox.api.schemas import Problem
 from services.inbox.permissions import Forbidden
@@ -56,6 +57,23 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Invalid, bad)
+
+    async def unvalidated(request: Request, error: Exception) -> JSONResponse:
+        # A value the request shape let through but a domain model refuses (e.g. an email).
+        assert isinstance(error, ValidationError)
+        return JSONResponse(
+            {
+                "detail": [
+                    {**e, "loc": ["body", *e["loc"]]}
+                    for e in error.errors(
+                        include_url=False, include_context=False, include_input=False
+                    )
+                ]
+            },
+            status_code=422,
+        )
+
+    app.add_exception_handler(ValidationError, unvalidated)
 
 
 ERRORS: dict[int | str, dict[str, object]] = {

@@ -217,3 +217,35 @@ async def test_presence_can_be_set_to_away(desk: Desk) -> None:
 
     assert reply.status_code == 200 and reply.json()["status"] == "away"
     assert (await desk.call("boris", "GET", "/api/v1/me/presence")).json()["status"] == "away"
+
+
+async def _messages(desk: Desk, ticket_id: str) -> list[str]:
+    reply = await desk.call("anna", "GET", f"/api/v1/tickets/{ticket_id}")
+    return [m["id"] for m in reply.json()["messages"]]
+
+
+async def test_split_and_merge_keep_every_message_exactly_once_with_audit(desk: Desk) -> None:
+    thread = await desk.customer_writes("оплата: первый вопрос")
+    for text in ("второй вопрос, про доставку", "третий: снова оплата"):
+        await desk.customer_writes(text, thread=thread)
+    ticket = await desk.ticket_of("anna", thread)
+    async with asyncio.timeout(15):
+        while len(original := await _messages(desk, ticket["id"])) < 3:
+            await asyncio.sleep(0.1)
+
+    split = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/split", json={"message_ids": [original[1]]}
+    )
+    new_id = split.json()["ticket"]["id"]
+    after_split = (await _messages(desk, ticket["id"]), await _messages(desk, new_id))
+    merge = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{new_id}/merge", json={"into": ticket["id"]}
+    )
+    after_merge = (await _messages(desk, ticket["id"]), await _messages(desk, new_id))
+    audit = await desk.call("anna", "GET", f"/api/v1/tickets/{ticket['id']}/audit")
+
+    assert split.status_code == 200 and new_id != ticket["id"]
+    assert after_split == ([original[0], original[2]], [original[1]])
+    assert merge.status_code == 200
+    assert sorted(after_merge[0]) == sorted(original) and after_merge[1] == []
+    assert {"split", "merged"} <= {entry["action"] for entry in audit.json()["items"]}
