@@ -10,9 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from nats.aio.client import Client
 
+from contracts import directory as d
+from contracts import subjects
+from services.inbox.passwords import verify_password
 from services.runtime.cli import services_to_start
 from services.runtime.nats_server import NatsServer
+from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -50,8 +55,10 @@ def start_up(tmp_path: Path) -> tuple["subprocess.Popen[str]", dict[str, str], l
         "RELAYDESK_EMBEDDED_NATS_PORT": "0",
         "RELAYDESK_STORE_PORT": "0",
         "RELAYDESK_ROUTER_PORT": "0",
+        "RELAYDESK_INBOX_PORT": "0",
     }
-    env.pop("RELAYDESK_NATS_URL", None)
+    for unset in ("RELAYDESK_NATS_URL", "RELAYDESK_ADMIN_EMAIL", "RELAYDESK_ADMIN_PASSWORD"):
+        env.pop(unset, None)
     up = subprocess.Popen(
         [sys.executable, "-m", "services.runtime.cli", "up"],
         env=env,
@@ -61,7 +68,7 @@ def start_up(tmp_path: Path) -> tuple["subprocess.Popen[str]", dict[str, str], l
     )
     health: dict[str, str] = {}
     lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
-    assert set(health) == {"store", "router"}, "".join(lines)
+    assert set(health) == {"store", "router", "inbox"}, "".join(lines)
     return up, health, lines
 
 
@@ -96,7 +103,7 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     for url in health.values():
         assert httpx.get(url, timeout=1).json()["status"] == "ok"
     workers = children_of(up.pid)
-    assert len(workers) >= 3  # nats-server, the store and the router
+    assert len(workers) >= 4  # nats-server, the store, the router and the inbox
 
     up.send_signal(signal.SIGTERM)
     out, _ = up.communicate(timeout=30)
@@ -106,6 +113,24 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
     assert (tmp_path / "var" / "nats" / "jetstream").is_dir()
     assert (tmp_path / "var" / "store.sqlite3").exists()
+
+
+def test_a_first_up_creates_an_admin_and_shows_the_password_once(tmp_path: Path) -> None:
+    first, _, lines = start_up(tmp_path)
+    lines += wait_for_lines(first, lambda: any("admin" in x for x in lines), {})
+    first.send_signal(signal.SIGTERM)
+    first.communicate(timeout=30)
+    again, _, more = start_up(tmp_path)
+    more += wait_for_lines(again, lambda: any("accounts:" in x for x in more), {})
+    again.send_signal(signal.SIGTERM)
+    again.communicate(timeout=30)
+
+    created = [x for x in lines if "admin admin@relaydesk.local created; password: " in x]
+    assert len(created) == 1, lines
+    password = created[0].split("password: ")[1].split()[0]
+    assert len(password) >= 12
+    assert not any(password in x for x in more)
+    assert any("accounts: an admin exists" in x for x in more), more
 
 
 def test_up_restarts_a_service_that_crashes(tmp_path: Path) -> None:
@@ -176,3 +201,35 @@ def test_doctor_is_happy_with_a_working_setup(nats_server: NatsServer, tmp_path:
 
     assert result.returncode == 0, result.stdout
     assert f"ok       NATS at {nats_server.url} with JetStream" in result.stdout
+
+
+async def test_agent_and_department_add_write_through_the_store(
+    nats_server: NatsServer, nc: Client, tmp_path: Path
+) -> None:
+    store = ServiceProcess("store", nats_server.url, tmp_path / "var").start()
+    env = {"RELAYDESK_NATS_URL": nats_server.url}
+    try:
+        dept = relaydesk("department", "add", "billing", "--name", "Оплата", "--policy",
+                         "round_robin", env=env)  # fmt: skip
+        agent = relaydesk(
+            "agent", "add", "--email", "Olga@Desk.test", "--name", "Ольга", "--department",
+            "billing", "--language", "ru", "--password", "длинный-пароль", env=env,
+        )  # fmt: skip
+        unknown = relaydesk(
+            "agent", "add", "--email", "x@desk.test", "--name", "X", "--department", "nope",
+            "--password", "long-enough", env=env,
+        )  # fmt: skip
+        reply = await nc.request(
+            subjects.directory_query("credentials"),
+            d.GetCredentials(email="olga@desk.test").to_bytes(),
+            timeout=5,
+        )
+    finally:
+        store.stop()
+    found = d.Credentials.model_validate_json(reply.data)
+
+    assert dept.returncode == 0 and "department billing saved" in dept.stdout
+    assert agent.returncode == 0, agent.stderr
+    assert found.agent is not None and found.agent.departments == ["billing"]
+    assert verify_password(found.password_hash, "длинный-пароль")
+    assert unknown.returncode == 1 and "no such department: nope" in unknown.stderr
