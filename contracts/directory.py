@@ -78,7 +78,10 @@ class RuleMatch(BusModel):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            re.compile(value)
+            try:
+                re.compile(value)
+            except re.error as error:  # not a ValueError: pydantic would let it escape
+                raise ValueError(f"not a valid regular expression: {error}") from None
         return value
 
 

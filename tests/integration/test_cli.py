@@ -115,13 +115,20 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     assert (tmp_path / "var" / "store.sqlite3").exists()
 
 
+def read_until(up: "subprocess.Popen[str]", text: str, lines: list[str]) -> None:
+    assert up.stdout
+    deadline = time.monotonic() + 30
+    while not any(text in line for line in lines) and time.monotonic() < deadline:
+        lines.append(up.stdout.readline())
+
+
 def test_a_first_up_creates_an_admin_and_shows_the_password_once(tmp_path: Path) -> None:
     first, _, lines = start_up(tmp_path)
-    lines += wait_for_lines(first, lambda: any("admin" in x for x in lines), {})
+    read_until(first, "relaydesk: admin", lines)
     first.send_signal(signal.SIGTERM)
     first.communicate(timeout=30)
     again, _, more = start_up(tmp_path)
-    more += wait_for_lines(again, lambda: any("accounts:" in x for x in more), {})
+    read_until(again, "relaydesk: accounts:", more)
     again.send_signal(signal.SIGTERM)
     again.communicate(timeout=30)
 

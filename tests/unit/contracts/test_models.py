@@ -102,3 +102,12 @@ def test_contracts_exports_exactly_what_it_documents() -> None:
     assert all(hasattr(contracts, name) for name in exported)
     assert {"InboundMessage", "OutboundMessage", "DeliveryReport", "Event"} <= exported
     assert len(exported) == len(contracts.__all__)
+
+
+def test_a_rule_with_a_broken_regex_is_a_validation_error() -> None:
+    from pydantic import ValidationError
+
+    from contracts.directory import RuleMatch
+
+    with pytest.raises(ValidationError, match="not a valid regular expression"):
+        RuleMatch(pattern='"\x17(')
