@@ -11,6 +11,7 @@ from services.inbox import stream
 from services.inbox.api import admin, auth, errors, tickets
 from services.inbox.api.context import Inbox
 from services.inbox.directory import DirectoryCache
+from services.inbox.observe import RequestMetrics
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
 from services.inbox.store import StoreClient
@@ -30,6 +31,7 @@ def create_api(ctx: Inbox) -> FastAPI:
         redoc_url=None,
     )
     api.state.inbox = ctx
+    api.add_middleware(RequestMetrics, service="inbox")
     errors.install(api)
     for module in (auth, tickets, admin):
         api.include_router(module.router)

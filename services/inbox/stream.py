@@ -30,6 +30,7 @@ from contracts import streams, subjects
 from contracts.directory import AgentView, DirectoryChanged
 from services.inbox.api.context import Inbox
 from services.inbox.permissions import can_see
+from services.runtime.metrics import OPEN_STREAMS
 
 log = logging.getLogger("relaydesk.inbox")
 AUTH_TIMEOUT = 10.0
@@ -92,6 +93,7 @@ async def serve(ws: WebSocket, ctx: Inbox, js: JetStreamContext) -> None:
         config=config,
     )
     await ctx.presence.opened(agent.id)
+    OPEN_STREAMS.labels("inbox").inc()
     try:
         await ws.send_json({"type": "hello", "agent": agent.id, "last_event_id": str(start - 1)})
         if reset:
@@ -109,6 +111,7 @@ async def serve(ws: WebSocket, ctx: Inbox, js: JetStreamContext) -> None:
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:
+        OPEN_STREAMS.labels("inbox").dec()
         ctx.presence.closed(agent.id)
         with contextlib.suppress(Exception):
             await sub.unsubscribe()

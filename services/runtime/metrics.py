@@ -22,3 +22,10 @@ CONSUMER_PENDING = Gauge(
     "Messages waiting in a durable consumer (lag), and unacked ones",
     ["consumer", "kind"],
 )
+HTTP_REQUESTS = Histogram(
+    "relaydesk_http_request_seconds",
+    "HTTP API requests, by service, method, route template and status",
+    ["service", "method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+OPEN_STREAMS = Gauge("relaydesk_open_streams", "Live WebSocket streams", ["service"])

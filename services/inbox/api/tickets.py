@@ -7,6 +7,7 @@ the agent saw (409 when stale).
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -61,7 +62,16 @@ def _full(detail: q.TicketDetail) -> TicketFull:
     return TicketFull(**base, messages=[message_out(m) for m in detail.messages])
 
 
-async def _apply(ctx: Inbox, command: c.Command, detail: q.TicketDetail) -> ChangeResult:
+async def _apply(
+    ctx: Inbox,
+    actor: AgentView,
+    detail: q.TicketDetail,
+    version: int | None,
+    kind: Callable[..., c.Command],
+    **fields: object,
+) -> ChangeResult:
+    """Send one `kind` command about `detail`'s ticket, signed by `actor`, at `version`."""
+    command = kind(actor=actor.id, ticket_id=detail.ticket.id, expected_version=version, **fields)
     done = await ctx.store.command(command)
     ticket = done.ticket or detail.ticket
     return ChangeResult(
@@ -192,18 +202,11 @@ async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) 
     if not text:
         raise Invalid("a message needs text", "text")
     text = replies.fill(text, ticket, contact, agent)
-    command: c.Command
     if body.internal:
-        command = c.AddNote(
-            actor=agent.id, ticket_id=ticket.id, expected_version=body.version, text=text
-        )
-    else:
-        department = ctx.directory.departments.get(ticket.department or "")
-        text = replies.with_signature(text, department, ticket, contact, agent)
-        command = c.AddReply(
-            actor=agent.id, ticket_id=ticket.id, expected_version=body.version, text=text
-        )
-    return await _apply(ctx, command, detail)
+        return await _apply(ctx, agent, detail, body.version, c.AddNote, text=text)
+    department = ctx.directory.departments.get(ticket.department or "")
+    text = replies.with_signature(text, department, ticket, contact, agent)
+    return await _apply(ctx, agent, detail, body.version, c.AddReply, text=text)
 
 
 @router.post("/tickets/{ticket_id}/assign", response_model=ChangeResult)
@@ -217,10 +220,7 @@ async def assign(ticket_id: str, body: AssignIn, agent: Agent, ctx: Ctx) -> Chan
         if target is None:
             raise Invalid(f"no agent {wanted}", "agent")
     permissions.check_assign(agent, detail.ticket, target)
-    command = c.AssignTicket(
-        actor=agent.id, ticket_id=ticket_id, expected_version=body.version, agent=wanted
-    )
-    return await _apply(ctx, command, detail)
+    return await _apply(ctx, agent, detail, body.version, c.AssignTicket, agent=wanted)
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=ChangeResult)
@@ -229,57 +229,38 @@ async def transfer(ticket_id: str, body: TransferIn, agent: Agent, ctx: Ctx) -> 
     detail = await _detail(ctx, agent, ticket_id)
     if body.department not in ctx.directory.departments:
         raise Invalid(f"no such department: {body.department}", "department")
-    command = c.TransferTicket(
-        actor=agent.id,
-        ticket_id=ticket_id,
-        expected_version=body.version,
-        department=body.department,
+    return await _apply(
+        ctx, agent, detail, body.version, c.TransferTicket, department=body.department
     )
-    return await _apply(ctx, command, detail)
 
 
 @router.post("/tickets/{ticket_id}/status", response_model=ChangeResult)
 async def set_status(ticket_id: str, body: StatusIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     detail = await _detail(ctx, agent, ticket_id)
-    command = c.SetStatus(
-        actor=agent.id, ticket_id=ticket_id, expected_version=body.version, status=body.status
-    )
-    return await _apply(ctx, command, detail)
+    return await _apply(ctx, agent, detail, body.version, c.SetStatus, status=body.status)
 
 
 @router.post("/tickets/{ticket_id}/priority", response_model=ChangeResult)
 async def set_priority(ticket_id: str, body: PriorityIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     detail = await _detail(ctx, agent, ticket_id)
-    command = c.SetPriority(
-        actor=agent.id, ticket_id=ticket_id, expected_version=body.version, priority=body.priority
-    )
-    return await _apply(ctx, command, detail)
+    return await _apply(ctx, agent, detail, body.version, c.SetPriority, priority=body.priority)
 
 
 @router.post("/tickets/{ticket_id}/tags", response_model=ChangeResult)
 async def tag(ticket_id: str, body: TagsIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     detail = await _detail(ctx, agent, ticket_id)
-    command = c.TagTicket(
-        actor=agent.id,
-        ticket_id=ticket_id,
-        expected_version=body.version,
-        add=body.add,
-        remove=body.remove,
+    return await _apply(
+        ctx, agent, detail, body.version, c.TagTicket, add=body.add, remove=body.remove
     )
-    return await _apply(ctx, command, detail)
 
 
 @router.post("/tickets/{ticket_id}/split", response_model=ChangeResult)
 async def split(ticket_id: str, body: SplitIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     """Move the chosen messages to a new ticket (returned as `ticket`)."""
     detail = await _detail(ctx, agent, ticket_id)
-    command = c.SplitTicket(
-        actor=agent.id,
-        ticket_id=ticket_id,
-        expected_version=body.version,
-        message_ids=body.message_ids,
+    return await _apply(
+        ctx, agent, detail, body.version, c.SplitTicket, message_ids=body.message_ids
     )
-    return await _apply(ctx, command, detail)
 
 
 @router.post("/tickets/{ticket_id}/merge", response_model=ChangeResult)
@@ -287,10 +268,7 @@ async def merge(ticket_id: str, body: MergeIn, agent: Agent, ctx: Ctx) -> Change
     """Move every message into `into` (which must be visible too); this ticket closes."""
     detail = await _detail(ctx, agent, ticket_id)
     await _detail(ctx, agent, body.into)
-    command = c.MergeTicket(
-        actor=agent.id, ticket_id=ticket_id, expected_version=body.version, into=body.into
-    )
-    return await _apply(ctx, command, detail)
+    return await _apply(ctx, agent, detail, body.version, c.MergeTicket, into=body.into)
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import httpx
 import nats
 import pytest
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -249,3 +250,13 @@ async def test_split_and_merge_keep_every_message_exactly_once_with_audit(desk: 
     assert merge.status_code == 200
     assert sorted(after_merge[0]) == sorted(original) and after_merge[1] == []
     assert {"split", "merged"} <= {entry["action"] for entry in audit.json()["items"]}
+
+
+async def test_requests_are_measured_by_route_template(desk: Desk) -> None:
+    await desk.call("anna", "GET", "/api/v1/tickets/no-such-ticket")
+
+    async with httpx.AsyncClient(base_url=desk.url) as client:
+        metrics = (await client.get("/metrics")).text
+
+    assert 'route="/api/v1/tickets/{ticket_id}",service="inbox",status="404"' in metrics
+    assert "no-such-ticket" not in metrics
