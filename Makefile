@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit lint asyncapi bench clean
+.PHONY: help run test test-unit lint chromium asyncapi bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)  ## start the whole stack (embedded NATS, every service) and print the URLs
 	$(BIN)/relaydesk up
 
-test: $(STAMP) lint  ## lint, then every test level against a real nats-server
+test: $(STAMP) lint chromium  ## lint, then every test level against a real nats-server
 	$(BIN)/python -m pytest tests
 
 test-unit: $(STAMP)  ## the fast inner loop: pure tests only
@@ -30,6 +30,12 @@ lint: $(STAMP)  ## ruff, mypy strict, import-linter layering rules
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+chromium:  ## Debian's Chromium for the browser tests, installed when missing (needs root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing and cannot be installed here: browser tests will skip"; fi; }
 
 asyncapi: $(STAMP)  ## regenerate contracts/asyncapi.yaml from the FastStream apps
 	$(BIN)/relaydesk asyncapi --write

@@ -1,8 +1,11 @@
 """The inbox service wiring: the REST API and stream on one port, health and metrics beside."""
 
 import logging
+from pathlib import Path
 
 from fastapi import FastAPI, WebSocket
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -20,6 +23,15 @@ from services.runtime.http import service_app
 from services.runtime.kv import bucket_ttl, open_bucket
 
 log = logging.getLogger("relaydesk.inbox")
+UI = Path(__file__).parent / "ui" / "static"
+# The page runs only its own scripts: even text that slipped into markup could not execute.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def create_api(ctx: Inbox) -> FastAPI:
@@ -35,6 +47,12 @@ def create_api(ctx: Inbox) -> FastAPI:
     errors.install(api)
     for module in (auth, tickets, admin):
         api.include_router(module.router)
+
+    api.mount("/ui", StaticFiles(directory=UI), name="ui")
+
+    @api.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(UI / "index.html", headers=PAGE_HEADERS)
 
     @api.websocket("/api/v1/stream")
     async def events(ws: WebSocket) -> None:

@@ -1,0 +1,70 @@
+// UI strings in English and Russian. Keys are English phrases' short names; `t(key, vars)`
+// fills {name} placeholders. Add a language by adding a catalog with the same keys.
+const CATALOG = {
+  en: {
+    title: "Relay Desk", email: "Email", password: "Password", login: "Log in",
+    loginFailed: "Wrong email or password", tooMany: "Too many attempts: wait {s} s",
+    logout: "Log out", online: "Online", away: "Away", mute: "Sound off", unmute: "Sound on",
+    mine: "Mine", unassigned: "Unassigned", allOpen: "All open", pending: "Pending",
+    resolved: "Resolved", saved: "Saved searches", search: "Search", saveSearch: "Save search",
+    searchName: "Name of this search", noTickets: "Nothing here", pick: "Pick a ticket",
+    department: "Department", agent: "Agent", status: "Status", priority: "Priority",
+    tags: "Tags", from: "From", to: "To", any: "Any", nobody: "Unassigned", me: "Me",
+    assign: "Assign", transfer: "Transfer", split: "Split selected", merge: "Merge into",
+    mergeId: "Ticket id", apply: "Apply", reply: "Send reply", note: "Add note",
+    internal: "Internal note", template: "Template…", writeHere: "Write a reply…",
+    internalNote: "Internal note", customer: "Customer", contact: "Contact",
+    channels: "Channels", previous: "Tickets", attachments: "Attachments",
+    sent: "sent", delivered: "delivered", read: "read", failed: "failed", pendingDelivery: "sending",
+    open: "open", closed: "closed", low: "low", normal: "normal", high: "high", urgent: "urgent",
+    admin: "Admin", inbox: "Inbox", departments: "Departments", agents: "Agents",
+    templates: "Reply templates", rules: "Routing rules", save: "Save", name: "Name",
+    signature: "Signature", policy: "Policy", role: "Role", languages: "Languages",
+    capacity: "Capacity", active: "Active", text: "Text", newItem: "New", saved_: "Saved",
+    rulesHelp: "Ordered list, first match wins (JSON)", error: "Error", language: "Language",
+    disconnected: "Reconnecting…", id: "Id", tagsHelp: "comma separated", unread: "new",
+  },
+  ru: {
+    title: "Relay Desk", email: "Эл. почта", password: "Пароль", login: "Войти",
+    loginFailed: "Неверная почта или пароль", tooMany: "Слишком много попыток: подождите {s} с",
+    logout: "Выйти", online: "В сети", away: "Отошёл", mute: "Без звука", unmute: "Со звуком",
+    mine: "Мои", unassigned: "Без исполнителя", allOpen: "Все открытые", pending: "В ожидании",
+    resolved: "Решённые", saved: "Сохранённые поиски", search: "Поиск", saveSearch: "Сохранить поиск",
+    searchName: "Название поиска", noTickets: "Здесь пусто", pick: "Выберите обращение",
+    department: "Отдел", agent: "Сотрудник", status: "Статус", priority: "Приоритет",
+    tags: "Метки", from: "С", to: "По", any: "Любой", nobody: "Не назначено", me: "Я",
+    assign: "Назначить", transfer: "Передать", split: "Выделить в новое", merge: "Объединить с",
+    mergeId: "Id обращения", apply: "Применить", reply: "Ответить", note: "Добавить заметку",
+    internal: "Внутренняя заметка", template: "Шаблон…", writeHere: "Напишите ответ…",
+    internalNote: "Внутренняя заметка", customer: "Клиент", contact: "Контакт",
+    channels: "Каналы", previous: "Обращения", attachments: "Вложения",
+    sent: "отправлено", delivered: "доставлено", read: "прочитано", failed: "ошибка", pendingDelivery: "отправляется",
+    open: "открыто", closed: "закрыто", low: "низкий", normal: "обычный", high: "высокий", urgent: "срочный",
+    admin: "Настройки", inbox: "Входящие", departments: "Отделы", agents: "Сотрудники",
+    templates: "Шаблоны ответов", rules: "Правила маршрутизации", save: "Сохранить", name: "Название",
+    signature: "Подпись", policy: "Распределение", role: "Роль", languages: "Языки",
+    capacity: "Лимит обращений", active: "Активен", text: "Текст", newItem: "Добавить", saved_: "Сохранено",
+    rulesHelp: "Упорядоченный список, срабатывает первое совпадение (JSON)", error: "Ошибка", language: "Язык",
+    disconnected: "Переподключение…", id: "Id", tagsHelp: "через запятую", unread: "новое",
+  },
+};
+
+let current = "en";
+
+export function setLanguage(lang) {
+  current = CATALOG[lang] ? lang : "en";
+  document.documentElement.lang = current;
+}
+
+export function language() {
+  return current;
+}
+
+export function languages() {
+  return Object.keys(CATALOG);
+}
+
+export function t(key, vars = {}) {
+  const text = CATALOG[current][key] ?? CATALOG.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}

@@ -1,0 +1,120 @@
+"""The agent's inbox in a real browser, on a real desk: live updates, replies and delivery,
+notes, department walls, and customer HTML that stays text."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from nats.js.api import DeliverPolicy
+
+from contracts import subjects
+from contracts.messages import DeliveryReport, OutboundMessage
+from tests.e2e.conftest import ARTIFACTS, Agent
+from tests.integration.inbox.conftest import Desk
+
+pytestmark = pytest.mark.e2e
+OpenAs = Callable[[str], Awaitable[Agent]]
+
+
+async def row(agent: Agent, text: str, timeout: float = 2000) -> None:
+    await agent.page.locator("li[data-ticket]", has_text=text).first.wait_for(timeout=timeout)
+
+
+async def test_a_new_message_appears_live_and_a_template_reply_goes_out_and_is_delivered(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    await desk.call("sam", "POST", "/api/v1/templates",
+                    json={"name": "Спасибо", "text": "Спасибо, {customer_name}! Проверяем.",
+                          "department": "billing"})  # fmt: skip
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+    outbound = await desk.nc.jetstream().subscribe(
+        subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+    )
+
+    thread = await desk.customer_writes("Не проходит оплата, помогите 🙏")
+    await row(anna, "Не проходит оплата", timeout=2000)  # live, no reload
+    await anna.page.screenshot(path=ARTIFACTS / "inbox.png")
+    await anna.page.locator("li[data-ticket]", has_text="Не проходит оплата").first.click()
+    await anna.page.wait_for_selector("article[data-direction=inbound]")
+    await anna.page.fill("input[name=template]", "Спасибо")
+    await anna.page.dispatch_event("input[name=template]", "change")
+    await anna.page.click("form.composer button[type=submit]")
+    sent = OutboundMessage.model_validate_json((await outbound.next_msg(timeout=10)).data)
+    reply = anna.page.locator("article[data-direction=outbound]").last
+    await reply.locator("[data-delivery=pending]").wait_for(timeout=5000)
+    for status in ("sent", "delivered"):
+        report = DeliveryReport(
+            outbound_id=sent.id, message_id=sent.message_id, ticket_id=sent.ticket_id,
+            channel="telegram", account=sent.account, status=status, external_id="tg-1",  # type: ignore[arg-type]
+        )  # fmt: skip
+        await desk.nc.jetstream().publish(subjects.delivery("telegram"), report.to_bytes())
+        await reply.locator(f"[data-delivery={status}]").wait_for(timeout=5000)
+    await anna.page.screenshot(path=ARTIFACTS / "ticket.png")
+
+    assert sent.thread_key == thread
+    assert sent.text.startswith("Спасибо, Клиент! Проверяем.")
+    assert anna.errors == []
+    await outbound.unsubscribe()
+
+
+async def test_an_internal_note_is_shown_as_a_note_and_never_sent(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+    await desk.customer_writes("оплата: нужен счёт")
+    await row(anna, "нужен счёт", timeout=5000)
+    await anna.page.locator("li[data-ticket]", has_text="нужен счёт").first.click()
+    outbound = await desk.nc.jetstream().subscribe(
+        subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+    )
+
+    await anna.page.check("input[name=internal]")
+    await anna.page.fill("textarea[name=reply]", "Счёт выставит бухгалтерия")
+    await anna.page.click("form.composer button[type=submit]")
+    note = anna.page.locator("article[data-direction=note]", has_text="Счёт выставит бухгалтерия")
+    await note.wait_for(timeout=5000)
+
+    assert await note.locator(".label").count() == 1
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(outbound.next_msg(timeout=2), 3)
+    await outbound.unsubscribe()
+
+
+async def test_another_department_sees_nothing_until_a_transfer_brings_it_live(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    anna, tina = await agent_tab("anna"), await agent_tab("tina")
+    for tab in (anna, tina):
+        await tab.view("allOpen")
+    await desk.customer_writes("оплата с ошибкой 0xDEAD")
+    await row(anna, "0xDEAD", timeout=5000)
+    await asyncio.sleep(0.5)
+    hidden = await tina.page.locator("li[data-ticket]", has_text="0xDEAD").count()
+
+    await anna.page.locator("li[data-ticket]", has_text="0xDEAD").first.click()
+    await anna.page.select_option("select[name=department]", "tech")
+    await row(tina, "0xDEAD", timeout=5000)
+
+    assert hidden == 0
+    await anna.page.locator("li[data-ticket]", has_text="0xDEAD").wait_for(state="detached")
+
+
+async def test_customer_html_is_shown_as_text_and_runs_nothing(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    hostile = 'оплата <img src=x onerror="window.pwned=1;alert(1)"><script>alert(2)</script>'
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+    await desk.customer_writes(hostile)
+    await row(anna, "оплата <img", timeout=5000)
+
+    await anna.page.locator("li[data-ticket]", has_text="оплата <img").first.click()
+    text = anna.page.locator("article[data-direction=inbound] .text").first
+    await text.wait_for()
+
+    assert await text.inner_text() == hostile
+    assert await anna.page.locator("article img, article script").count() == 0
+    assert await anna.page.evaluate("window.pwned") is None
+    assert anna.dialogs == [] and anna.errors == []
