@@ -4,11 +4,13 @@ A refusal comes back as `StoreRefused` with the store's code (the API maps it to
 answer in time is `StoreUnavailable` (503), never a hang.
 """
 
-from typing import TypeVar
+import functools
+from typing import Any, TypeVar
 
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from pydantic import BaseModel, TypeAdapter
+from pydantic_core import from_json
 
 from contracts import commands as c
 from contracts import directory as d
@@ -45,8 +47,8 @@ class StoreClient:
         return reply.data
 
     async def _query(self, name: str, body: BaseModel, answer: type[T]) -> T:
-        shape = TypeAdapter[T | q.QueryError](answer | q.QueryError)  # type: ignore[arg-type]
-        found = shape.validate_json(await self._ask(subjects.query(name), body))
+        data = await self._ask(subjects.query(name), body)
+        found: T | q.QueryError = _answer_shape(answer).validate_json(data)
         if isinstance(found, q.QueryError):
             raise StoreRefused(found.code, found.message)
         return found
@@ -57,6 +59,15 @@ class StoreClient:
     async def ticket(self, ticket_id: str, departments: list[str] | None) -> q.TicketDetail:
         query = q.GetTicket(ticket_id=ticket_id, departments=departments)
         return await self._query("get", query, q.TicketDetail)
+
+    async def ticket_json(self, ticket_id: str, departments: list[str] | None) -> dict[str, Any]:
+        """The same answer as `ticket`, as plain JSON data: opening a long conversation is the
+        hottest read, and the store's own output needs no second validation here."""
+        query = q.GetTicket(ticket_id=ticket_id, departments=departments)
+        found: dict[str, Any] = from_json(await self._ask(subjects.query("get"), query))
+        if found.get("ok") is False:
+            raise StoreRefused(found.get("code", "internal"), found.get("message", ""))
+        return found
 
     async def audit(self, ticket_id: str, departments: list[str] | None) -> q.AuditTrail:
         query = q.GetAudit(ticket_id=ticket_id, departments=departments)
@@ -82,6 +93,13 @@ class StoreClient:
             subjects.directory_query("credentials"), d.GetCredentials(email=email)
         )
         return d.Credentials.model_validate_json(data)
+
+
+@functools.cache
+def _answer_shape(answer: type[BaseModel]) -> TypeAdapter[Any]:
+    # Building an adapter costs milliseconds: once per answer type, not once per request.
+    shape: Any = answer | q.QueryError
+    return TypeAdapter(shape)
 
 
 def _ok(reply: c.CommandOk | c.CommandError) -> c.CommandOk:

@@ -1,6 +1,7 @@
 """The HTTP face of every service: `/healthz`, `/metrics`, and the broker's lifespan."""
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -48,6 +49,11 @@ def service_app(
         await broker.start()
         for hook in after_startup:
             await hook()
+        # Everything loaded so far (modules, models, schemas) lives as long as the process: keep
+        # it out of the collector's way, or each full collection walks it all again and stalls
+        # a request for tens of milliseconds (measured: 50 ms spikes every half second).
+        gc.collect()
+        gc.freeze()
         ready["value"] = True
         log.info("%s ready", service)
         try:

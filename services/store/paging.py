@@ -6,6 +6,10 @@ import json
 from services.store.errors import Invalid
 
 TRIGRAM = 3
+SEARCH_WINDOW = 5_000
+"""A search looks at its newest matching messages only, at most this many: a word found in a
+sixth of a million messages would otherwise make every search read all of them. Rare words
+(the usual search: an order number, a name, an email) are never cut."""
 
 
 def encode_cursor(updated_ts: float, ticket_id: str) -> str:

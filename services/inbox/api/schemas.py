@@ -5,7 +5,7 @@ here embeds its contact and names its assignee plainly, and bus-only fields stay
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -213,6 +213,21 @@ class Problem(BaseModel):
 
 
 Format = Literal["json", "csv"]
+
+
+def full_ticket_json(detail: dict[str, Any]) -> dict[str, Any]:
+    """`TicketFull` data straight from the store's answer, field by field, without building a
+    model per message (a 500-message conversation would spend most of its time there)."""
+    ticket = detail["ticket"]
+    contact = detail.get("contact") or {"id": ticket["contact_id"]}
+    out = {name: ticket.get(name) for name in TicketOut.model_fields if name != "contact"}
+    out["contact"] = {name: contact.get(name) for name in ContactOut.model_fields}
+    out["contact"]["identities"] = contact.get("identities") or []
+    out["messages"] = [
+        {name: message.get(name) for name in MessageOut.model_fields}
+        for message in detail["messages"]
+    ]
+    return out
 
 
 def contact_out(contact: ContactView | None, contact_id: str) -> ContactOut:

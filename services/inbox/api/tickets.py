@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime
+from pydantic_core import to_json
 
 from contracts import commands as c
 from contracts import queries as q
@@ -40,6 +41,7 @@ from services.inbox.api.schemas import (
     TicketFull,
     TicketList,
     TransferIn,
+    full_ticket_json,
     message_out,
     ticket_out,
 )
@@ -174,9 +176,15 @@ async def create_ticket(body: NewTicket, agent: Agent, ctx: Ctx) -> TicketFull:
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketFull)
-async def get_ticket(ticket_id: str, agent: Agent, ctx: Ctx) -> TicketFull:
+async def get_ticket(ticket_id: str, agent: Agent, ctx: Ctx) -> Response:
     """The ticket with its whole conversation, oldest message first."""
-    return _full(await _detail(ctx, agent, ticket_id))
+    try:
+        detail = await ctx.store.ticket_json(ticket_id, permissions.scope(agent))
+    except StoreRefused as error:
+        if error.code in ("not_found", "invalid"):
+            raise NotFound(f"no ticket {ticket_id}") from error
+        raise
+    return Response(to_json(full_ticket_json(detail)), media_type="application/json")
 
 
 @router.get("/tickets/{ticket_id}/audit", response_model=AuditList)

@@ -130,8 +130,12 @@ class SqliteRepository:
         long_terms = [t for t in terms if len(t) >= paging.TRIGRAM]
         clauses = []
         if long_terms:
-            clauses.append("id IN (SELECT ticket_id FROM search WHERE search MATCH ?)")
-            params.append(paging.fts_query(long_terms))
+            # Search rows are appended in time order: the highest rowids are the newest matches.
+            clauses.append(
+                "id IN (SELECT ticket_id FROM search WHERE search MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?)"
+            )
+            params += [paging.fts_query(long_terms), paging.SEARCH_WINDOW]
         for term in (t for t in terms if len(t) < paging.TRIGRAM):
             # Too short for trigrams: a scan, but only ever for one- or two-letter words.
             clauses.append("id IN (SELECT ticket_id FROM search WHERE content LIKE ?)")
