@@ -107,7 +107,7 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     )
     async def on_query(
         query: q.ListTickets | q.GetTicket | q.QueueCounts | q.GetAudit, msg: NatsMessage
-    ) -> q.Answer:
+    ) -> q.Answer | bytes:
         try:
             return await answer(repo, msg.raw_message.subject.rsplit(".", 1)[-1], query)
         except Exception as error:

@@ -7,9 +7,10 @@ import pytest
 
 from contracts import commands as c
 from contracts.messages import DeliveryReport, InboundMessage, Sender
-from contracts.queries import ListTickets
+from contracts.queries import ListTickets, TicketDetail
 from services.store import outbox
 from services.store.errors import DuplicateKey
+from services.store.queries import detail_json
 from services.store.records import OutboxEntry
 from services.store.repository import Repository
 from services.store.writer import Writer
@@ -101,6 +102,21 @@ class RepositorySuite:
         ticket_id = await self.only_ticket(repo)
         texts = [m.text for m in await repo.messages(ticket_id)]
         assert texts == [*(f"сообщение {i}" for i in range(5)), "ещё"]
+
+    async def test_a_conversation_read_as_json_is_the_same_conversation(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound(str(i), f"сообщение {i} 🙂") for i in range(3)])
+        ticket_id = await self.only_ticket(repo)
+        ticket, contact = await repo.ticket(ticket_id), None
+
+        assert ticket is not None
+        spliced = detail_json(ticket, contact, await repo.messages_json(ticket_id))
+        built = TicketDetail(
+            ticket=ticket, contact=contact, messages=await repo.messages(ticket_id)
+        )
+
+        assert TicketDetail.model_validate_json(spliced) == built
 
     async def test_a_resolved_ticket_is_reopened_by_the_customer(
         self, repo: Repository, writer: Writer, published: Published

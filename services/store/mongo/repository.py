@@ -76,6 +76,9 @@ class MongoRepository:
     async def messages(self, ticket_id: str) -> list[MessageView]:
         return await MongoUnitOfWork(self.db, None).get_messages(ticket_id)
 
+    async def messages_json(self, ticket_id: str) -> list[str]:
+        return [m.model_dump_json() for m in await self.messages(ticket_id)]
+
     async def counts(self, departments: list[str] | None) -> Counts:
         match: dict[str, Any] = {"live": True}
         if departments is not None:

@@ -151,6 +151,12 @@ class SqliteRepository:
     async def messages(self, ticket_id: str) -> list[MessageView]:
         return await SqliteUnitOfWork(self.conn).get_messages(ticket_id)
 
+    async def messages_json(self, ticket_id: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT doc FROM messages WHERE ticket_id = ? ORDER BY seq", (ticket_id,)
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     async def counts(self, departments: list[str] | None) -> Counts:
         rows = self.conn.execute(
             "SELECT coalesce(department, ''), status, count(*), "
