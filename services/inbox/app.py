@@ -11,9 +11,10 @@ from starlette.routing import Mount
 
 from contracts.presence import PRESENCE_BUCKET
 from services.inbox import stream
-from services.inbox.api import admin, auth, errors, tickets
+from services.inbox.api import admin, auth, errors, files, tickets
 from services.inbox.api.context import Inbox
 from services.inbox.directory import DirectoryCache
+from services.inbox.files import FileStore
 from services.inbox.observe import RequestMetrics
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
@@ -45,7 +46,7 @@ def create_api(ctx: Inbox) -> FastAPI:
     api.state.inbox = ctx
     api.add_middleware(RequestMetrics, service="inbox")
     errors.install(api)
-    for module in (auth, tickets, admin):
+    for module in (auth, tickets, files, admin):
         api.include_router(module.router)
 
     api.mount("/ui", StaticFiles(directory=UI), name="ui")
@@ -65,6 +66,7 @@ def create_app(settings: InboxSettings | None = None) -> Starlette:
     settings = settings or InboxSettings()
     broker = make_broker(settings, "inbox")
     ctx = Inbox(settings=settings, key=settings.signing_key())
+    ctx.files = FileStore(settings.data_dir / "files", settings.inbox_max_file_mb * 1_000_000)
 
     async def start() -> None:
         nc = broker.connection

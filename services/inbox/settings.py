@@ -24,6 +24,7 @@ class InboxSettings(BaseServiceSettings):
         60.0, gt=0, description="Presence TTL when the inbox creates the bucket (else the router's)"
     )
     inbox_store_timeout: float = Field(5.0, gt=0, description="Seconds to wait for the store")
+    inbox_max_file_mb: int = Field(25, ge=1, le=1000, description="Largest file an agent attaches")
     admin_email: str | None = Field(None, description="First admin's login, created by `up`")
     admin_password: SecretStr | None = Field(None, description="Unset: generated and printed once")
 

@@ -118,3 +118,30 @@ async def test_customer_html_is_shown_as_text_and_runs_nothing(
     assert await anna.page.locator("article img, article script").count() == 0
     assert await anna.page.evaluate("window.pwned") is None
     assert anna.dialogs == [] and anna.errors == []
+
+
+async def test_a_file_attached_in_the_composer_goes_out_and_downloads_again(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+    await desk.customer_writes("оплата: нужен чек")
+    await row(anna, "нужен чек", timeout=5000)
+    await anna.page.locator("li[data-ticket]", has_text="нужен чек").first.click()
+    content = "Чек №42 ✅".encode()
+
+    await anna.page.set_input_files(
+        "input[name=files]",
+        files=[{"name": "чек.txt", "mimeType": "text/plain", "buffer": content}],
+    )
+    await anna.page.fill("textarea[name=reply]", "Чек во вложении")
+    await anna.page.click("form.composer button[type=submit]")
+    link = anna.page.locator("article[data-direction=outbound] [data-file='чек.txt']")
+    await link.wait_for(timeout=5000)
+    async with anna.page.expect_download() as waiting:
+        await link.click()
+    download = await waiting.value
+    saved = await download.path()
+
+    assert download.suggested_filename == "чек.txt"
+    assert saved is not None and saved.read_bytes() == content

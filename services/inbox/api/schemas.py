@@ -143,6 +143,9 @@ class NewMessage(_Change):
     text: str = Field(default="", max_length=100_000)
     internal: bool = Field(default=False, description="An internal note, never sent")
     template: str | None = Field(default=None, description="Reply template id to send")
+    attachments: list[Attachment] = Field(
+        default_factory=list, max_length=20, description="As returned by POST /api/v1/files"
+    )
 
 
 class AssignIn(_Change):

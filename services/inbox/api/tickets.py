@@ -45,12 +45,14 @@ from services.inbox.api.schemas import (
     message_out,
     ticket_out,
 )
+from services.inbox.files import PREFIX
 from services.inbox.store import StoreRefused
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=ERRORS)
 
 
-async def _detail(ctx: Inbox, agent: AgentView, ticket_id: str) -> q.TicketDetail:
+async def detail_for(ctx: Inbox, agent: AgentView, ticket_id: str) -> q.TicketDetail:
+    """The ticket and its conversation, if `agent` may see it; NotFound otherwise."""
     try:
         return await ctx.store.ticket(ticket_id, permissions.scope(agent))
     except StoreRefused as error:
@@ -172,7 +174,7 @@ async def create_ticket(body: NewTicket, agent: Agent, ctx: Ctx) -> TicketFull:
         )
     )
     assert done.ticket is not None
-    return _full(await _detail(ctx, agent, done.ticket.id))
+    return _full(await detail_for(ctx, agent, done.ticket.id))
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketFull)
@@ -199,7 +201,7 @@ async def get_audit(ticket_id: str, agent: Agent, ctx: Ctx) -> AuditList:
 @router.post("/tickets/{ticket_id}/messages", response_model=ChangeResult, status_code=201)
 async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) -> ChangeResult:
     """A reply through the customer's channel, or with `internal` a note only agents see."""
-    detail = await _detail(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id)
     ticket, contact = detail.ticket, detail.contact
     text = body.text
     if body.template is not None:
@@ -211,18 +213,30 @@ async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) 
         text = template.text
     if not text:
         raise Invalid("a message needs text", "text")
+    for attachment in body.attachments:
+        digest = (attachment.ref or "").removeprefix(PREFIX)
+        if (
+            not attachment.ref
+            or not attachment.ref.startswith(PREFIX)
+            or not ctx.files.path(digest)
+        ):
+            raise Invalid("attach files uploaded with POST /api/v1/files", "attachments")
+    if body.attachments and body.internal:
+        raise Invalid("internal notes carry no files", "attachments")
     text = replies.fill(text, ticket, contact, agent)
     if body.internal:
         return await _apply(ctx, agent, detail, body.version, c.AddNote, text=text)
     department = ctx.directory.departments.get(ticket.department or "")
     text = replies.with_signature(text, department, ticket, contact, agent)
-    return await _apply(ctx, agent, detail, body.version, c.AddReply, text=text)
+    return await _apply(
+        ctx, agent, detail, body.version, c.AddReply, text=text, attachments=body.attachments
+    )
 
 
 @router.post("/tickets/{ticket_id}/assign", response_model=ChangeResult)
 async def assign(ticket_id: str, body: AssignIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     """Take a ticket (`"me"`), give it back (`null`), or as a supervisor give it to a member."""
-    detail = await _detail(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id)
     wanted = agent.id if body.agent == "me" else body.agent
     target = None
     if wanted is not None:
@@ -236,7 +250,7 @@ async def assign(ticket_id: str, body: AssignIn, agent: Agent, ctx: Ctx) -> Chan
 @router.post("/tickets/{ticket_id}/transfer", response_model=ChangeResult)
 async def transfer(ticket_id: str, body: TransferIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     """Hand the ticket to another department; the router assigns it there."""
-    detail = await _detail(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id)
     if body.department not in ctx.directory.departments:
         raise Invalid(f"no such department: {body.department}", "department")
     return await _apply(
@@ -246,19 +260,19 @@ async def transfer(ticket_id: str, body: TransferIn, agent: Agent, ctx: Ctx) -> 
 
 @router.post("/tickets/{ticket_id}/status", response_model=ChangeResult)
 async def set_status(ticket_id: str, body: StatusIn, agent: Agent, ctx: Ctx) -> ChangeResult:
-    detail = await _detail(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id)
     return await _apply(ctx, agent, detail, body.version, c.SetStatus, status=body.status)
 
 
 @router.post("/tickets/{ticket_id}/priority", response_model=ChangeResult)
 async def set_priority(ticket_id: str, body: PriorityIn, agent: Agent, ctx: Ctx) -> ChangeResult:
-    detail = await _detail(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id)
     return await _apply(ctx, agent, detail, body.version, c.SetPriority, priority=body.priority)
 
 
 @router.post("/tickets/{ticket_id}/tags", response_model=ChangeResult)
 async def tag(ticket_id: str, body: TagsIn, agent: Agent, ctx: Ctx) -> ChangeResult:
-    detail = await _detail(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id)
     return await _apply(
         ctx, agent, detail, body.version, c.TagTicket, add=body.add, remove=body.remove
     )
@@ -267,7 +281,7 @@ async def tag(ticket_id: str, body: TagsIn, agent: Agent, ctx: Ctx) -> ChangeRes
 @router.post("/tickets/{ticket_id}/split", response_model=ChangeResult)
 async def split(ticket_id: str, body: SplitIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     """Move the chosen messages to a new ticket (returned as `ticket`)."""
-    detail = await _detail(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id)
     return await _apply(
         ctx, agent, detail, body.version, c.SplitTicket, message_ids=body.message_ids
     )
@@ -276,8 +290,8 @@ async def split(ticket_id: str, body: SplitIn, agent: Agent, ctx: Ctx) -> Change
 @router.post("/tickets/{ticket_id}/merge", response_model=ChangeResult)
 async def merge(ticket_id: str, body: MergeIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     """Move every message into `into` (which must be visible too); this ticket closes."""
-    detail = await _detail(ctx, agent, ticket_id)
-    await _detail(ctx, agent, body.into)
+    detail = await detail_for(ctx, agent, ticket_id)
+    await detail_for(ctx, agent, body.into)
     return await _apply(ctx, agent, detail, body.version, c.MergeTicket, into=body.into)
 
 

@@ -260,3 +260,50 @@ async def test_requests_are_measured_by_route_template(desk: Desk) -> None:
 
     assert 'route="/api/v1/tickets/{ticket_id}",service="inbox",status="404"' in metrics
     assert "no-such-ticket" not in metrics
+
+
+async def test_a_file_attached_to_a_reply_goes_out_and_only_its_ticket_serves_it(
+    desk: Desk,
+) -> None:
+    js = desk.nc.jetstream()
+    thread = await desk.customer_writes("оплата: пришлите акт")
+    ticket = await desk.ticket_of("anna", thread)
+    outbound = await js.subscribe(
+        subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+    )
+    content = "Акт сверки №7 🧾".encode()
+
+    uploaded = await desk.call(
+        "anna", "POST", "/api/v1/files", params={"name": "акт.txt"}, content=content,
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )  # fmt: skip
+    attachment = uploaded.json()
+    reply = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/messages",
+        json={"text": "Высылаю акт", "attachments": [attachment]},
+    )  # fmt: skip
+    sent = OutboundMessage.model_validate_json((await outbound.next_msg(timeout=10)).data)
+    path = f"/api/v1/tickets/{ticket['id']}/files/{attachment['ref'].removeprefix('file:')}"
+    mine = await desk.call("anna", "GET", path)
+    theirs = await desk.call("tina", "GET", path)
+
+    assert uploaded.status_code == 201 and attachment["size"] == len(content)
+    assert reply.status_code == 201
+    assert [a.ref for a in sent.attachments] == [attachment["ref"]]
+    assert mine.status_code == 200 and mine.content == content
+    assert mine.headers["content-disposition"].startswith("attachment")
+    assert theirs.status_code == 404
+    await outbound.unsubscribe()
+
+
+async def test_a_reply_cannot_attach_a_file_that_was_never_uploaded(desk: Desk) -> None:
+    ticket = await desk.ticket_of("anna", await desk.customer_writes("оплата без файла"))
+    forged = {"name": "x", "size": 1, "ref": "file:" + "0" * 64}
+
+    reply = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/messages",
+        json={"text": "вот", "attachments": [forged]},
+    )  # fmt: skip
+
+    assert reply.status_code == 422
+    assert reply.json()["detail"][0]["loc"][-1] == "attachments"

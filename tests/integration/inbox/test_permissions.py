@@ -86,6 +86,12 @@ async def merge_into_an_invisible_ticket(desk: Desk, w: World) -> None:
     await other_departments_ticket("POST", "/merge", {"into": w.billing})(desk, w)
 
 
+async def upload_is_yours(desk: Desk, w: World) -> None:
+    # Uploading reveals nothing; a file is reachable only through a ticket that carries it.
+    reply = await desk.call("tina", "POST", "/api/v1/files", params={"name": "a"}, content=b"x")
+    assert reply.status_code == 201
+
+
 async def report_counts_own_departments(desk: Desk, w: World) -> None:
     reply = await desk.call("tina", "GET", "/api/v1/reports/queue")
     assert "billing" not in reply.json()["by_status"]
@@ -175,6 +181,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/tickets/{ticket_id}/merge"): merge_into_an_invisible_ticket,
     ("GET", "/api/v1/reports/queue"): report_counts_own_departments,
+    ("POST", "/api/v1/files"): upload_is_yours,
+    ("GET", "/api/v1/tickets/{ticket_id}/files/{digest}"): other_departments_ticket(
+        "GET", "/files/" + "0" * 64, None
+    ),
     ("GET", "/api/v1/departments"): readable_by_everyone("/api/v1/departments"),
     ("POST", "/api/v1/departments"): admins_only(
         "POST", "/api/v1/departments", {"id": "x", "name": "X"}
@@ -230,6 +240,7 @@ async def test_every_operation_but_login_needs_a_token(desk: Desk) -> None:
                 continue
             concrete = path.replace("{ticket_id}", "x").replace("{template_id}", "x")
             concrete = concrete.replace("{department_id}", "x").replace("{agent_id}", "x")
+            concrete = concrete.replace("{digest}", "x")
             reply = await anonymous.request(method, concrete, json={})
             assert reply.status_code == 401, (method, path, reply.status_code)
 

@@ -38,6 +38,30 @@ export class Api {
     return data;
   }
 
+  async upload(file) {
+    const url = new URL("/api/v1/files", location.origin);
+    url.searchParams.set("name", file.name);
+    const reply = await fetch(url, {
+      method: "POST", body: file,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": file.type || "application/octet-stream" },
+    });
+    const data = await reply.json().catch(() => null);
+    if (!reply.ok) throw new ApiError(reply.status, data);
+    return data;
+  }
+
+  // Files need the bearer token, which a plain link cannot send: fetch, then hand the
+  // browser a blob to save.
+  async download(path, name) {
+    const reply = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${this.token}` } });
+    if (!reply.ok) throw new ApiError(reply.status, await reply.json().catch(() => null));
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await reply.blob());
+    link.download = name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
   async login(email, password) {
     const session = await this.call("POST", "/auth/login", { email, password });
     this.token = session.token;

@@ -296,9 +296,19 @@ function message(m) {
     // Customer text (and any HTML they sent) is shown as text: it never becomes markup.
     h("div", { class: "text" }, m.text),
     m.attachments.length ? h("ul", { class: "attachments" }, m.attachments.map((a) =>
-      h("li", {}, a.ref && /^https?:/.test(a.ref) ? h("a", { href: a.ref, download: a.name, rel: "noopener" }, a.name) : a.name,
-        ` (${Math.ceil(a.size / 1024)} KB)`))) : null,
+      h("li", {}, attachmentLink(m, a), ` (${Math.ceil(a.size / 1024)} KB)`))) : null,
     delivery);
+}
+
+function attachmentLink(m, a) {
+  if (a.ref && a.ref.startsWith("file:")) {
+    const path = `/tickets/${m.ticket_id || state.current.id}/files/${a.ref.slice(5)}`;
+    return h("a", { href: "#", "data-file": a.name, onclick: (e) => {
+      e.preventDefault();
+      api.download(path, a.name).catch((failure) => alert(`${t("error")}: ${failure.message}`));
+    } }, a.name);
+  }
+  return a.name;
 }
 
 function composer(ticket) {
@@ -312,6 +322,7 @@ function composer(ticket) {
       const chosen = usable.find((tpl) => tpl.name === e.target.value);
       if (chosen) { text.value = chosen.text; e.target.value = ""; text.focus(); }
     } });
+  const files = h("input", { type: "file", name: "files", multiple: true, "aria-label": t("attachments") });
   const send = h("button", { class: "primary", type: "submit" }, t("reply"));
   internal.addEventListener("change", () => { send.textContent = internal.checked ? t("note") : t("reply"); });
   form.addEventListener("submit", async (event) => {
@@ -319,15 +330,18 @@ function composer(ticket) {
     if (!text.value.trim()) return;
     send.disabled = true;
     try {
-      await api.call("POST", `/tickets/${ticket.id}/messages`, { text: text.value, internal: internal.checked });
+      const attachments = [];
+      for (const file of files.files) attachments.push(await api.upload(file));
+      await api.call("POST", `/tickets/${ticket.id}/messages`, { text: text.value, internal: internal.checked, attachments });
       text.value = "";
+      files.value = "";
       await openTicket(ticket.id, true);
     } catch (failure) {
       alert(`${t("error")}: ${failure.message}`);
     } finally { send.disabled = false; }
   });
   text.addEventListener("keydown", (event) => { if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit(); });
-  form.append(text, h("div", { class: "actions" }, picker, h("label", {}, internal, t("internal")), send));
+  form.append(text, h("div", { class: "actions" }, picker, files, h("label", {}, internal, t("internal")), send));
   return h("div", {}, h("datalist", { id: "templates" }, usable.map((tpl) => h("option", { value: tpl.name }))), form);
 }
 
