@@ -29,3 +29,14 @@ HTTP_REQUESTS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 OPEN_STREAMS = Gauge("relaydesk_open_streams", "Live WebSocket streams", ["service"])
+PLATFORM_CALLS = Histogram(
+    "relaydesk_platform_api_seconds",
+    "Calls to a channel platform's API (Bot API, VK, Viber, SMTP), by outcome",
+    ["channel", "account", "outcome"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+DELIVERY_FAILURES = Counter(
+    "relaydesk_delivery_failures_total",
+    "Outbound attempts that did not deliver, by channel, account and reason",
+    ["channel", "account", "reason"],
+)

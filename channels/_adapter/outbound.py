@@ -1,0 +1,189 @@
+"""Outbound: the shared durable consumer on `outbound.<channel>`, one delivery at a time per
+chat (order kept) and many chats at once; retries with backoff or the platform's
+`retry_after`; a `DeliveryReport` for every final outcome; and a record of delivered ids.
+
+Exactly once: before calling the platform the worker looks up the outbound id in the
+`delivered-<channel>` KV bucket, and right after a successful call it records it there, before
+the ack. A crash between call and ack therefore redelivers a message that is skipped. (Only a
+crash in the microseconds between the platform's answer and the KV write could repeat one.)
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
+from pydantic import ValidationError
+
+from channels._adapter.outcome import MAX_ATTEMPTS, Failed, Outcome, Retry, Sent, wait_before
+from contracts import streams, subjects
+from contracts.channels import Channel
+from contracts.messages import DeliveryReport, DeliveryStatus, OutboundMessage
+from services.runtime.broker import consumer_config
+from services.runtime.deadletter import dead_letter, describe
+from services.runtime.kv import open_bucket
+from services.runtime.metrics import DELIVERY_FAILURES, MESSAGES, PLATFORM_CALLS
+
+log = logging.getLogger("relaydesk.adapter")
+Deliver = Callable[[OutboundMessage], Awaitable[Outcome]]
+DELIVERED_TTL = 7 * 24 * 3600.0
+IN_FLIGHT = 1000  # messages taken from the consumer and not yet acked
+ACK_WAIT = 30.0
+
+
+class OutboundWorker:
+    def __init__(self, js: JetStreamContext, channel: Channel, deliver: Deliver) -> None:
+        self.js = js
+        self.channel = channel
+        self.deliver = deliver
+        self.chats: dict[tuple[str, str], deque[tuple[Msg, OutboundMessage]]] = {}
+        self.tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.delivered: KeyValue | None = None
+        self.pulling: asyncio.Task[None] | None = None
+        self.sub: JetStreamContext.PullSubscription | None = None
+        self.room = asyncio.Semaphore(IN_FLIGHT)
+
+    async def start(self) -> None:
+        self.delivered = await open_bucket(self.js, f"delivered-{self.channel}", DELIVERED_TTL)
+        spec = streams.adapter_outbound(self.channel)
+        config = consumer_config(spec)
+        config.ack_wait = ACK_WAIT
+        config.max_ack_pending = IN_FLIGHT
+        sub = await self.js.pull_subscribe(
+            spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config
+        )
+        self.sub = sub
+        self.pulling = asyncio.create_task(self._pull(sub))
+
+    async def stop(self) -> None:
+        """Unacked messages simply come back to the next replica (or this one restarted)."""
+        for task in [self.pulling, *self.tasks.values()]:
+            if task:
+                task.cancel()
+        if self.sub is not None:
+            # Left subscribed, the connection's drain at shutdown waits out its whole timeout.
+            with contextlib.suppress(Exception):
+                await self.sub.unsubscribe()
+
+    async def _pull(self, sub: JetStreamContext.PullSubscription) -> None:
+        while True:
+            try:
+                batch = await sub.fetch(100, timeout=1.0)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            except Exception as error:  # NATS reconnecting: the consumer is still there
+                log.warning("outbound fetch failed (%s); retrying", describe(error))
+                await asyncio.sleep(1)
+                continue
+            for msg in batch:
+                await self.room.acquire()
+                await self._enqueue(msg)
+
+    async def _enqueue(self, msg: Msg) -> None:
+        try:
+            out = OutboundMessage.model_validate_json(msg.data)
+        except ValidationError as error:
+            await dead_letter(self._publish, msg, f"unreadable outbound message: {describe(error)}")
+            self.room.release()
+            return
+        chat = (out.account, out.thread_key)
+        self.chats.setdefault(chat, deque()).append((msg, out))
+        if chat not in self.tasks:
+            self.tasks[chat] = asyncio.create_task(self._drain(chat))
+
+    async def _drain(self, chat: tuple[str, str]) -> None:
+        queue = self.chats[chat]
+        try:
+            while queue:
+                msg, out = queue[0]
+                try:
+                    await self._handle(msg, out)
+                except Exception:  # NATS away while reporting: the message comes back
+                    log.exception("outbound %s left unacked", out.id)
+                queue.popleft()
+                self.room.release()
+        finally:
+            del self.chats[chat]
+            del self.tasks[chat]
+
+    async def _handle(self, msg: Msg, out: OutboundMessage) -> None:
+        if await self._already_delivered(out.id):
+            await msg.ack()
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                outcome = await self.deliver(out)
+            except Exception as error:  # a bug or a surprise from the client: try again
+                outcome = Retry(describe(error))
+            kind = type(outcome).__name__.lower()
+            PLATFORM_CALLS.labels(self.channel, out.account, kind).observe(
+                time.perf_counter() - started
+            )
+            if isinstance(outcome, Sent):
+                assert self.delivered is not None
+                await self.delivered.put(out.id, (outcome.external_id or "").encode())
+                await self._report(out, "sent", attempt, external_id=outcome.external_id)
+                MESSAGES.labels(f"adapter-{self.channel}", self.channel, "out").inc()
+                await msg.ack()
+                return
+            DELIVERY_FAILURES.labels(self.channel, out.account, outcome.reason[:60]).inc()
+            if isinstance(outcome, Failed) or attempt >= MAX_ATTEMPTS:
+                await self._report(out, "failed", attempt, reason=outcome.reason)
+                await msg.ack()
+                return
+            await self._wait(msg, wait_before(attempt, outcome))
+
+    async def _wait(self, msg: Msg, seconds: float) -> None:
+        """Sleep, telling JetStream we are still on it so nobody else takes the message."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, ACK_WAIT / 3))
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
+
+    async def _already_delivered(self, outbound_id: str) -> bool:
+        assert self.delivered is not None
+        try:
+            await self.delivered.get(outbound_id)
+        except KeyNotFoundError:
+            return False
+        return True
+
+    async def _report(
+        self,
+        out: OutboundMessage,
+        status: DeliveryStatus,
+        attempt: int,
+        *,
+        external_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        report = DeliveryReport(
+            outbound_id=out.id,
+            message_id=out.message_id,
+            ticket_id=out.ticket_id,
+            channel=out.channel,
+            account=out.account,
+            status=status,
+            external_id=external_id,
+            reason=reason,
+            attempt=attempt,
+        )
+        await self.js.publish(
+            subjects.delivery(out.channel),
+            report.to_bytes(),
+            headers={streams.MSG_ID: f"{out.id}:{status}"},
+        )
+
+    async def _publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
+        await self.js.publish(subject, data, headers=headers)

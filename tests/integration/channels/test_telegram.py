@@ -1,0 +1,169 @@
+"""The Telegram adapter on real NATS with the store, against a local fake Bot API driven by
+the real python-telegram-bot client: webhooks in, replies out, errors and exactly-once."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from nats.aio.client import Client
+
+from contracts import commands as c
+from contracts import queries as q
+from contracts import subjects
+from contracts.tickets import MessageView
+from services.runtime.nats_server import NatsServer
+from tests.fakes.telegram_api import BLOCKED, TOO_MANY, FakeBotApi
+from tests.integration.processes import ServiceProcess
+
+pytestmark = pytest.mark.integration
+SECRET = "webhook-secret-1"
+UPDATE = json.loads(
+    (
+        Path(__file__).resolve().parents[4] / "shared/corpora/telegram/zammad/private/text.json"
+    ).read_text()
+)
+
+
+@pytest.fixture(scope="module")
+def fake_api() -> FakeBotApi:
+    return FakeBotApi().serve()
+
+
+@pytest.fixture
+def stack(
+    nats_server: NatsServer, nc: Client, data_dir: Path, fake_api: FakeBotApi
+) -> Iterator[str]:
+    fake_api.calls.clear()
+    fake_api.failures.clear()
+    bots = [{"account": "support_bot", "token": "123:ABC", "secret": SECRET}]
+    store = ServiceProcess("store", nats_server.url, data_dir).start()
+    telegram = ServiceProcess(
+        "telegram", nats_server.url, data_dir,
+        RELAYDESK_TELEGRAM_BOTS=json.dumps(bots),
+        RELAYDESK_TELEGRAM_API_BASE=f"{fake_api.url}/bot",
+    ).start()  # fmt: skip
+    assert telegram.url
+    yield telegram.url
+    telegram.stop()
+    store.stop()
+
+
+async def post(url: str, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    async with httpx.AsyncClient(timeout=10) as client:
+        return await client.post(
+            f"{url}/telegram/support_bot/webhook", json=update, headers=headers
+        )
+
+
+async def tickets(nc: Client) -> list[q.TicketDetail]:
+    page = q.TicketPage.model_validate_json(
+        (await nc.request(subjects.query("list"), q.ListTickets().to_bytes(), 5)).data
+    )
+    details = []
+    for ticket in page.items:
+        reply = await nc.request(
+            subjects.query("get"), q.GetTicket(ticket_id=ticket.id).to_bytes(), 5
+        )
+        details.append(q.TicketDetail.model_validate_json(reply.data))
+    return details
+
+
+async def one_ticket(nc: Client, messages: int = 1) -> q.TicketDetail:
+    async with asyncio.timeout(15):
+        while True:
+            found = await tickets(nc)
+            if found and len(found[0].messages) >= messages:
+                return found[0]
+            await asyncio.sleep(0.1)
+
+
+async def reply(nc: Client, ticket_id: str, text: str) -> None:
+    command = c.AddReply(actor="agent-1", ticket_id=ticket_id, text=text)
+    answer = c.COMMAND_REPLY.validate_json(
+        (await nc.request(subjects.command("reply"), command.to_bytes(), 5)).data
+    )
+    assert answer.ok, answer
+
+
+async def outbound_message(nc: Client, status: str) -> MessageView:
+    async with asyncio.timeout(20):
+        while True:
+            detail = await one_ticket(nc)
+            out = [m for m in detail.messages if m.direction == "outbound"]
+            if out and out[-1].delivery_status == status:
+                return out[-1]
+            await asyncio.sleep(0.1)
+
+
+async def test_a_webhook_update_creates_a_ticket_and_a_repeat_creates_nothing(
+    stack: str, nc: Client
+) -> None:
+    first = await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+    again = await post(stack, UPDATE)
+    await asyncio.sleep(1.0)
+
+    assert first.status_code == again.status_code == 200
+    assert [m.text for m in ticket.messages] == ["Hello, I need your Help"]
+    assert len(await tickets(nc)) == 1
+    assert len((await tickets(nc))[0].messages) == 1
+
+
+async def test_a_wrong_secret_is_refused_and_stored_nowhere(stack: str, nc: Client) -> None:
+    refused = await post(stack, UPDATE, secret="guess")
+    missing = await post(stack, UPDATE, secret=None)
+    info = await nc.jetstream().stream_info("INBOUND")
+
+    assert refused.status_code == missing.status_code == 401
+    assert info.state.messages == 0
+
+
+async def test_a_reply_reaches_the_bot_api_as_send_message_to_the_chat(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+
+    await reply(nc, ticket.ticket.id, "Здравствуйте! Чем помочь? 🙂")
+    sent = await outbound_message(nc, "sent")
+
+    [call] = fake_api.sent()
+    assert call.token == "123:ABC"
+    assert call.params["chat_id"] == "111111"
+    assert call.params["text"] == "Здравствуйте! Чем помочь? 🙂"
+    assert sent.external_id is None or sent.external_id.startswith("111111:")
+
+
+async def test_429_waits_retry_after_then_delivers_exactly_once(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+    fake_api.fail_next(TOO_MANY)
+
+    await reply(nc, ticket.ticket.id, "после паузы")
+    await outbound_message(nc, "sent")
+    await asyncio.sleep(1.0)
+
+    attempts = [x for x in fake_api.calls if x.method == "sendMessage"]
+    assert [x.status for x in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 1.0
+
+
+async def test_a_blocked_bot_marks_the_reply_failed_with_the_reason(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+    fake_api.fail_next(BLOCKED)
+
+    await reply(nc, ticket.ticket.id, "вы нас заблокировали")
+    failed = await outbound_message(nc, "failed")
+
+    assert failed.delivery_reason is not None and "blocked by the user" in failed.delivery_reason
+    assert [x.status for x in fake_api.calls if x.method == "sendMessage"] == [403]
