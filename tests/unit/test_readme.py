@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from channels.telegram.settings import TelegramSettings
 from router.settings import RouterSettings
 from services.inbox.settings import InboxSettings
 from services.runtime.config import UpSettings
@@ -13,7 +14,7 @@ README = (Path(__file__).parents[2] / "README.md").read_text()
 def test_every_setting_is_documented_in_the_readme() -> None:
     names = {
         f"RELAYDESK_{field.upper()}"
-        for settings in (UpSettings, StoreSettings, RouterSettings, InboxSettings)
+        for settings in (UpSettings, StoreSettings, RouterSettings, InboxSettings, TelegramSettings)
         for field in settings.model_fields
     }
 
