@@ -110,7 +110,18 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         for account in ready:
             await bots[account].shutdown()
 
-    return service_app(
+    async def set_webhook(base_url: str) -> list[str]:
+        """What `relaydesk run telegram --set-webhook URL` does, bot by bot."""
+        done = []
+        for account, bot in bots.items():
+            url = f"{base_url.rstrip('/')}/telegram/{account}/webhook"
+            secret = configs[account].secret.get_secret_value()
+            async with bot:
+                await bot.set_webhook(url=url, secret_token=secret)
+            done.append(f"webhook of {account} set to {url}")
+        return done
+
+    app = service_app(
         "telegram",
         broker,
         settings,
@@ -119,3 +130,5 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         after_startup=[start],
         before_shutdown=[stop],
     )
+    app.state.set_webhook = set_webhook
+    return app

@@ -83,6 +83,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         app = load_factory(name)()
         for check in getattr(app.state, "preflight", ()):
             asyncio.run(check())
+        if getattr(args, "set_webhook", None):
+            register = getattr(app.state, "set_webhook", None)
+            if register is None:
+                return fail(f"{name}: has no webhook to register")
+            for line in asyncio.run(register(args.set_webhook)):
+                print(f"relaydesk: {name}: {line}", flush=True)
     except ConnectionError as error:
         return fail(f"{name}: {error}")
     try:
@@ -210,6 +216,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("up", help="start NATS (if needed) and every service").set_defaults(fn=cmd_up)
     run = sub.add_parser("run", help="run one service against RELAYDESK_NATS_URL")
     run.add_argument("service", choices=sorted(SERVICES))
+    run.add_argument(
+        "--set-webhook",
+        metavar="URL",
+        help="telegram: register <URL>/telegram/<account>/webhook with each bot's secret first",
+    )
     run.set_defaults(fn=cmd_run)
     sub.add_parser("doctor", help="check configuration and connectivity").set_defaults(
         fn=cmd_doctor

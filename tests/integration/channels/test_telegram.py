@@ -11,6 +11,8 @@ import httpx
 import pytest
 from nats.aio.client import Client
 
+from channels.telegram.app import create_app
+from channels.telegram.settings import TelegramSettings
 from contracts import commands as c
 from contracts import queries as q
 from contracts import subjects
@@ -167,3 +169,18 @@ async def test_a_blocked_bot_marks_the_reply_failed_with_the_reason(
 
     assert failed.delivery_reason is not None and "blocked by the user" in failed.delivery_reason
     assert [x.status for x in fake_api.calls if x.method == "sendMessage"] == [403]
+
+
+async def test_set_webhook_registers_each_bot_with_its_secret(fake_api: FakeBotApi) -> None:
+    fake_api.calls.clear()
+    bots = [{"account": "support_bot", "token": "123:ABC", "secret": SECRET}]
+    settings = TelegramSettings(telegram_bots=bots, telegram_api_base=f"{fake_api.url}/bot")  # type: ignore[arg-type]
+
+    lines = await create_app(settings).state.set_webhook("https://desk.example/")
+
+    [call] = [x for x in fake_api.calls if x.method == "setWebhook"]
+    assert call.params["url"] == "https://desk.example/telegram/support_bot/webhook"
+    assert call.params["secret_token"] == SECRET
+    assert lines == [
+        "webhook of support_bot set to https://desk.example/telegram/support_bot/webhook"
+    ]
