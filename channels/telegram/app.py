@@ -7,6 +7,7 @@ and are dropped with a log line; a body that is not JSON gets a 400 and is kept 
 `deadletter.inbound.telegram` for inspection.
 """
 
+import asyncio
 import hmac
 import logging
 from typing import Any
@@ -25,12 +26,15 @@ from channels.telegram import send
 from channels.telegram.normalize import Skipped, normalize
 from channels.telegram.settings import BotConfig, TelegramSettings
 from contracts import streams, subjects
-from contracts.messages import OutboundMessage
+from contracts.messages import Attachment, OutboundMessage
 from services.runtime.broker import make_broker
+from services.runtime.deadletter import describe
+from services.runtime.files import FileStore
 from services.runtime.http import service_app
 from services.runtime.metrics import ERRORS
 
 log = logging.getLogger("relaydesk.telegram")
+FILE_TIMEOUT = 15.0  # Telegram waits about a minute for our answer: leave room to publish
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
@@ -41,20 +45,45 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
     broker = make_broker(settings, "telegram")
     configs: dict[str, BotConfig] = {b.account: b for b in settings.telegram_bots}
     bots = {
-        account: Bot(config.token.get_secret_value(), base_url=settings.telegram_api_base)
+        account: Bot(
+            config.token.get_secret_value(),
+            base_url=settings.telegram_api_base,
+            base_file_url=settings.file_base,
+        )
         for account, config in configs.items()
     }
+    files = FileStore.under(settings.data_dir, settings.telegram_max_file_mb)
     ready: set[str] = set()
     parts: dict[str, Any] = {}
 
+    async def bot_for(account: str) -> Bot:
+        bot = bots[account]
+        if account not in ready:
+            await bot.initialize()  # getMe; raises (and the caller retries) while unreachable
+            ready.add(account)
+        return bot
+
     async def deliver(out: OutboundMessage) -> Outcome:
-        bot = bots.get(out.account)
-        if bot is None:
+        if out.account not in bots:
             return Retry(f"no bot configured for account {out.account!r}", after=30.0)
-        if out.account not in ready:
-            await bot.initialize()  # getMe; raises (and the attempt retries) while unreachable
-            ready.add(out.account)
-        return await send.deliver(bot, out)
+        return await send.deliver(await bot_for(out.account), out, files)
+
+    async def fetch(attachment: Attachment, account: str) -> Attachment:
+        """The customer's file, downloaded and kept; on any trouble, the reference alone."""
+        if not attachment.external_id or attachment.size > files.max_bytes:
+            return attachment
+        try:
+            async with asyncio.timeout(FILE_TIMEOUT):
+                found = await (await bot_for(account)).get_file(attachment.external_id)
+                data = bytes(await found.download_as_bytearray())
+            saved = await asyncio.to_thread(
+                files.save, data, attachment.name, attachment.content_type
+            )
+        except Exception as error:
+            ERRORS.labels("telegram", "file_download").inc()
+            log.warning("file %s not downloaded: %s", attachment.name, describe(error))
+            return attachment
+        return saved.model_copy(update={"external_id": attachment.external_id})
 
     async def webhook(request: Request) -> Response:
         account = request.path_params["account"]
@@ -78,6 +107,9 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         if isinstance(message, Skipped):
             log.info("update %s skipped: %s", update.get("update_id"), message.reason)
             return JSONResponse({"ok": True, "skipped": message.reason})
+        if message.attachments:
+            kept = [await fetch(a, account) for a in message.attachments]
+            message = message.model_copy(update={"attachments": kept})
         try:
             await parts["inbound"].publish(message)
         except Exception as error:  # not stored: Telegram must send it again

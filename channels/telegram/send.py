@@ -3,11 +3,12 @@ to what the adapter framework does next."""
 
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from channels._adapter.outcome import Failed, Outcome, Retry, Sent
 from contracts.messages import Button, OutboundMessage
+from services.runtime.files import FileStore
 
 LIMIT = 4096  # characters per Telegram message
 
@@ -39,17 +40,28 @@ def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def deliver(bot: Bot, out: OutboundMessage) -> Outcome:
-    pieces = split(out.text or " ")
+async def deliver(bot: Bot, out: OutboundMessage, files: FileStore) -> Outcome:
+    """Text first (in pieces), then each attached file as a photo or a document."""
+    pieces = split(out.text) if out.text.strip() or not out.attachments else []
+    found = [(a, files.read(a.ref)) for a in out.attachments]
+    if missing := [a.name for a, data in found if data is None]:
+        return Failed(f"attachment not found: {', '.join(missing)}")
+    attached = [(a, data) for a, data in found if data is not None]
     try:
         sent = None
         for n, piece in enumerate(pieces):
-            last = n == len(pieces) - 1
+            last = n == len(pieces) - 1 and not attached
             sent = await bot.send_message(
                 chat_id=out.thread_key,
                 text=piece,
                 reply_markup=keyboard(out.buttons) if last else None,
             )
+        for attachment, data in attached:
+            upload = InputFile(data, filename=attachment.name)
+            if attachment.content_type.startswith("image/"):
+                sent = await bot.send_photo(chat_id=out.thread_key, photo=upload)
+            else:
+                sent = await bot.send_document(chat_id=out.thread_key, document=upload)
     except RetryAfter as error:
         return Retry("rate limited (429)", after=_seconds(error.retry_after))
     except Forbidden as error:

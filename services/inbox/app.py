@@ -14,12 +14,12 @@ from services.inbox import stream
 from services.inbox.api import admin, auth, errors, files, tickets
 from services.inbox.api.context import Inbox
 from services.inbox.directory import DirectoryCache
-from services.inbox.files import FileStore
 from services.inbox.observe import RequestMetrics
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
 from services.inbox.store import StoreClient
 from services.runtime.broker import make_broker
+from services.runtime.files import FileStore
 from services.runtime.http import service_app
 from services.runtime.kv import bucket_ttl, open_bucket
 
@@ -66,7 +66,7 @@ def create_app(settings: InboxSettings | None = None) -> Starlette:
     settings = settings or InboxSettings()
     broker = make_broker(settings, "inbox")
     ctx = Inbox(settings=settings, key=settings.signing_key())
-    ctx.files = FileStore(settings.data_dir / "files", settings.inbox_max_file_mb * 1_000_000)
+    ctx.files = FileStore.under(settings.data_dir, settings.inbox_max_file_mb)
 
     async def start() -> None:
         nc = broker.connection

@@ -8,13 +8,15 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qs
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 
@@ -26,6 +28,22 @@ def error(code: int, description: str, **parameters: Any) -> tuple[int, dict[str
 TOO_MANY = error(429, "Too Many Requests: retry after 1", retry_after=1)
 BLOCKED = error(403, "Forbidden: bot was blocked by the user")
 BROKEN = error(500, "Internal Server Error")
+
+
+def multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form fields of a multipart body (files as bytes), read with the standard email parser."""
+    message = BytesParser(policy=policy.default).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if part.get_filename():
+            fields[str(name)] = {"filename": part.get_filename(), "content": payload}
+        else:
+            fields[str(name)] = (payload or b"").decode()
+    return fields
 
 
 @dataclass
@@ -43,6 +61,7 @@ class FakeBotApi:
     failures: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     next_id: int = 1000
     url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content to serve
 
     def fail_next(self, *failures: tuple[int, dict[str, Any]]) -> None:
         self.failures.extend(failures)
@@ -52,11 +71,14 @@ class FakeBotApi:
 
     async def handle(self, request: Request) -> JSONResponse:
         token, method = request.path_params["token"], request.path_params["method"]
-        raw = (await request.body()).decode()
-        if request.headers.get("content-type", "").startswith("application/json"):
-            params = json.loads(raw or "{}")
+        raw = await request.body()
+        kind = request.headers.get("content-type", "")
+        if kind.startswith("application/json"):
+            params = json.loads(raw or b"{}")
+        elif kind.startswith("multipart/form-data"):
+            params = multipart(kind, raw)
         else:
-            params = {k: v[0] for k, v in parse_qs(raw).items()}
+            params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         status, body = self._answer(method, params)
         self.calls.append(Call(token, method, params, time.monotonic(), status))
         return JSONResponse(body, status_code=status)
@@ -69,17 +91,37 @@ class FakeBotApi:
             return 200, {"ok": True, "result": bot}
         if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
             return 200, {"ok": True, "result": True}
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendDocument", "sendPhoto"):
             self.next_id += 1
             chat = {"id": int(params["chat_id"]), "type": "private"}
             message = {"message_id": self.next_id, "date": int(time.time()), "chat": chat,
                        "text": params.get("text", "")}  # fmt: skip
             return 200, {"ok": True, "result": message}
+        if method == "getFile":
+            file_id = params["file_id"]
+            if file_id not in self.files:
+                return error(400, "Bad Request: invalid file_id")
+            found = {
+                "file_id": file_id,
+                "file_unique_id": file_id[-8:],
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
+            }
+            return 200, {"ok": True, "result": found}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+    async def download(self, request: Request) -> Response:
+        file_id = request.path_params["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return Response(status_code=404)
+        return Response(self.files[file_id], media_type="application/octet-stream")
 
     def serve(self) -> "FakeBotApi":
         app = Starlette(
-            routes=[Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"])]
+            routes=[
+                Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self.download),
+            ]
         )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))

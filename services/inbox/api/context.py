@@ -9,11 +9,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from contracts.directory import AgentView
 from services.inbox import tokens
 from services.inbox.directory import DirectoryCache
-from services.inbox.files import FileStore
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
 from services.inbox.store import StoreClient
 from services.inbox.throttle import LoginThrottle
+from services.runtime.files import FileStore
 
 ADDRESS_FREE_FAILURES = 30  # one office behind one address has many people mistyping
 

@@ -10,7 +10,7 @@ from contracts.messages import Attachment
 from services.inbox.api.context import Agent, Ctx
 from services.inbox.api.errors import ERRORS, NotFound
 from services.inbox.api.tickets import detail_for
-from services.inbox.files import PREFIX, FileTooLarge
+from services.runtime.files import PREFIX, FileTooLarge
 
 router = APIRouter(prefix="/api/v1", tags=["files"], responses=ERRORS)
 BINARY = {

@@ -45,8 +45,8 @@ from services.inbox.api.schemas import (
     message_out,
     ticket_out,
 )
-from services.inbox.files import PREFIX
 from services.inbox.store import StoreRefused
+from services.runtime.files import PREFIX
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=ERRORS)
 

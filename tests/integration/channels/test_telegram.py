@@ -17,17 +17,15 @@ from contracts import commands as c
 from contracts import queries as q
 from contracts import subjects
 from contracts.tickets import MessageView
+from services.runtime.files import FileStore
 from services.runtime.nats_server import NatsServer
 from tests.fakes.telegram_api import BLOCKED, TOO_MANY, FakeBotApi
 from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.integration
 SECRET = "webhook-secret-1"
-UPDATE = json.loads(
-    (
-        Path(__file__).resolve().parents[4] / "shared/corpora/telegram/zammad/private/text.json"
-    ).read_text()
-)
+CORPUS = Path(__file__).resolve().parents[4] / "shared/corpora/telegram"
+UPDATE = json.loads((CORPUS / "zammad/private/text.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +182,43 @@ async def test_set_webhook_registers_each_bot_with_its_secret(fake_api: FakeBotA
     assert lines == [
         "webhook of support_bot set to https://desk.example/telegram/support_bot/webhook"
     ]
+
+
+async def test_a_customers_document_is_downloaded_and_kept_with_the_message(
+    stack: str, nc: Client, fake_api: FakeBotApi, data_dir: Path
+) -> None:
+    update = json.loads((CORPUS / "core_telegram_org/10_message_with_document.json").read_text())
+    file_id = update["message"]["document"]["file_id"]
+    fake_api.files[file_id] = "Счёт №1 📄".encode()
+
+    assert (await post(stack, update)).status_code == 200
+    ticket = await one_ticket(nc)
+
+    [attachment] = ticket.messages[0].attachments
+    assert attachment.name == "Testfile.pdf" and attachment.external_id == file_id
+    stored = FileStore.under(data_dir, 20).read(attachment.ref)
+    assert stored == "Счёт №1 📄".encode()
+
+
+async def test_a_file_an_agent_attached_goes_out_as_a_document(
+    stack: str, nc: Client, fake_api: FakeBotApi, data_dir: Path
+) -> None:
+    await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+    attachment = FileStore.under(data_dir, 20).save(b"%PDF-1.4 act", "акт.pdf", "application/pdf")
+
+    command = c.AddReply(
+        actor="agent-1",
+        ticket_id=ticket.ticket.id,
+        text="Акт во вложении",
+        attachments=[attachment],
+    )
+    answer = await nc.request(subjects.command("reply"), command.to_bytes(), 5)
+    assert c.COMMAND_REPLY.validate_json(answer.data).ok
+    await outbound_message(nc, "sent")
+
+    [text] = fake_api.sent("sendMessage")
+    [document] = fake_api.sent("sendDocument")
+    assert text.params["text"] == "Акт во вложении"
+    assert document.params["document"]["filename"] == "акт.pdf"
+    assert document.params["document"]["content"] == b"%PDF-1.4 act"

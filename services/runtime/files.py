@@ -1,9 +1,10 @@
-"""Files agents attach to replies: kept once by content (SHA-256) under `<data dir>/files/`.
+"""Files of conversations (customers' photos and documents, agents' attachments): kept once
+by content (SHA-256) under `<data dir>/files/`.
 
-A reply carries only `Attachment(ref="file:<sha256>")`; the bytes stay here, and a download
-is allowed to whoever may see a ticket with a message that carries that ref. Several inbox
-replicas (and, later, channel adapters sending the files) need this directory on a shared
-volume; an object store can replace it behind the same two methods.
+A message carries only `Attachment(ref="file:<sha256>")`; the bytes stay here. Channel
+adapters save what customers send and read what agents attach; the inbox serves a file to
+whoever may see a ticket with a message that carries its ref. Services on several machines
+need this directory on a shared volume; an object store can replace it behind the same methods.
 """
 
 import hashlib
@@ -27,11 +28,22 @@ class FileStore:
         self.root = root
         self.max_bytes = max_bytes
 
+    @classmethod
+    def under(cls, data_dir: Path, max_mb: int) -> "FileStore":
+        return cls(data_dir / "files", max_mb * 1_000_000)
+
     def path(self, digest: str) -> Path | None:
         if not SHA256.match(digest):
             return None
         found = self.root / digest[:2] / digest
         return found if found.exists() else None
+
+    def read(self, ref: str | None) -> bytes | None:
+        """The bytes behind a `file:` ref, or None (not ours, or gone)."""
+        if not ref or not ref.startswith(PREFIX):
+            return None
+        found = self.path(ref.removeprefix(PREFIX))
+        return found.read_bytes() if found else None
 
     def save(self, data: bytes, name: str, content_type: str) -> Attachment:
         if len(data) > self.max_bytes:
