@@ -35,7 +35,7 @@ log = logging.getLogger("relaydesk.adapter")
 Deliver = Callable[[OutboundMessage], Awaitable[Outcome]]
 DELIVERED_TTL = 7 * 24 * 3600.0
 IN_FLIGHT = 1000  # messages taken from the consumer and not yet acked
-ACK_WAIT = 30.0
+ACK_WAIT = 6.0  # short, so a crashed replica's messages come back soon; heartbeats cover long calls
 
 
 class OutboundWorker:
@@ -122,7 +122,7 @@ class OutboundWorker:
             attempt += 1
             started = time.perf_counter()
             try:
-                outcome = await self.deliver(out)
+                outcome = await self._deliver_alive(msg, out)
             except Exception as error:  # a bug or a surprise from the client: try again
                 outcome = Retry(describe(error))
             kind = type(outcome).__name__.lower()
@@ -142,6 +142,17 @@ class OutboundWorker:
                 await msg.ack()
                 return
             await self._wait(msg, wait_before(attempt, outcome))
+
+    async def _deliver_alive(self, msg: Msg, out: OutboundMessage) -> Outcome:
+        """The platform call, with in-progress heartbeats while it lasts (a large upload can
+        outlast the ack wait, and then another replica would send it too)."""
+        call = asyncio.ensure_future(self.deliver(out))
+        while True:
+            done, _ = await asyncio.wait({call}, timeout=ACK_WAIT / 3)
+            if done:
+                return call.result()
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
 
     async def _wait(self, msg: Msg, seconds: float) -> None:
         """Sleep, telling JetStream we are still on it so nobody else takes the message."""

@@ -2,6 +2,7 @@
 (form-encoded requests, `{"ok", "result"}` answers, errors with `error_code`, `description`
 and `parameters.retry_after`), with failures that a test switches on."""
 
+import asyncio
 import json
 import socket
 import threading
@@ -53,6 +54,7 @@ class Call:
     params: dict[str, Any]
     at: float
     status: int
+    started: float = 0.0
 
 
 @dataclass
@@ -62,6 +64,8 @@ class FakeBotApi:
     next_id: int = 1000
     url: str = ""
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content to serve
+    delay: float = 0.0  # seconds each send takes, to keep many in flight
+    in_flight: set[str] = field(default_factory=set)  # texts being sent right now
 
     def fail_next(self, *failures: tuple[int, dict[str, Any]]) -> None:
         self.failures.extend(failures)
@@ -79,8 +83,14 @@ class FakeBotApi:
             params = multipart(kind, raw)
         else:
             params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        text = str(params.get("text", ""))
+        started = time.monotonic()
+        if self.delay and method.startswith("send"):
+            self.in_flight.add(text)
+            await asyncio.sleep(self.delay)
         status, body = self._answer(method, params)
-        self.calls.append(Call(token, method, params, time.monotonic(), status))
+        self.calls.append(Call(token, method, params, time.monotonic(), status, started))
+        self.in_flight.discard(text)
         return JSONResponse(body, status_code=status)
 
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
