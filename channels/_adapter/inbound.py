@@ -4,7 +4,7 @@ from nats.js import JetStreamContext
 
 from contracts import streams, subjects
 from contracts.messages import InboundMessage
-from services.runtime.metrics import MESSAGES
+from services.runtime.metrics import CHANNEL_MESSAGES
 
 
 class InboundPublisher:
@@ -21,4 +21,4 @@ class InboundPublisher:
             headers={streams.MSG_ID: message.dedupe_key},
             timeout=self.timeout,
         )
-        MESSAGES.labels(f"adapter-{message.channel}", message.channel, "in").inc()
+        CHANNEL_MESSAGES.labels(message.channel, message.account, "in").inc()

@@ -26,10 +26,11 @@ from channels._adapter.outcome import MAX_ATTEMPTS, Failed, Outcome, Retry, Sent
 from contracts import streams, subjects
 from contracts.channels import Channel
 from contracts.messages import DeliveryReport, DeliveryStatus, OutboundMessage
+from services.runtime.batch import report_lag
 from services.runtime.broker import consumer_config
 from services.runtime.deadletter import dead_letter, describe
 from services.runtime.kv import open_bucket
-from services.runtime.metrics import DELIVERY_FAILURES, MESSAGES, PLATFORM_CALLS
+from services.runtime.metrics import CHANNEL_MESSAGES, DELIVERY_FAILURES, PLATFORM_CALLS
 
 log = logging.getLogger("relaydesk.adapter")
 Deliver = Callable[[OutboundMessage], Awaitable[Outcome]]
@@ -48,6 +49,7 @@ class OutboundWorker:
         self.delivered: KeyValue | None = None
         self.pulling: asyncio.Task[None] | None = None
         self.sub: JetStreamContext.PullSubscription | None = None
+        self.lag: asyncio.Task[None] | None = None
         self.room = asyncio.Semaphore(IN_FLIGHT)
 
     async def start(self) -> None:
@@ -61,10 +63,11 @@ class OutboundWorker:
         )
         self.sub = sub
         self.pulling = asyncio.create_task(self._pull(sub))
+        self.lag = asyncio.create_task(report_lag(self.js, [spec]))
 
     async def stop(self) -> None:
         """Unacked messages simply come back to the next replica (or this one restarted)."""
-        for task in [self.pulling, *self.tasks.values()]:
+        for task in [self.pulling, self.lag, *self.tasks.values()]:
             if task:
                 task.cancel()
         if self.sub is not None:
@@ -133,7 +136,7 @@ class OutboundWorker:
                 assert self.delivered is not None
                 await self.delivered.put(out.id, (outcome.external_id or "").encode())
                 await self._report(out, "sent", attempt, external_id=outcome.external_id)
-                MESSAGES.labels(f"adapter-{self.channel}", self.channel, "out").inc()
+                CHANNEL_MESSAGES.labels(self.channel, out.account, "out").inc()
                 await msg.ack()
                 return
             DELIVERY_FAILURES.labels(self.channel, out.account, outcome.reason[:60]).inc()

@@ -40,3 +40,8 @@ DELIVERY_FAILURES = Counter(
     "Outbound attempts that did not deliver, by channel, account and reason",
     ["channel", "account", "reason"],
 )
+CHANNEL_MESSAGES = Counter(
+    "relaydesk_channel_messages_total",
+    "Messages a channel adapter took in or delivered, by channel, account and direction",
+    ["channel", "account", "direction"],
+)

@@ -289,3 +289,44 @@ async def test_killed_with_200_replies_in_flight_each_is_delivered_once_after_re
         (c.params["text"], round(killing - c.at, 3)) for c in repeated
     ]
     assert all(n <= 2 for n in counts.values())
+
+
+async def test_replies_to_one_chat_arrive_in_the_order_they_were_written(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+    fake_api.fail_next(TOO_MANY)  # the first waits a second: the others must wait behind it
+    texts = [f"часть {n}" for n in range(10)]
+
+    batch = c.CommandBatch(
+        commands=[c.AddReply(actor="agent-1", ticket_id=ticket.ticket.id, text=t) for t in texts]
+    )
+    await nc.request(subjects.COMMAND_BATCH, batch.to_bytes(), timeout=10)
+    async with asyncio.timeout(20):
+        while len(fake_api.sent()) < len(texts):
+            await asyncio.sleep(0.05)
+
+    assert [x.params["text"] for x in fake_api.sent()] == texts
+
+
+async def test_metrics_count_per_channel_and_account(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+    fake_api.fail_next(BLOCKED)
+    await reply(nc, ticket.ticket.id, "не дойдёт")
+    await outbound_message(nc, "failed")
+
+    async with httpx.AsyncClient() as client:
+        metrics = (await client.get(f"{stack}/metrics")).text
+
+    inbound = 'relaydesk_channel_messages_total{account="support_bot",channel="telegram",direction="in"} 1.0'
+    assert inbound in metrics
+    assert 'relaydesk_delivery_failures_total{account="support_bot",channel="telegram"' in metrics
+    assert (
+        'relaydesk_platform_api_seconds_count{account="support_bot",channel="telegram",outcome="failed"} 1.0'
+        in metrics
+    )
+    assert 'relaydesk_consumer_pending{consumer="adapter-telegram"' in metrics
