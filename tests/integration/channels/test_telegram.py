@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
 from nats.aio.client import Client
 
@@ -327,3 +328,34 @@ async def test_metrics_count_per_channel_and_account(
     assert f"relaydesk_delivery_failures_total{{{labels}" in metrics
     assert f'relaydesk_platform_api_seconds_count{{{labels},outcome="failed"}} 1.0' in metrics
     assert 'relaydesk_consumer_pending{consumer="adapter-telegram"' in metrics
+
+
+async def test_with_nats_down_telegram_is_asked_to_retry_and_the_retry_is_stored(
+    tmp_path: Path, fake_api: FakeBotApi
+) -> None:
+    first = NatsServer(tmp_path / "nats", port=0).start()
+    port = first.port
+    bots = [{"account": "support_bot", "token": "123:ABC", "secret": SECRET}]
+    telegram = ServiceProcess(
+        "telegram", first.url, tmp_path / "var",
+        RELAYDESK_TELEGRAM_BOTS=json.dumps(bots),
+        RELAYDESK_TELEGRAM_API_BASE=f"{fake_api.url}/bot",
+    ).start()  # fmt: skip
+    assert telegram.url and port
+    try:
+        first.stop()
+        refused = await post(telegram.url, UPDATE)
+        again = NatsServer(tmp_path / "nats", port=port).start()
+        async with asyncio.timeout(30):
+            while (retried := await post(telegram.url, UPDATE)).status_code != 200:
+                await asyncio.sleep(0.5)
+        nc = await nats.connect(again.url)
+        info = await nc.jetstream().stream_info("INBOUND")
+        await nc.close()
+    finally:
+        telegram.stop()
+        again.stop()
+
+    assert refused.status_code == 503
+    assert retried.status_code == 200
+    assert info.state.messages == 1
