@@ -66,6 +66,7 @@ class FakeBotApi:
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content to serve
     delay: float = 0.0  # seconds each send takes, to keep many in flight
     in_flight: set[str] = field(default_factory=set)  # texts being sent right now
+    updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates hands out
 
     def fail_next(self, *failures: tuple[int, dict[str, Any]]) -> None:
         self.failures.extend(failures)
@@ -85,6 +86,8 @@ class FakeBotApi:
             params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         text = str(params.get("text", ""))
         started = time.monotonic()
+        if method == "getUpdates" and not self._pending(params):
+            await asyncio.sleep(0.2)  # a long poll with nothing new (shortened)
         if self.delay and method.startswith("send"):
             self.in_flight.add(text)
             await asyncio.sleep(self.delay)
@@ -96,6 +99,8 @@ class FakeBotApi:
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method.startswith("send") and self.failures:
             return self.failures.popleft()
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._pending(params)}
         if method == "getMe":
             bot = {"id": 1, "is_bot": True, "first_name": "Desk", "username": "desk_bot"}
             return 200, {"ok": True, "result": bot}
@@ -119,6 +124,10 @@ class FakeBotApi:
             }
             return 200, {"ok": True, "result": found}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+    def _pending(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        return [u for u in self.updates if u["update_id"] >= offset]
 
     async def download(self, request: Request) -> Response:
         file_id = request.path_params["path"].rsplit("/", 1)[-1]

@@ -359,3 +359,60 @@ async def test_with_nats_down_telegram_is_asked_to_retry_and_the_retry_is_stored
     assert refused.status_code == 503
     assert retried.status_code == 200
     assert info.state.messages == 1
+
+
+def numbered(update_id: int, text: str) -> dict[str, Any]:
+    update = json.loads(json.dumps(UPDATE))
+    update["update_id"] = update["message"]["message_id"] = update_id
+    update["message"]["text"] = text
+    return update
+
+
+async def test_polling_resumes_from_its_stored_offset_losing_and_repeating_nothing(
+    nats_server: NatsServer, nc: Client, data_dir: Path, fake_api: FakeBotApi
+) -> None:
+    fake_api.calls.clear()
+    fake_api.updates = [numbered(n, f"сообщение {n}") for n in (1, 2, 3)]
+    env = {
+        "RELAYDESK_TELEGRAM_BOTS": json.dumps(
+            [{"account": "support_bot", "token": "123:ABC", "secret": SECRET}]
+        ),
+        "RELAYDESK_TELEGRAM_API_BASE": f"{fake_api.url}/bot",
+        "RELAYDESK_TELEGRAM_MODE": "polling",
+    }
+    store = ServiceProcess("store", nats_server.url, data_dir).start()
+    telegram = ServiceProcess("telegram", nats_server.url, data_dir, **env).start()
+    try:
+        await one_ticket(nc, messages=3)
+        telegram.stop()
+        fake_api.updates += [numbered(n, f"сообщение {n}") for n in (4, 5)]
+        asked_before = len([x for x in fake_api.calls if x.method == "getUpdates"])
+        telegram.start()
+        ticket = await one_ticket(nc, messages=5)
+        await asyncio.sleep(1.0)
+        ticket = await one_ticket(nc, messages=5)
+    finally:
+        telegram.stop()
+        store.stop()
+        fake_api.updates = []
+
+    after_restart = [x for x in fake_api.calls if x.method == "getUpdates"][asked_before:]
+    assert [m.text for m in ticket.messages] == [f"сообщение {n}" for n in range(1, 6)]
+    assert int(after_restart[0].params["offset"]) == 4
+    assert any(x.method == "deleteWebhook" for x in fake_api.calls)
+
+
+async def test_a_body_that_is_not_an_update_is_refused_and_kept_for_inspection(
+    stack: str, nc: Client
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        reply = await client.post(
+            f"{stack}/telegram/support_bot/webhook",
+            content=b"{not json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+    kept = await nc.jetstream().get_last_msg("DEADLETTER", "deadletter.inbound.telegram")
+
+    assert reply.status_code == 400
+    assert kept.data == b"{not json"
+    assert kept.headers and "Relaydesk-Dead-Reason" in kept.headers
