@@ -23,6 +23,7 @@ from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
 from channels._adapter.outcome import MAX_ATTEMPTS, Failed, Outcome, Retry, Sent, wait_before
+from channels._adapter.ratelimit import TokenBucket
 from contracts import streams, subjects
 from contracts.channels import Channel
 from contracts.messages import DeliveryReport, DeliveryStatus, OutboundMessage
@@ -40,10 +41,21 @@ ACK_WAIT = 6.0  # short, so a crashed replica's messages come back soon; heartbe
 
 
 class OutboundWorker:
-    def __init__(self, js: JetStreamContext, channel: Channel, deliver: Deliver) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        channel: Channel,
+        deliver: Deliver,
+        rate: float | None = None,
+        burst: int = 1,
+    ) -> None:
+        """`rate`: sends per second and account the platform allows (None: no limit)."""
         self.js = js
         self.channel = channel
         self.deliver = deliver
+        self.rate = rate
+        self.burst = burst
+        self.buckets: dict[str, TokenBucket] = {}
         self.chats: dict[tuple[str, str], deque[tuple[Msg, OutboundMessage]]] = {}
         self.tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.delivered: KeyValue | None = None
@@ -123,6 +135,7 @@ class OutboundWorker:
         attempt = 0
         while True:
             attempt += 1
+            await self._pace(out.account)
             started = time.perf_counter()
             try:
                 outcome = await self._deliver_alive(msg, out)
@@ -145,6 +158,13 @@ class OutboundWorker:
                 await msg.ack()
                 return
             await self._wait(msg, wait_before(attempt, outcome))
+
+    async def _pace(self, account: str) -> None:
+        if self.rate is None:
+            return
+        bucket = self.buckets.setdefault(account, TokenBucket(self.rate, self.burst))
+        if wait := bucket.reserve():
+            await asyncio.sleep(wait)
 
     async def _deliver_alive(self, msg: Msg, out: OutboundMessage) -> Outcome:
         """The platform call, with in-progress heartbeats while it lasts (a large upload can

@@ -34,6 +34,7 @@ from services.runtime.kv import open_bucket
 from services.runtime.metrics import ERRORS
 
 log = logging.getLogger("relaydesk.telegram")
+RATE = 30  # messages per second a bot may send (Bot API FAQ); more is answered with 429
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
@@ -79,7 +80,7 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
     async def start() -> None:
         js = broker.connection.jetstream()
         parts["intake"] = Intake(pool, files, InboundPublisher(js))
-        worker = OutboundWorker(js, "telegram", deliver)
+        worker = OutboundWorker(js, "telegram", deliver, rate=RATE, burst=RATE)
         await worker.start()
         parts["outbound"] = worker
         if settings.telegram_mode == "polling":

@@ -41,7 +41,16 @@ class Intake:
             kept = [await self._fetch(a, account) for a in message.attachments]
             message = message.model_copy(update={"attachments": kept})
         await self.publisher.publish(message)
+        if isinstance(query := update.get("callback_query"), dict) and "id" in query:
+            await self._answer(account, str(query["id"]))
         return None
+
+    async def _answer(self, account: str, query_id: str) -> None:
+        """Stop the spinner on the customer's button; the press itself is already stored."""
+        try:
+            await (await self.pool.get(account)).answer_callback_query(query_id)
+        except Exception as error:
+            log.info("callback %s not answered: %s", query_id, describe(error))
 
     async def keep_bad(self, account: str, body: bytes, reason: str) -> None:
         """A payload nobody can read goes to `deadletter.inbound.telegram`, for operators."""

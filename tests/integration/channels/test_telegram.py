@@ -22,7 +22,7 @@ from contracts import subjects
 from contracts.tickets import MessageView
 from services.runtime.files import FileStore
 from services.runtime.nats_server import NatsServer
-from tests.fakes.telegram_api import BLOCKED, TOO_MANY, FakeBotApi
+from tests.fakes.telegram_api import BLOCKED, BROKEN, TOO_MANY, FakeBotApi
 from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -416,3 +416,29 @@ async def test_a_body_that_is_not_an_update_is_refused_and_kept_for_inspection(
     assert reply.status_code == 400
     assert kept.data == b"{not json"
     assert kept.headers and "Relaydesk-Dead-Reason" in kept.headers
+
+
+async def test_a_500_is_retried_with_backoff_and_delivered_once(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    await post(stack, UPDATE)
+    ticket = await one_ticket(nc)
+    fake_api.fail_next(BROKEN, BROKEN)
+
+    await reply(nc, ticket.ticket.id, "после сбоя")
+    await outbound_message(nc, "sent")
+
+    assert [x.status for x in fake_api.calls if x.method == "sendMessage"] == [500, 500, 200]
+
+
+async def test_a_button_press_is_stored_and_answered(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    update = json.loads((CORPUS / "core_telegram_org/13_callback_query.json").read_text())
+
+    assert (await post(stack, update)).status_code == 200
+    ticket = await one_ticket(nc)
+
+    assert ticket.messages[0].text == "Data from button callback"
+    [answer] = [x for x in fake_api.calls if x.method == "answerCallbackQuery"]
+    assert answer.params["callback_query_id"] == str(update["callback_query"]["id"])
