@@ -442,3 +442,51 @@ async def test_a_button_press_is_stored_and_answered(
     assert ticket.messages[0].text == "Data from button callback"
     [answer] = [x for x in fake_api.calls if x.method == "answerCallbackQuery"]
     assert answer.params["callback_query_id"] == str(update["callback_query"]["id"])
+
+
+async def test_two_replicas_share_the_replies_and_each_goes_out_once(
+    nats_server: NatsServer, nc: Client, data_dir: Path, fake_api: FakeBotApi
+) -> None:
+    fake_api.calls.clear()
+    fake_api.delay = 0.02
+    env = {
+        "RELAYDESK_TELEGRAM_BOTS": json.dumps(
+            [{"account": "support_bot", "token": "123:ABC", "secret": SECRET}]
+        ),
+        "RELAYDESK_TELEGRAM_API_BASE": f"{fake_api.url}/bot",
+    }
+    store = ServiceProcess("store", nats_server.url, data_dir).start()
+    replicas = [ServiceProcess("telegram", nats_server.url, data_dir, **env).start() for _ in "ab"]
+    try:
+        for chat in range(10):
+            update = json.loads(json.dumps(UPDATE))
+            update["message"]["chat"]["id"] = update["message"]["from"]["id"] = 7000 + chat
+            assert (await post(str(replicas[chat % 2].url), update)).status_code == 200
+        async with asyncio.timeout(20):
+            while len(found := await tickets(nc)) < 10:
+                await asyncio.sleep(0.1)
+        texts = [f"ответ {t.ticket.thread_key}-{n}" for n in range(10) for t in found]
+        commands = [
+            c.AddReply(
+                actor="agent-1", ticket_id=t.ticket.id, text=f"ответ {t.ticket.thread_key}-{n}"
+            )
+            for n in range(10)
+            for t in found
+        ]
+        await nc.request(
+            subjects.COMMAND_BATCH,
+            c.CommandBatch(commands=commands).to_bytes(),  # type: ignore[arg-type]
+            timeout=10,
+        )
+        async with asyncio.timeout(30):
+            while len(fake_api.sent()) < len(texts):
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+    finally:
+        fake_api.delay = 0.0
+        for replica in replicas:
+            replica.stop()
+        store.stop()
+
+    counts = Counter(x.params["text"] for x in fake_api.sent())
+    assert set(counts) == set(texts) and set(counts.values()) == {1}
