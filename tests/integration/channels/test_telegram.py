@@ -94,6 +94,31 @@ async def reply(nc: Client, ticket_id: str, text: str) -> None:
     assert answer.ok, answer
 
 
+async def open_chats(nc: Client, urls: list[str], count: int, first_id: int) -> list[str]:
+    """`count` customers write in; returns their tickets' ids once all exist."""
+    for n in range(count):
+        update = json.loads(json.dumps(UPDATE))
+        update["message"]["chat"]["id"] = update["message"]["from"]["id"] = first_id + n
+        assert (await post(urls[n % len(urls)], update)).status_code == 200
+    async with asyncio.timeout(20):
+        while len(found := await tickets(nc)) < count:
+            await asyncio.sleep(0.1)
+    return [t.ticket.id for t in found]
+
+
+async def reply_many(nc: Client, ticket_ids: list[str], per_ticket: int) -> list[str]:
+    """`per_ticket` replies to each ticket, in one command batch; returns their texts."""
+    commands: list[c.Command] = [
+        c.AddReply(actor="agent-1", ticket_id=ticket_id, text=f"ответ {ticket_id}-{n}")
+        for n in range(per_ticket)
+        for ticket_id in ticket_ids
+    ]
+    await nc.request(
+        subjects.COMMAND_BATCH, c.CommandBatch(commands=commands).to_bytes(), timeout=10
+    )
+    return [command.text for command in commands]  # type: ignore[union-attr]
+
+
 async def outbound_message(nc: Client, status: str) -> MessageView:
     async with asyncio.timeout(20):
         while True:
@@ -242,23 +267,7 @@ async def test_killed_with_200_replies_in_flight_each_is_delivered_once_after_re
     telegram = ServiceProcess("telegram", nats_server.url, data_dir, **env).start()
     try:
         assert telegram.url
-        for chat in range(20):
-            update = json.loads(json.dumps(UPDATE))
-            update["message"]["chat"]["id"] = update["message"]["from"]["id"] = 5000 + chat
-            await post(telegram.url, update)
-        async with asyncio.timeout(20):
-            while len(found := await tickets(nc)) < 20:
-                await asyncio.sleep(0.1)
-        texts = [f"ответ {t.ticket.thread_key}-{n}" for t in found for n in range(10)]
-        commands = [
-            c.AddReply(
-                actor="agent-1", ticket_id=t.ticket.id, text=f"ответ {t.ticket.thread_key}-{n}"
-            )
-            for n in range(10)
-            for t in found
-        ]
-        batch = c.CommandBatch(commands=commands)  # type: ignore[arg-type]
-        await nc.request(subjects.COMMAND_BATCH, batch.to_bytes(), timeout=10)
+        texts = await reply_many(nc, await open_chats(nc, [telegram.url], 20, 5000), 10)
         async with asyncio.timeout(20):
             while len(fake_api.sent()) < 50:
                 await asyncio.sleep(0.01)
@@ -458,26 +467,8 @@ async def test_two_replicas_share_the_replies_and_each_goes_out_once(
     store = ServiceProcess("store", nats_server.url, data_dir).start()
     replicas = [ServiceProcess("telegram", nats_server.url, data_dir, **env).start() for _ in "ab"]
     try:
-        for chat in range(10):
-            update = json.loads(json.dumps(UPDATE))
-            update["message"]["chat"]["id"] = update["message"]["from"]["id"] = 7000 + chat
-            assert (await post(str(replicas[chat % 2].url), update)).status_code == 200
-        async with asyncio.timeout(20):
-            while len(found := await tickets(nc)) < 10:
-                await asyncio.sleep(0.1)
-        texts = [f"ответ {t.ticket.thread_key}-{n}" for n in range(10) for t in found]
-        commands = [
-            c.AddReply(
-                actor="agent-1", ticket_id=t.ticket.id, text=f"ответ {t.ticket.thread_key}-{n}"
-            )
-            for n in range(10)
-            for t in found
-        ]
-        await nc.request(
-            subjects.COMMAND_BATCH,
-            c.CommandBatch(commands=commands).to_bytes(),  # type: ignore[arg-type]
-            timeout=10,
-        )
+        urls = [str(replica.url) for replica in replicas]
+        texts = await reply_many(nc, await open_chats(nc, urls, 10, 7000), 10)
         async with asyncio.timeout(30):
             while len(fake_api.sent()) < len(texts):
                 await asyncio.sleep(0.1)
