@@ -11,7 +11,8 @@ from typing import Any
 _SECRETS = re.compile(
     r"(?P<k>(?:token|secret|password|passwd|auth|apikey|api_key)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;]+"
     r"|(?P<u>://[^:/@\s]+:)[^@\s]+(?=@)"
-    r"|(?P<b>/bot)\d+:[A-Za-z0-9_-]+",
+    r"|(?P<b>/bot)\d+:[A-Za-z0-9_-]+"
+    r"|(?P<j>Bearer\s+)[A-Za-z0-9._~+/=-]+",
     re.IGNORECASE,
 )
 
@@ -20,7 +21,7 @@ def mask_secrets(text: str) -> str:
     """Replace credentials in `text` with `***` (key=value pairs, URL passwords, bot tokens)."""
 
     def repl(m: re.Match[str]) -> str:
-        prefix = m.group("k") or m.group("u") or m.group("b") or ""
+        prefix = m.group("k") or m.group("u") or m.group("b") or m.group("j") or ""
         return f"{prefix}***"
 
     return _SECRETS.sub(repl, text)

@@ -17,6 +17,11 @@ from services.runtime.logging import LineFormatter, mask_secrets
         ),
         ("token=abc123 next", "token=*** next"),
         ('{"secret": "hunter2"}', '{"secret": "***"}'),
+        ("Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln", "Authorization: Bearer ***"),
+        (
+            "GET /api/v1/stream?token=eyJhbGciOi.eyJzdWIi.c2ln&last_event_id=5",
+            "GET /api/v1/stream?token=***&last_event_id=5",
+        ),
     ],
 )
 def test_secrets_never_reach_a_log_line(raw: str, masked: str) -> None:
