@@ -6,6 +6,9 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
+
+from services.runtime.cli import SERVICES
 
 ROOT = Path(__file__).parents[2]
 PACKAGES = ("contracts", "channels", "router", "services")
@@ -48,3 +51,9 @@ def test_subject_strings_live_only_in_contracts_subjects() -> None:
         if SUBJECT_LITERAL.search(line)
     ]
     assert offenders == []
+
+
+def test_every_service_can_be_deployed_with_compose() -> None:
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+
+    assert set(SERVICES) <= set(compose["services"])
