@@ -28,7 +28,7 @@ from tests.integration.processes import ServiceProcess
 pytestmark = pytest.mark.integration
 SECRET = "webhook-secret-1"
 WINDOW = 0.1  # seconds from a platform's answer to its record in the delivered-ids bucket
-CORPUS = Path(__file__).resolve().parents[4] / "shared/corpora/telegram"
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures/corpora/telegram"
 UPDATE = json.loads((CORPUS / "zammad/private/text.json").read_text())
 
 

@@ -8,7 +8,7 @@ import pytest
 from channels.telegram.normalize import Skipped, normalize
 from contracts.messages import InboundMessage
 
-CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "telegram"
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpora" / "telegram"
 SAMPLES = sorted(CORPUS.rglob("*.json"))
 NOT_MESSAGES = {"11_inline_query.json", "12_chosen_inline_result.json", "my_chat_member.json"}
 
