@@ -33,6 +33,7 @@ function savedSearches() {
   return JSON.parse(localStorage.getItem(`relaydesk.saved.${state.me?.id}`) || "[]");
 }
 function agentName(id) { return state.agents.get(id)?.name || id || t("nobody"); }
+function departmentName(id) { return state.departments.find((d) => d.id === id)?.name || id || "—"; }
 
 // ----- login -----
 function loginPage(message = "") {
@@ -203,7 +204,7 @@ function renderList() {
       onkeydown: (event) => { if (event.key === "Enter") openTicket(ticket.id); } },
     h("div", { class: "who" }, `${CHANNEL_ICONS[ticket.channel] || "•"} ${ticket.contact.name || ticket.contact.email || ticket.contact.id}`),
     h("div", { class: "subject" }, ticket.subject || "—"),
-    h("div", { class: "meta" }, h("span", {}, `#${ticket.number}`), h("span", {}, ticket.department || "—"),
+    h("div", { class: "meta" }, h("span", {}, `#${ticket.number}`), h("span", {}, departmentName(ticket.department)),
       h("span", { class: `prio-${ticket.priority}` }, t(ticket.priority)), h("span", {}, t(ticket.status)),
       h("span", {}, agentName(ticket.assignee)), h("span", {}, when(ticket.updated_at))));
   });
