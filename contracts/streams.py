@@ -54,6 +54,10 @@ EVENTS = StreamSpec("EVENTS", (subjects.EVENTS_ALL,), 3 * DAY, description="Stor
 DEAD_LETTER = StreamSpec(
     "DEADLETTER", (subjects.DEAD_LETTER_ALL,), 30 * DAY, description="Kept for operators"
 )
+# The web chat's own record of what each visitor saw (the platform side of that channel).
+WEBCHAT = StreamSpec(
+    "WEBCHAT", (subjects.WEBCHAT_ALL,), 90 * DAY, description="Visitor transcripts"
+)
 ALL_STREAMS: tuple[StreamSpec, ...] = (INBOUND, OUTBOUND, DELIVERY, EVENTS, DEAD_LETTER)
 
 # A batch commits in milliseconds: a short ack_wait makes a crashed store's batch come back soon.

@@ -14,6 +14,7 @@ QUERIES_ALL = "queries.ticket.*"
 DIRECTORY_COMMANDS_ALL = "commands.directory.*"
 DIRECTORY_QUERIES_ALL = "queries.directory.*"
 DEAD_LETTER_ALL = "deadletter.>"
+WEBCHAT_ALL = "webchat.>"
 
 
 def inbound(channel: Channel) -> str:
@@ -59,3 +60,8 @@ def directory_command(name: str) -> str:
 def directory_query(name: str) -> str:
     """`queries.directory.<name>`: read the directory (`get`) or a login's `credentials`."""
     return f"queries.directory.{name}"
+
+
+def webchat_transcript(account: str, visitor: str) -> str:
+    """`webchat.<account>.<visitor>`: what one web chat visitor sees of their conversation."""
+    return f"webchat.{account}.{visitor}"

@@ -30,6 +30,7 @@ SERVICES: dict[str, str] = {
     "router": "router.app:create_app",
     "inbox": "services.inbox.app:create_app",
     "telegram": "channels.telegram.app:create_app",
+    "webchat": "channels.webchat.app:create_app",
 }
 # Channels that need platform credentials start under `up` only when these are set.
 NEEDS_CREDENTIALS: dict[str, str] = {

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from channels.telegram.settings import TelegramSettings
+from channels.webchat.settings import WebchatSettings
 from router.settings import RouterSettings
 from services.inbox.settings import InboxSettings
 from services.runtime.config import UpSettings
@@ -14,7 +15,14 @@ README = (Path(__file__).parents[2] / "README.md").read_text()
 def test_every_setting_is_documented_in_the_readme() -> None:
     names = {
         f"RELAYDESK_{field.upper()}"
-        for settings in (UpSettings, StoreSettings, RouterSettings, InboxSettings, TelegramSettings)
+        for settings in (
+            UpSettings,
+            StoreSettings,
+            RouterSettings,
+            InboxSettings,
+            TelegramSettings,
+            WebchatSettings,
+        )
         for field in settings.model_fields
     }
 

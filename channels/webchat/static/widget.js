@@ -1,0 +1,116 @@
+// Relay Desk chat widget: <script src="http://HOST:8081/widget.js" data-account="demo" async></script>
+// Shadow DOM keeps the page's styles out; text is only ever inserted as text.
+(() => {
+  const script = document.currentScript;
+  const account = (script && script.dataset.account) || "demo";
+  const base = new URL(script ? script.src : location.href);
+  const lang = ((script && script.dataset.lang) || navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
+  const T = {
+    en: { open: "Chat with us", title: "Support", placeholder: "Type a message…", send: "Send", offline: "Reconnecting…", failed: "Not sent: " },
+    ru: { open: "Написать нам", title: "Поддержка", placeholder: "Напишите сообщение…", send: "Отправить", offline: "Переподключение…", failed: "Не отправлено: " },
+  }[lang];
+  const storeKey = `relaydesk.visitor.${account}`;
+  const host = document.createElement("div");
+  host.setAttribute("data-relaydesk", account);
+  document.body.appendChild(host);
+  const root = host.attachShadow({ mode: "open" });
+  const style = document.createElement("style");
+  style.textContent = `
+    :host { all: initial; }
+    * { box-sizing: border-box; font: 14px/1.4 system-ui, sans-serif; }
+    .open { position: fixed; right: 20px; bottom: 20px; border: 0; border-radius: 24px; padding: 12px 18px; background: #2f6fed; color: #fff; cursor: pointer; z-index: 2147483646; }
+    .panel { position: fixed; right: 20px; bottom: 76px; width: min(360px, calc(100vw - 40px)); height: min(480px, calc(100vh - 120px)); background: #fff; border: 1px solid #ddd; border-radius: 12px; display: none; flex-direction: column; z-index: 2147483647; box-shadow: 0 8px 30px rgba(0,0,0,.15); }
+    .panel.shown { display: flex; }
+    header { padding: 10px 14px; font-weight: 600; border-bottom: 1px solid #eee; }
+    .log { flex: 1; overflow: auto; padding: 10px; display: flex; flex-direction: column; gap: 6px; }
+    .line { max-width: 80%; padding: 6px 10px; border-radius: 10px; background: #f1f3f6; white-space: pre-wrap; overflow-wrap: anywhere; }
+    .line.visitor { align-self: flex-end; background: #2f6fed; color: #fff; }
+    .line.pending { opacity: .6; }
+    .status { color: #c62828; font-size: 12px; padding: 0 10px; min-height: 1em; }
+    form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #eee; }
+    textarea { flex: 1; resize: none; height: 40px; border: 1px solid #ccc; border-radius: 8px; padding: 8px; }
+    button.send { border: 0; border-radius: 8px; background: #2f6fed; color: #fff; padding: 0 12px; cursor: pointer; }
+    :focus-visible { outline: 2px solid #2f6fed; outline-offset: 1px; }`;
+  const el = (tag, attrs = {}, text) => {
+    const node = document.createElement(tag);
+    Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const button = el("button", { class: "open", type: "button", "aria-expanded": "false" }, T.open);
+  const panel = el("section", { class: "panel", role: "dialog", "aria-label": T.title });
+  const log = el("div", { class: "log", role: "log", "aria-live": "polite" });
+  const status = el("div", { class: "status", role: "status" });
+  const form = el("form");
+  const input = el("textarea", { "aria-label": T.placeholder, placeholder: T.placeholder, maxlength: "4000" });
+  const send = el("button", { class: "send", type: "submit" }, T.send);
+  form.append(input, send);
+  panel.append(el("header", {}, T.title), log, status, form);
+  root.append(style, button, panel);
+
+  const shown = new Set();
+  let ws = null;
+  let delay = 500;
+  const unsent = [];
+
+  function line(l, pending = false) {
+    if (shown.has(l.id)) {
+      const known = log.querySelector(`[data-id="${CSS.escape(l.id)}"]`);
+      if (known && !pending) known.classList.remove("pending");
+      return;
+    }
+    shown.add(l.id);
+    const node = el("div", { class: `line ${l.who}${pending ? " pending" : ""}`, "data-id": l.id }, l.text);
+    log.append(node);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function connect() {
+    const scheme = base.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${scheme}://${base.host}/webchat/${encodeURIComponent(account)}/ws`);
+    ws.onopen = () => ws.send(JSON.stringify({ token: localStorage.getItem(storeKey) }));
+    ws.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "hello") {
+        localStorage.setItem(storeKey, frame.token);
+        status.textContent = "";
+        delay = 500;
+        if (!shown.has("greeting")) line({ id: "greeting", who: "agent", text: frame.greeting });
+        unsent.splice(0).forEach((m) => ws.send(JSON.stringify(m)));
+      } else if (frame.type === "history") {
+        frame.lines.forEach((l) => line(l));
+      } else if (frame.type === "line") {
+        line(frame.line);
+      } else if (frame.type === "ack") {
+        line({ id: frame.id });
+      } else if (frame.type === "error") {
+        status.textContent = T.failed + frame.reason;
+      }
+    };
+    ws.onclose = () => {
+      status.textContent = T.offline;
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    const message = { type: "message", id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`, text };
+    line({ id: message.id, who: "visitor", text }, true);
+    input.value = "";
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    else unsent.push(message);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  button.addEventListener("click", () => {
+    const open = panel.classList.toggle("shown");
+    button.setAttribute("aria-expanded", String(open));
+    if (open) input.focus();
+  });
+  connect();
+})();

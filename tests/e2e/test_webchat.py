@@ -1,0 +1,76 @@
+"""The web chat widget in a real browser against the webchat service and the store: the
+visitor writes, an agent's reply arrives live, notes never show, a reload keeps the history."""
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client
+from playwright.async_api import Browser
+
+from contracts import commands as c
+from contracts import queries as q
+from contracts import subjects
+from services.runtime.nats_server import NatsServer
+from tests.e2e.conftest import ARTIFACTS
+from tests.integration.processes import ServiceProcess
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def webchat(nats_server: NatsServer, nc: Client, data_dir: Path) -> Iterator[str]:
+    store = ServiceProcess("store", nats_server.url, data_dir).start()
+    chat = ServiceProcess("webchat", nats_server.url, data_dir).start()
+    assert chat.url
+    yield chat.url
+    chat.stop()
+    store.stop()
+
+
+async def command(nc: Client, cmd: c.Command) -> None:
+    reply = await nc.request(subjects.command(type(cmd).name), cmd.to_bytes(), timeout=5)
+    assert c.COMMAND_REPLY.validate_json(reply.data).ok
+
+
+async def only_ticket(nc: Client) -> q.TicketDetail:
+    async with asyncio.timeout(15):
+        while True:
+            page = q.TicketPage.model_validate_json(
+                (await nc.request(subjects.query("list"), q.ListTickets().to_bytes(), 5)).data
+            )
+            if page.items:
+                reply = await nc.request(
+                    subjects.query("get"), q.GetTicket(ticket_id=page.items[0].id).to_bytes(), 5
+                )
+                return q.TicketDetail.model_validate_json(reply.data)
+            await asyncio.sleep(0.1)
+
+
+async def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation(
+    browser: Browser, webchat: str, nc: Client
+) -> None:
+    context = await browser.new_context(locale="ru-RU")
+    page = await context.new_page()
+    await page.goto(f"{webchat}/demo")
+    await page.click("button.open")
+    await page.fill("textarea", "Здравствуйте! Где мой заказ? 📦")
+    await page.keyboard.press("Enter")
+    await page.locator(".line.visitor:not(.pending)").wait_for(timeout=5000)
+
+    ticket = await only_ticket(nc)
+    await command(nc, c.AddNote(actor="a1", ticket_id=ticket.ticket.id, text="внутреннее"))
+    await command(nc, c.AddReply(actor="a1", ticket_id=ticket.ticket.id, text="Уже едет 🚚"))
+    await page.locator(".line.agent", has_text="Уже едет").wait_for(timeout=5000)
+    await page.screenshot(path=ARTIFACTS / "webchat.png")
+    await page.reload()
+    await page.click("button.open")
+    await page.locator(".line.agent", has_text="Уже едет").wait_for(timeout=5000)
+    lines = await page.locator(".line").all_inner_texts()
+    await context.close()
+
+    assert ticket.ticket.channel == "webchat"
+    assert [m.text for m in ticket.messages] == ["Здравствуйте! Где мой заказ? 📦"]
+    assert "Здравствуйте! Где мой заказ? 📦" in lines and "Уже едет 🚚" in lines
+    assert not any("внутреннее" in x for x in lines)
