@@ -136,7 +136,8 @@ class Dispatcher:
             department_hint=e.department_hint,
             department=t.department,
         )
-        decision = rules.route(convo, self.directory.rules, self.default_department)
+        known = {x.id for x in self.directory.departments}
+        decision = rules.route(convo, self.directory.rules, self.default_department, known)
         priority = rules.higher(t.priority, decision.priority)
         new_tags = [x for x in decision.tags if x not in t.tags]
         if t.department == decision.department and priority == t.priority and not new_tags:

@@ -6,6 +6,7 @@ Rules are data (`contracts.directory.RoutingRule`, kept by the store). A rule wi
 """
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from contracts.directory import RoutingRule, RuleMatch
@@ -42,6 +43,8 @@ class Decision:
     def reason(self) -> str:
         if self.rule == "chosen":
             return "department chosen by the agent who opened it"
+        if self.rule == "customer":
+            return "department the customer chose"
         return f"rule '{self.rule}'" if self.rule != "default" else "default department"
 
 
@@ -67,9 +70,15 @@ def higher(a: Priority, b: Priority | None) -> Priority:
     return max(a, b, key=PRIORITIES.index)
 
 
-def route(c: Conversation, rules: list[RoutingRule], default_department: str) -> Decision:
+def route(
+    c: Conversation,
+    rules: list[RoutingRule],
+    default_department: str,
+    departments: Collection[str] = (),
+) -> Decision:
     """Evaluate `rules` in order. The first matching rule with a department decides it;
-    rules with `stop=False` only add priority and tags. No match: the default department."""
+    rules with `stop=False` only add priority and tags. No match: the department the customer
+    chose (bot menu, pre-chat form) when it is one of `departments`, else the default."""
     decision = Decision(department=c.department or default_department)
     if c.department:
         decision.rule = "chosen"
@@ -83,6 +92,9 @@ def route(c: Conversation, rules: list[RoutingRule], default_department: str) ->
             decision.rule = rule.name
         if rule.stop:
             break
+    if decision.rule == "default" and c.department_hint in departments:
+        decision.department = c.department_hint or default_department
+        decision.rule = "customer"
     return decision
 
 

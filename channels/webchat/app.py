@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -35,6 +36,7 @@ from services.runtime.http import service_app
 log = logging.getLogger("relaydesk.webchat")
 STATIC = Path(__file__).parent / "static"
 HELLO_TIMEOUT = 10.0
+MAX_FRAME = 20_000  # characters; a message's own limit is checked after parsing
 VISITOR_RATE, VISITOR_BURST = 1.0, 5  # messages per second a visitor may send, and a burst
 
 
@@ -74,26 +76,41 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
             token = visitors.new_token(key)
             visitor = visitors.visitor_of(token, key)
         assert visitor is not None
-        name = str(first.get("name") or "")[:100] or None
+        profile = _profile(first, site)
         js = parts["js"]
-        await ws.send_json({"type": "hello", "token": token, "greeting": site.greeting})
+        await ws.send_json(
+            {
+                "type": "hello",
+                "token": token,
+                "greeting": site.greeting,
+                "departments": [d.model_dump() for d in site.departments],
+                "prechat": site.prechat,
+            }
+        )
         lines = await transcript.history(js, account, visitor)
         await ws.send_json({"type": "history", "lines": [x.model_dump(mode="json") for x in lines]})
         tabs[(account, visitor)].add(ws)
         bucket = TokenBucket(VISITOR_RATE, VISITOR_BURST)
         try:
             while True:
-                frame = await ws.receive_json()
-                if not isinstance(frame, dict) or frame.get("type") != "message":
+                raw = await ws.receive_text()
+                try:
+                    frame = from_json(raw[:MAX_FRAME])
+                    if len(raw) > MAX_FRAME:
+                        raise ValueError(f"a frame has at most {MAX_FRAME} characters")
+                    if not isinstance(frame, dict) or frame.get("type") != "message":
+                        raise ValueError('expected {"type": "message", "id", "text"}')
+                except ValueError as error:
+                    await ws.send_json({"type": "error", "reason": f"bad frame: {error}"})
                     continue
-                await said(ws, frame, account, visitor, name, bucket)
-        except (WebSocketDisconnect, RuntimeError, ValueError):
+                await said(ws, frame, account, visitor, profile, bucket)
+        except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
             tabs[(account, visitor)].discard(ws)
 
     async def said(
-        ws: WebSocket, frame: dict[str, Any], account: str, visitor: str, name: str | None,
+        ws: WebSocket, frame: dict[str, Any], account: str, visitor: str, profile: dict[str, str],
         bucket: TokenBucket,
     ) -> None:  # fmt: skip
         message_id = str(frame.get("id") or random_secrets.token_hex(8))[:64]
@@ -110,8 +127,14 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
             account=account,
             thread_key=visitor,
             external_id=message_id,
-            sender=Sender(channel_user_id=visitor, display_name=name),
+            sender=Sender(
+                channel_user_id=visitor,
+                display_name=profile.get("name"),
+                email=profile.get("email"),
+                language=profile.get("language"),
+            ),
             text=text,
+            department_hint=profile.get("department"),
         )
         try:
             await parts["inbound"].publish(message)
@@ -158,6 +181,19 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
         before_shutdown=[stop],
         stream_specs=(*streams.ALL_STREAMS, streams.WEBCHAT),
     )
+
+
+def _profile(first: Any, site: Site) -> dict[str, str]:
+    """What the pre-chat form said (name, email, topic), checked against the site's topics."""
+    if not isinstance(first, dict):
+        return {}
+    found = {k: str(first[k]).strip()[:200] for k in ("name", "email", "language") if first.get(k)}
+    if "@" not in found.get("email", "@"):
+        found.pop("email")
+    department = first.get("department")
+    if department and department in {d.id for d in site.departments}:
+        found["department"] = str(department)
+    return found
 
 
 def _key(settings: WebchatSettings) -> bytes:

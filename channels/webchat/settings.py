@@ -5,10 +5,19 @@ from pydantic import BaseModel, Field, SecretStr
 from services.runtime.config import BaseServiceSettings
 
 
+class Topic(BaseModel):
+    """A department the visitor may choose in the pre-chat form."""
+
+    id: str
+    name: str
+
+
 class Site(BaseModel):
     account: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
     origins: list[str] = Field(default_factory=lambda: ["*"], description="Allowed Origin values")
     greeting: str = "Hello! How can we help?"
+    prechat: bool = Field(False, description="Ask name, email and topic before the first message")
+    departments: list[Topic] = Field(default_factory=list, description="Topics to choose from")
 
 
 class WebchatSettings(BaseServiceSettings):

@@ -2,7 +2,8 @@
 visitor writes, an agent's reply arrives live, notes never show, a reload keeps the history."""
 
 import asyncio
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from nats.aio.client import Client
 from playwright.async_api import Browser
 
 from contracts import commands as c
+from contracts import directory as d
 from contracts import queries as q
 from contracts import subjects
 from services.runtime.nats_server import NatsServer
@@ -19,14 +21,26 @@ from tests.integration.processes import ServiceProcess
 pytestmark = pytest.mark.e2e
 
 
+SITES = [{"account": "demo", "prechat": True, "departments": [{"id": "billing", "name": "Оплата"}]}]
+
+
 @pytest.fixture
-def webchat(nats_server: NatsServer, nc: Client, data_dir: Path) -> Iterator[str]:
+async def webchat(nats_server: NatsServer, nc: Client, data_dir: Path) -> AsyncIterator[str]:
     store = ServiceProcess("store", nats_server.url, data_dir).start()
-    chat = ServiceProcess("webchat", nats_server.url, data_dir).start()
+    for name in ("billing", "support"):
+        department = d.DepartmentView(id=name, name=name)
+        await nc.request(
+            subjects.directory_command("put_department"),
+            d.PutDepartment(actor="t", department=department).to_bytes(),
+            timeout=5,
+        )
+    router = ServiceProcess("router", nats_server.url, data_dir).start()
+    env = {"RELAYDESK_WEBCHAT_SITES": json.dumps(SITES)}
+    chat = ServiceProcess("webchat", nats_server.url, data_dir, **env).start()
     assert chat.url
     yield chat.url
-    chat.stop()
-    store.stop()
+    for process in (chat, router, store):
+        process.stop()
 
 
 async def command(nc: Client, cmd: c.Command) -> None:
@@ -35,12 +49,13 @@ async def command(nc: Client, cmd: c.Command) -> None:
 
 
 async def only_ticket(nc: Client) -> q.TicketDetail:
+    """The conversation's ticket, once the router has put it in a department."""
     async with asyncio.timeout(15):
         while True:
             page = q.TicketPage.model_validate_json(
                 (await nc.request(subjects.query("list"), q.ListTickets().to_bytes(), 5)).data
             )
-            if page.items:
+            if page.items and page.items[0].department:
                 reply = await nc.request(
                     subjects.query("get"), q.GetTicket(ticket_id=page.items[0].id).to_bytes(), 5
                 )
@@ -55,14 +70,18 @@ async def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation
     page = await context.new_page()
     await page.goto(f"{webchat}/demo")
     await page.click("button.open")
-    await page.fill("textarea", "Здравствуйте! Где мой заказ? 📦")
+    await page.fill("input[name=name]", "Мария")
+    await page.fill("input[name=email]", "maria@example.ru")
+    await page.select_option("select[name=department]", "billing")
+    await page.click("form.prechat button")
+    await page.fill("textarea", "Здравствуйте, не работает оплата 🙏")
     await page.keyboard.press("Enter")
     await page.locator(".line.visitor:not(.pending)").wait_for(timeout=5000)
 
     ticket = await only_ticket(nc)
     await command(nc, c.AddNote(actor="a1", ticket_id=ticket.ticket.id, text="внутреннее"))
     await command(nc, c.AddReply(actor="a1", ticket_id=ticket.ticket.id, text="Уже едет 🚚"))
-    await page.locator(".line.agent", has_text="Уже едет").wait_for(timeout=5000)
+    await page.locator(".line.agent", has_text="Уже едет").wait_for(timeout=2000)
     await page.screenshot(path=ARTIFACTS / "webchat.png")
     await page.reload()
     await page.click("button.open")
@@ -70,7 +89,9 @@ async def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation
     lines = await page.locator(".line").all_inner_texts()
     await context.close()
 
-    assert ticket.ticket.channel == "webchat"
-    assert [m.text for m in ticket.messages] == ["Здравствуйте! Где мой заказ? 📦"]
-    assert "Здравствуйте! Где мой заказ? 📦" in lines and "Уже едет 🚚" in lines
+    assert (ticket.ticket.channel, ticket.ticket.department) == ("webchat", "billing")
+    assert ticket.contact is not None
+    assert (ticket.contact.name, ticket.contact.email) == ("Мария", "maria@example.ru")
+    assert [m.text for m in ticket.messages] == ["Здравствуйте, не работает оплата 🙏"]
+    assert "Здравствуйте, не работает оплата 🙏" in lines and "Уже едет 🚚" in lines
     assert not any("внутреннее" in x for x in lines)

@@ -6,10 +6,13 @@
   const base = new URL(script ? script.src : location.href);
   const lang = ((script && script.dataset.lang) || navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
   const T = {
-    en: { open: "Chat with us", title: "Support", placeholder: "Type a message…", send: "Send", offline: "Reconnecting…", failed: "Not sent: " },
-    ru: { open: "Написать нам", title: "Поддержка", placeholder: "Напишите сообщение…", send: "Отправить", offline: "Переподключение…", failed: "Не отправлено: " },
+    en: { open: "Chat with us", title: "Support", placeholder: "Type a message…", send: "Send", offline: "Reconnecting…", failed: "Not sent: ",
+          name: "Your name", email: "Email", topic: "Topic", start: "Start chat" },
+    ru: { open: "Написать нам", title: "Поддержка", placeholder: "Напишите сообщение…", send: "Отправить", offline: "Переподключение…", failed: "Не отправлено: ",
+          name: "Ваше имя", email: "Эл. почта", topic: "Тема", start: "Начать чат" },
   }[lang];
   const storeKey = `relaydesk.visitor.${account}`;
+  const profileKey = `relaydesk.profile.${account}`;
   const host = document.createElement("div");
   host.setAttribute("data-relaydesk", account);
   document.body.appendChild(host);
@@ -28,6 +31,8 @@
     .line.pending { opacity: .6; }
     .status { color: #c62828; font-size: 12px; padding: 0 10px; min-height: 1em; }
     form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #eee; }
+    form.prechat { flex-direction: column; }
+    form.prechat input, form.prechat select { border: 1px solid #ccc; border-radius: 8px; padding: 8px; }
     textarea { flex: 1; resize: none; height: 40px; border: 1px solid #ccc; border-radius: 8px; padding: 8px; }
     button.send { border: 0; border-radius: 8px; background: #2f6fed; color: #fff; padding: 0 12px; cursor: pointer; }
     :focus-visible { outline: 2px solid #2f6fed; outline-offset: 1px; }`;
@@ -45,7 +50,28 @@
   const input = el("textarea", { "aria-label": T.placeholder, placeholder: T.placeholder, maxlength: "4000" });
   const send = el("button", { class: "send", type: "submit" }, T.send);
   form.append(input, send);
-  panel.append(el("header", {}, T.title), log, status, form);
+  const prechat = el("form", { class: "prechat" });
+  prechat.hidden = true;
+  panel.append(el("header", {}, T.title), log, status, prechat, form);
+
+  function askProfile(departments) {
+    const name = el("input", { name: "name", "aria-label": T.name, placeholder: T.name, required: "" });
+    const email = el("input", { name: "email", type: "email", "aria-label": T.email, placeholder: T.email });
+    const topic = el("select", { name: "department", "aria-label": T.topic });
+    departments.forEach((d) => topic.append(el("option", { value: d.id }, d.name)));
+    prechat.replaceChildren(name, email, ...(departments.length ? [topic] : []), el("button", { class: "send", type: "submit" }, T.start));
+    prechat.hidden = false;
+    form.hidden = true;
+    prechat.onsubmit = (event) => {
+      event.preventDefault();
+      const profile = { name: name.value.trim(), email: email.value.trim(), department: departments.length ? topic.value : "" };
+      localStorage.setItem(profileKey, JSON.stringify(profile));
+      prechat.hidden = true;
+      form.hidden = false;
+      input.focus();
+      if (ws) ws.close();  // reconnect, introducing ourselves with the profile
+    };
+  }
   root.append(style, button, panel);
 
   const shown = new Set();
@@ -68,7 +94,10 @@
   function connect() {
     const scheme = base.protocol === "https:" ? "wss" : "ws";
     ws = new WebSocket(`${scheme}://${base.host}/webchat/${encodeURIComponent(account)}/ws`);
-    ws.onopen = () => ws.send(JSON.stringify({ token: localStorage.getItem(storeKey) }));
+    ws.onopen = () => {
+      const profile = JSON.parse(localStorage.getItem(profileKey) || "{}");
+      ws.send(JSON.stringify({ token: localStorage.getItem(storeKey), language: lang, ...profile }));
+    };
     ws.onmessage = (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === "hello") {
@@ -76,6 +105,7 @@
         status.textContent = "";
         delay = 500;
         if (!shown.has("greeting")) line({ id: "greeting", who: "agent", text: frame.greeting });
+        if (frame.prechat && !localStorage.getItem(profileKey)) askProfile(frame.departments || []);
         unsent.splice(0).forEach((m) => ws.send(JSON.stringify(m)));
       } else if (frame.type === "history") {
         frame.lines.forEach((l) => line(l));
@@ -87,9 +117,10 @@
         status.textContent = T.failed + frame.reason;
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
+      if (event.code === 4403) { status.textContent = T.failed + "origin"; return; }
       status.textContent = T.offline;
-      setTimeout(connect, delay);
+      setTimeout(connect, event.code === 1005 || event.code === 1000 ? 0 : delay);
       delay = Math.min(delay * 2, 10000);
     };
   }

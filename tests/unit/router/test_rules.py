@@ -83,3 +83,19 @@ def test_a_department_chosen_by_an_agent_is_kept_while_rules_still_raise_priorit
 
     assert decision.department == "billing"
     assert decision.priority == "urgent"
+
+
+def test_the_department_a_customer_chose_is_used_when_no_rule_decides() -> None:
+    convo = Conversation(
+        channel="webchat", account="site", text="привет", department_hint="billing"
+    )
+
+    assert route(convo, [], "support", {"billing", "tech"}).department == "billing"
+    assert route(convo, [], "support", {"tech"}).department == "support"
+
+
+def test_a_rule_still_wins_over_the_customers_choice() -> None:
+    rules = [RoutingRule(name="tech", match=RuleMatch(keywords=["ошибка"]), department="tech")]
+    convo = Conversation(channel="webchat", account="s", text="ошибка", department_hint="billing")
+
+    assert route(convo, rules, "support", {"billing", "tech"}).department == "tech"
