@@ -1,0 +1,149 @@
+"""The web chat service on real NATS with the store: origins, visitor tokens, rate limits,
+bad frames, and many visitors at once."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+from nats.aio.client import Client
+
+from contracts import queries as q
+from contracts import subjects
+from services.runtime.nats_server import NatsServer
+from tests.integration.processes import ServiceProcess
+
+pytestmark = pytest.mark.integration
+ORIGIN = "https://shop.example"
+SITES = [{"account": "shop", "origins": [ORIGIN]}]
+
+
+@pytest.fixture
+def chat(nats_server: NatsServer, nc: Client, data_dir: Path) -> Iterator[str]:
+    store = ServiceProcess("store", nats_server.url, data_dir).start()
+    webchat = ServiceProcess(
+        "webchat", nats_server.url, data_dir, RELAYDESK_WEBCHAT_SITES=json.dumps(SITES)
+    ).start()
+    assert webchat.url
+    yield webchat.url.replace("http://", "ws://") + "/webchat/shop/ws"
+    webchat.stop()
+    store.stop()
+
+
+class Visitor:
+    def __init__(self, ws: websockets.ClientConnection) -> None:
+        self.ws = ws
+        self.token = ""
+        self.history: list[dict[str, Any]] = []
+
+    async def hello(self, **first: Any) -> "Visitor":
+        await self.ws.send(json.dumps(first))
+        hello = json.loads(await self.ws.recv())
+        self.token = hello["token"]
+        self.history = json.loads(await self.ws.recv())["lines"]
+        return self
+
+    async def say(self, message_id: str, text: str) -> dict[str, Any]:
+        await self.ws.send(json.dumps({"type": "message", "id": message_id, "text": text}))
+        return await self.answer()
+
+    async def answer(self) -> dict[str, Any]:
+        while True:
+            frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), 10))
+            if frame["type"] in ("ack", "error"):
+                return frame
+
+
+async def stored_texts(nc: Client) -> dict[str, list[str]]:
+    """Message texts per visitor (thread), in stored order."""
+    page = q.TicketPage.model_validate_json(
+        (await nc.request(subjects.query("list"), q.ListTickets(limit=500).to_bytes(), 5)).data
+    )
+    found = {}
+    for ticket in page.items:
+        reply = await nc.request(
+            subjects.query("get"), q.GetTicket(ticket_id=ticket.id).to_bytes(), 5
+        )
+        detail = q.TicketDetail.model_validate_json(reply.data)
+        found[ticket.thread_key] = [m.text for m in detail.messages]
+    return found
+
+
+async def test_a_page_from_another_origin_is_refused(chat: str) -> None:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(chat, origin="https://evil.example"):  # type: ignore[arg-type]
+            pass
+
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_token_cannot_read_another_visitors_conversation(chat: str) -> None:
+    async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
+        alice = await Visitor(ws).hello()
+        assert (await alice.say("a1", "секрет Алисы"))["type"] == "ack"
+    visitor_id = alice.token.split(".")[0]
+
+    async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
+        forged = await Visitor(ws).hello(token=f"{visitor_id}.{'0' * 32}")
+    async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
+        again = await Visitor(ws).hello(token=alice.token)
+
+    assert forged.history == [] and forged.token != alice.token
+    assert [line["text"] for line in again.history] == ["секрет Алисы"]
+
+
+async def test_a_flood_is_slowed_down_without_touching_another_visitor(chat: str) -> None:
+    async with (
+        websockets.connect(chat, origin=ORIGIN) as flood_ws,  # type: ignore[arg-type]
+        websockets.connect(chat, origin=ORIGIN) as calm_ws,  # type: ignore[arg-type]
+    ):
+        flood, calm = await Visitor(flood_ws).hello(), await Visitor(calm_ws).hello()
+        for n in range(1000):
+            await flood_ws.send(json.dumps({"type": "message", "id": f"f{n}", "text": f"спам {n}"}))
+        answers = [await flood.answer() for _ in range(1000)]
+        calm_answer = await calm.say("c1", "обычный вопрос")
+
+    refused = [a for a in answers if a["type"] == "error"]
+    assert len(refused) >= 950 and all(a["reason"] == "slow down" for a in refused)
+    assert calm_answer["type"] == "ack"
+
+
+async def test_bad_frames_get_an_error_and_the_connection_keeps_serving(chat: str) -> None:
+    async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
+        visitor = await Visitor(ws).hello()
+        answers = []
+        for bad in (
+            "{not json",
+            json.dumps([1, 2]),
+            json.dumps({"type": "message", "text": "x" * 5000}),
+        ):
+            await ws.send(bad)
+            answers.append(await visitor.answer())
+        still = await visitor.say("ok1", "а теперь нормально")
+
+    assert [a["type"] for a in answers] == ["error", "error", "error"]
+    assert still["type"] == "ack"
+
+
+async def test_200_visitors_sending_5_each_are_stored_once_in_order(chat: str, nc: Client) -> None:
+    async def visitor(n: int) -> str:
+        async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
+            me = await Visitor(ws).hello()
+            for k in range(5):
+                assert (await me.say(f"v{n}-{k}", f"посетитель {n} сообщение {k}"))["type"] == "ack"
+            return me.token.split(".")[0]
+
+    visitors = await asyncio.gather(*(visitor(n) for n in range(200)))
+    async with asyncio.timeout(60):
+        while True:
+            found = await stored_texts(nc)
+            if sum(len(texts) for texts in found.values()) >= 1000:
+                break
+            await asyncio.sleep(0.5)
+
+    assert len(found) == 200
+    for n, visitor_id in enumerate(visitors):
+        assert found[visitor_id] == [f"посетитель {n} сообщение {k}" for k in range(5)]
