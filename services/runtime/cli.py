@@ -38,6 +38,8 @@ NEEDS_CREDENTIALS: dict[str, str] = {
     "vk": "RELAYDESK_VK_GROUPS",
     "viber": "RELAYDESK_VIBER_BOTS",
 }
+# What a newcomer opens after `make run`, announced once the service answers.
+OPEN_HERE = {"inbox": ("agents' inbox", "/"), "webchat": ("customer chat demo", "/demo")}
 # Account commands and the first-start bootstrap live with the inbox, which owns accounts.
 ACCOUNTS = "services.inbox.accounts"
 ASYNCAPI_PATH = Path(__file__).resolve().parents[2] / "contracts" / "asyncapi.yaml"
@@ -160,6 +162,9 @@ async def announce_when_healthy(service: str, url: str, timeout: float = 60.0) -
             try:
                 if (await client.get(f"{url}/healthz")).status_code == 200:
                     print(f"relaydesk: {service} ready at {url}/healthz", flush=True)
+                    if service in OPEN_HERE:
+                        what, page = OPEN_HERE[service]
+                        print(f"relaydesk: {what}: {url}{page}", flush=True)
                     return True
             except httpx.HTTPError:
                 pass

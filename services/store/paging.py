@@ -2,6 +2,7 @@
 
 import base64
 import json
+import unicodedata
 
 from services.store.errors import Invalid
 
@@ -27,8 +28,10 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
 
 
 def search_terms(q: str) -> list[str]:
-    """Words of a query, lower-cased; quotes and FTS operators are plain text here."""
-    return [w for w in q.replace('"', " ").casefold().split() if w]
+    """Words of a query, lower-cased; quotes and FTS operators are plain text here, and
+    control characters (a NUL ends an FTS5 string early) are dropped."""
+    cleaned = "".join(" " if ch == '"' or unicodedata.category(ch) == "Cc" else ch for ch in q)
+    return [w for w in cleaned.casefold().split() if w]
 
 
 def fts_query(terms: list[str]) -> str:

@@ -56,6 +56,7 @@ def start_up(tmp_path: Path) -> tuple["subprocess.Popen[str]", dict[str, str], l
         "RELAYDESK_STORE_PORT": "0",
         "RELAYDESK_ROUTER_PORT": "0",
         "RELAYDESK_INBOX_PORT": "0",
+        "RELAYDESK_WEBCHAT_PORT": "0",
     }
     for unset in ("RELAYDESK_NATS_URL", "RELAYDESK_ADMIN_EMAIL", "RELAYDESK_ADMIN_PASSWORD"):
         env.pop(unset, None)
@@ -68,7 +69,7 @@ def start_up(tmp_path: Path) -> tuple["subprocess.Popen[str]", dict[str, str], l
     )
     health: dict[str, str] = {}
     lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
-    assert set(health) == {"store", "router", "inbox"}, "".join(lines)
+    assert set(health) == {"store", "router", "inbox", "webchat"}, "".join(lines)
     return up, health, lines
 
 
@@ -103,7 +104,7 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     for url in health.values():
         assert httpx.get(url, timeout=1).json()["status"] == "ok"
     workers = children_of(up.pid)
-    assert len(workers) >= 4  # nats-server, the store, the router and the inbox
+    assert len(workers) >= 5  # nats-server, the store, the router, the inbox, the web chat
 
     up.send_signal(signal.SIGTERM)
     out, _ = up.communicate(timeout=30)

@@ -23,3 +23,11 @@ def test_search_terms_fold_case_in_every_script() -> None:
 
 def test_fts_query_requires_every_term_as_a_phrase() -> None:
     assert paging.fts_query(["оплата", "карта"]) == '"оплата" AND "карта"'
+
+
+def test_control_characters_never_reach_the_full_text_query() -> None:
+    # Found by schemathesis: a NUL inside a phrase ended the FTS5 string early (a 503).
+    terms = paging.search_terms('"\U0001f103\x00\U00029cf9\x8c оплата\tзаказ')
+
+    assert all(ch.isprintable() for term in terms for ch in term)
+    assert terms[-2:] == ["оплата", "заказ"]
