@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets as random_secrets
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,14 @@ from channels.webchat import transcript, visitors
 from channels.webchat.settings import Site, WebchatSettings
 from contracts import streams
 from contracts.messages import InboundMessage, OutboundMessage, Sender
+from contracts.presence import PRESENCE_BUCKET, AgentPresence
 from services.runtime.broker import make_broker
 from services.runtime.http import service_app
 
 log = logging.getLogger("relaydesk.webchat")
 STATIC = Path(__file__).parent / "static"
 HELLO_TIMEOUT = 10.0
+PRESENCE_FRESH = 120.0  # seconds: a presence older than this is a vanished agent
 MAX_FRAME = 20_000  # characters; a message's own limit is checked after parsing
 VISITOR_RATE, VISITOR_BURST = 1.0, 5  # messages per second a visitor may send, and a burst
 
@@ -85,6 +88,7 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
                 "greeting": site.greeting,
                 "departments": [d.model_dump() for d in site.departments],
                 "prechat": site.prechat,
+                "online": await anyone_online(),
             }
         )
         lines = await transcript.history(js, account, visitor)
@@ -148,6 +152,23 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
         for other in list(tabs[(account, visitor)] - {ws}):
             with contextlib.suppress(Exception):
                 await other.send_json({"type": "line", "line": line.model_dump(mode="json")})
+
+    async def anyone_online() -> bool:
+        """Whether an agent is online now (the inbox keeps presence fresh); when nobody is,
+        the widget says so and asks for an email to answer later."""
+        try:
+            kv = await parts["js"].key_value(PRESENCE_BUCKET)
+            keys = await kv.keys()
+        except Exception:  # no bucket yet, or no keys: nobody has ever been online
+            return False
+        fresh = time.time() - PRESENCE_FRESH
+        for key in keys:
+            with contextlib.suppress(Exception):
+                entry = await kv.get(key)
+                seen = AgentPresence.model_validate_json(entry.value or b"")
+                if seen.status == "online" and seen.at >= fresh:
+                    return True
+        return False
 
     async def widget(request: Any) -> Response:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")

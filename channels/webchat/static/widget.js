@@ -7,9 +7,11 @@
   const lang = ((script && script.dataset.lang) || navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
   const T = {
     en: { open: "Chat with us", title: "Support", placeholder: "Type a message…", send: "Send", offline: "Reconnecting…", failed: "Not sent: ",
-          name: "Your name", email: "Email", topic: "Topic", start: "Start chat" },
+          name: "Your name", email: "Email", topic: "Topic", start: "Start chat",
+          away: "Nobody is online right now. Leave your message and your email: we will answer." },
     ru: { open: "Написать нам", title: "Поддержка", placeholder: "Напишите сообщение…", send: "Отправить", offline: "Переподключение…", failed: "Не отправлено: ",
-          name: "Ваше имя", email: "Эл. почта", topic: "Тема", start: "Начать чат" },
+          name: "Ваше имя", email: "Эл. почта", topic: "Тема", start: "Начать чат",
+          away: "Сейчас никого нет на месте. Оставьте сообщение и почту: мы ответим." },
   }[lang];
   const storeKey = `relaydesk.visitor.${account}`;
   const profileKey = `relaydesk.profile.${account}`;
@@ -105,7 +107,8 @@
         status.textContent = "";
         delay = 500;
         if (!shown.has("greeting")) line({ id: "greeting", who: "agent", text: frame.greeting });
-        if (frame.prechat && !localStorage.getItem(profileKey)) askProfile(frame.departments || []);
+        if (!frame.online && !shown.has("away")) line({ id: "away", who: "agent", text: T.away });
+        if ((frame.prechat || !frame.online) && !localStorage.getItem(profileKey)) askProfile(frame.departments || []);
         unsent.splice(0).forEach((m) => ws.send(JSON.stringify(m)));
       } else if (frame.type === "history") {
         frame.lines.forEach((l) => line(l));

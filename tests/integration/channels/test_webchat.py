@@ -3,6 +3,7 @@ bad frames, and many visitors at once."""
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from nats.aio.client import Client
 
 from contracts import queries as q
 from contracts import subjects
+from contracts.presence import PRESENCE_BUCKET, AgentPresence
+from services.runtime.kv import open_bucket
 from services.runtime.nats_server import NatsServer
 from tests.integration.processes import ServiceProcess
 
@@ -147,3 +150,19 @@ async def test_200_visitors_sending_5_each_are_stored_once_in_order(chat: str, n
     assert len(found) == 200
     for n, visitor_id in enumerate(visitors):
         assert found[visitor_id] == [f"посетитель {n} сообщение {k}" for k in range(5)]
+
+
+async def test_the_widget_learns_whether_an_agent_is_online(chat: str, nc: Client) -> None:
+    async def hello() -> dict[str, Any]:
+        async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
+            await ws.send(json.dumps({}))
+            frame: dict[str, Any] = json.loads(await ws.recv())
+            return frame
+
+    before = await hello()
+    kv = await open_bucket(nc.jetstream(), PRESENCE_BUCKET, 60)
+    await kv.put("anna", AgentPresence(status="online", at=time.time()).to_bytes())
+    after = await hello()
+
+    assert before["online"] is False
+    assert after["online"] is True
