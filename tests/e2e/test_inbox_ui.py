@@ -20,6 +20,12 @@ async def row(agent: Agent, text: str, timeout: float = 2000) -> None:
     await agent.page.locator("li[data-ticket]", has_text=text).first.wait_for(timeout=timeout)
 
 
+async def open_ticket(agent: Agent, text: str) -> None:
+    """Wait for the ticket in the list, then open it."""
+    await row(agent, text, timeout=5000)
+    await agent.page.locator("li[data-ticket]", has_text=text).first.click()
+
+
 async def test_a_new_message_appears_live_and_a_template_reply_goes_out_and_is_delivered(
     desk: Desk, agent_tab: OpenAs
 ) -> None:
@@ -64,8 +70,7 @@ async def test_an_internal_note_is_shown_as_a_note_and_never_sent(
     anna = await agent_tab("anna")
     await anna.view("allOpen")
     await desk.customer_writes("оплата: нужен счёт")
-    await row(anna, "нужен счёт", timeout=5000)
-    await anna.page.locator("li[data-ticket]", has_text="нужен счёт").first.click()
+    await open_ticket(anna, "нужен счёт")
     outbound = await desk.nc.jetstream().subscribe(
         subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
     )
@@ -108,9 +113,8 @@ async def test_customer_html_is_shown_as_text_and_runs_nothing(
     anna = await agent_tab("anna")
     await anna.view("allOpen")
     await desk.customer_writes(hostile)
-    await row(anna, "оплата <img", timeout=5000)
 
-    await anna.page.locator("li[data-ticket]", has_text="оплата <img").first.click()
+    await open_ticket(anna, "оплата <img")
     text = anna.page.locator("article[data-direction=inbound] .text").first
     await text.wait_for()
 
@@ -126,8 +130,7 @@ async def test_a_file_attached_in_the_composer_goes_out_and_downloads_again(
     anna = await agent_tab("anna")
     await anna.view("allOpen")
     await desk.customer_writes("оплата: нужен чек")
-    await row(anna, "нужен чек", timeout=5000)
-    await anna.page.locator("li[data-ticket]", has_text="нужен чек").first.click()
+    await open_ticket(anna, "нужен чек")
     content = "Чек №42 ✅".encode()
 
     await anna.page.set_input_files(

@@ -69,7 +69,10 @@ def start_up(tmp_path: Path) -> tuple["subprocess.Popen[str]", dict[str, str], l
     )
     health: dict[str, str] = {}
     lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
-    assert set(health) == {"store", "router", "inbox", "webchat"}, "".join(lines)
+    if set(health) != {"store", "router", "inbox", "webchat"}:
+        up.kill()  # a failed start must not leave the stack behind, holding the ports
+        up.communicate(timeout=30)
+        raise AssertionError("".join(lines))
     return up, health, lines
 
 
