@@ -28,6 +28,9 @@ class ListTickets(_Query):
     channel: Channel | None = None
     tag: str | None = None
     contact_id: str | None = None
+    thread: str | None = Field(
+        default=None, description="A conversation: `<channel>:<account>:<thread key>`"
+    )
     q: str | None = Field(default=None, description="Full text: subject, body, contact")
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None

@@ -15,6 +15,7 @@ DIRECTORY_COMMANDS_ALL = "commands.directory.*"
 DIRECTORY_QUERIES_ALL = "queries.directory.*"
 DEAD_LETTER_ALL = "deadletter.>"
 WEBCHAT_ALL = "webchat.>"
+TYPING_CUSTOMER = "typing.customer"
 
 
 def inbound(channel: Channel) -> str:
@@ -65,3 +66,8 @@ def directory_query(name: str) -> str:
 def webchat_transcript(account: str, visitor: str) -> str:
     """`webchat.<account>.<visitor>`: what one web chat visitor sees of their conversation."""
     return f"webchat.{account}.{visitor}"
+
+
+def typing_agent(channel: Channel) -> str:
+    """`typing.agent.<channel>`: an agent is typing to a customer of this channel (core NATS)."""
+    return f"typing.agent.{channel}"

@@ -21,3 +21,11 @@ class TokenBucket:
         self.at = now
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    def take(self) -> bool:
+        """Take one now if there is one; unlike `reserve`, a refusal costs nothing, so a
+        client hammering past its limit is back to normal as soon as it slows down."""
+        if self.reserve() > 0:
+            self.tokens += 1
+            return False
+        return True

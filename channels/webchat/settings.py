@@ -4,6 +4,21 @@ from pydantic import BaseModel, Field, SecretStr
 
 from services.runtime.config import BaseServiceSettings
 
+FILE_TYPES = (
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
 
 class Topic(BaseModel):
     """A department the visitor may choose in the pre-chat form."""
@@ -30,3 +45,15 @@ class WebchatSettings(BaseServiceSettings):
         None, description="Signs visitor tokens; unset: generated once into the data dir"
     )
     webchat_max_chars: int = Field(4000, ge=1, description="Longest message a visitor sends")
+    webchat_ip_connections: int = Field(
+        100, ge=1, description="Open chat connections one client address may keep"
+    )
+    webchat_ip_rate: float = Field(
+        20.0, gt=0, description="Messages per second one client address may send, all visitors"
+    )
+    webchat_ip_burst: int = Field(200, ge=1, description="…and how many at once before that")
+    webchat_max_file_mb: int = Field(10, ge=1, description="Largest file a visitor may upload")
+    webchat_file_types: list[str] = Field(
+        default_factory=lambda: list(FILE_TYPES),
+        description="Content types a visitor may upload (JSON list)",
+    )

@@ -11,13 +11,18 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import streams, subjects
 from contracts.base import utcnow
+from contracts.messages import Attachment
 
 
 class Line(BaseModel):
     id: str
     who: Literal["visitor", "agent"]
     text: str
+    files: list[Attachment] = Field(default_factory=list)
     at: AwareDatetime = Field(default_factory=utcnow)
+    # An agent's line names its message, so the visitor's browser can report it read.
+    ticket_id: str | None = None
+    message_id: str | None = None
 
 
 async def append(js: JetStreamContext, account: str, visitor: str, line: Line) -> None:

@@ -11,9 +11,10 @@ from starlette.routing import Mount
 
 from contracts.presence import PRESENCE_BUCKET
 from services.inbox import stream
-from services.inbox.api import admin, auth, errors, files, tickets
+from services.inbox.api import admin, auth, errors, files, indicators, tickets
 from services.inbox.api.context import Inbox
 from services.inbox.directory import DirectoryCache
+from services.inbox.indicators import TypingRelay
 from services.inbox.observe import RequestMetrics
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
@@ -46,7 +47,7 @@ def create_api(ctx: Inbox) -> FastAPI:
     api.state.inbox = ctx
     api.add_middleware(RequestMetrics, service="inbox")
     errors.install(api)
-    for module in (auth, tickets, files, admin):
+    for module in (auth, tickets, indicators, files, admin):
         api.include_router(module.router)
 
     api.mount("/ui", StaticFiles(directory=UI), name="ui")
@@ -78,9 +79,12 @@ def create_app(settings: InboxSettings | None = None) -> Starlette:
         ctx.presence = PresenceKeeper(kv, ttl, settings.inbox_presence_grace)
         ctx.presence.start()
         await ctx.directory.follow(nc)
+        ctx.typing = TypingRelay(ctx.store, ctx.directory)
+        await ctx.typing.follow(nc)
 
     async def stop() -> None:
         await ctx.presence.close()
+        await ctx.typing.close()
         await ctx.directory.close()
 
     return service_app(

@@ -5,6 +5,8 @@ Protocol (JSON text frames):
   `last_event_id` (query or first frame) to resume after a reconnect;
 - the server answers `{"type": "hello", "agent": …, "last_event_id": …}`, then one frame per
   event: `{"id": "<EVENTS stream sequence>", "type": "ticket.created", "data": {…event…}}`;
+- `{"type": "ticket.typing", "data": {"ticket_id", "who": "customer"}}` (no id: not resumable)
+  while the customer types, repeated every few seconds;
 - a new conversation enters a department when the router routes it, as `ticket.transferred`
   (from no department); a ticket transferred out of the agent's departments arrives as
   `ticket.removed` with only its id; if the events asked for have expired, `{"type": "reset"}`
@@ -94,6 +96,8 @@ async def serve(ws: WebSocket, ctx: Inbox, js: JetStreamContext) -> None:
     )
     await ctx.presence.opened(agent.id)
     OPEN_STREAMS.labels("inbox").inc()
+    indicators: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
+    unlisten = ctx.typing.listen(agent.id, lambda frame: _offer(indicators, frame))
     try:
         await ws.send_json({"type": "hello", "agent": agent.id, "last_event_id": str(start - 1)})
         if reset:
@@ -101,6 +105,7 @@ async def serve(ws: WebSocket, ctx: Inbox, js: JetStreamContext) -> None:
         tasks = [
             asyncio.create_task(_forward(ws, ctx, agent.id, sub)),
             asyncio.create_task(_until_closed(ws)),
+            asyncio.create_task(_indicate(ws, indicators)),
         ]
         _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
@@ -112,6 +117,7 @@ async def serve(ws: WebSocket, ctx: Inbox, js: JetStreamContext) -> None:
         pass
     finally:
         OPEN_STREAMS.labels("inbox").dec()
+        unlisten()
         ctx.presence.closed(agent.id)
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
@@ -131,6 +137,17 @@ async def _forward(ws: WebSocket, ctx: Inbox, agent_id: str, sub: Any) -> None:
         frame = frame_for(agent, msg.metadata.sequence.stream, event)
         if frame is not None:
             await ws.send_json(frame)
+
+
+def _offer(queue: "asyncio.Queue[dict[str, Any]]", frame: dict[str, Any]) -> None:
+    with contextlib.suppress(asyncio.QueueFull):  # a slow client misses indicators, not events
+        queue.put_nowait(frame)
+
+
+async def _indicate(ws: WebSocket, queue: "asyncio.Queue[dict[str, Any]]") -> None:
+    """Typing indicators: sent by their own task, so a slow indicator never holds events."""
+    while True:
+        await ws.send_json(await queue.get())
 
 
 async def _until_closed(ws: WebSocket) -> None:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from contracts.messages import Attachment
@@ -21,6 +22,17 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 class FileTooLarge(Exception):
     pass
+
+
+async def read_upload(chunks: AsyncIterator[bytes], max_bytes: int) -> bytes:
+    """An uploaded body, refused (FileTooLarge) as soon as it passes `max_bytes`, so a huge
+    upload is cut off instead of held in memory."""
+    data = bytearray()
+    async for chunk in chunks:
+        data += chunk
+        if len(data) > max_bytes:
+            raise FileTooLarge(f"a file may be at most {max_bytes // 1_000_000} MB")
+    return bytes(data)
 
 
 class FileStore:

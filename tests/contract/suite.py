@@ -332,6 +332,15 @@ class RepositorySuite:
         assert [t.department for t in tech.items] == ["tech"]
         assert len(none.items) == 1 and later.items == []
 
+    async def test_a_conversation_finds_its_ticket_by_thread(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound("1", thread="t1"), inbound("2", thread="t2")])
+
+        found = await repo.list_tickets(ListTickets(thread="telegram:bot1:t2"))
+
+        assert [t.thread_key for t in found.items] == ["t2"]
+
     async def test_a_queue_is_listed_most_urgent_then_oldest_first(
         self, repo: Repository, writer: Writer
     ) -> None:

@@ -9,6 +9,7 @@ from nats.js.api import DeliverPolicy
 
 from contracts import subjects
 from contracts.messages import DeliveryReport, OutboundMessage
+from contracts.typing import Typing
 from tests.e2e.conftest import ARTIFACTS, Agent
 from tests.integration.inbox.conftest import Desk
 
@@ -148,3 +149,23 @@ async def test_a_file_attached_in_the_composer_goes_out_and_downloads_again(
 
     assert download.suggested_filename == "чек.txt"
     assert saved is not None and saved.read_bytes() == content
+
+
+async def test_typing_shows_both_ways_between_the_agent_and_the_customer(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+    thread = await desk.customer_writes("оплата: сейчас опишу подробно")
+    await open_ticket(anna, "сейчас опишу")
+    agent_typing = await desk.nc.subscribe(subjects.typing_agent("telegram"))
+    customer = Typing(channel="telegram", account="bot1", thread_key=thread, who="customer")
+
+    await desk.nc.publish(subjects.TYPING_CUSTOMER, customer.to_bytes())
+    shown = anna.page.locator(".typing", has_text="печатает")
+    await shown.wait_for(timeout=3000)
+    await anna.page.type("textarea[name=reply]", "Смотрю")
+    heard = Typing.model_validate_json((await agent_typing.next_msg(timeout=3)).data)
+    await agent_typing.unsubscribe()
+
+    assert (heard.thread_key, heard.who) == (thread, "agent")

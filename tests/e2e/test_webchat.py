@@ -14,6 +14,7 @@ from contracts import commands as c
 from contracts import directory as d
 from contracts import queries as q
 from contracts import subjects
+from contracts.typing import Typing
 from services.runtime.nats_server import NatsServer
 from tests.e2e.conftest import ARTIFACTS
 from tests.integration.processes import ServiceProcess
@@ -95,3 +96,43 @@ async def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation
     assert [m.text for m in ticket.messages] == ["Здравствуйте, не работает оплата 🙏"]
     assert "Здравствуйте, не работает оплата 🙏" in lines and "Уже едет 🚚" in lines
     assert not any("внутреннее" in x for x in lines)
+
+
+async def test_typing_files_and_read_receipts_in_the_widget(
+    browser: Browser, webchat: str, nc: Client, tmp_path: Path
+) -> None:
+    context = await browser.new_context(locale="en-US")
+    page = await context.new_page()
+    await page.goto(f"{webchat}/demo")
+    await page.click("button.open")
+    await page.fill("input[name=name]", "Ravi")
+    await page.click("form.prechat button")
+    await page.fill("textarea", "नमस्ते, the invoice is attached")
+    await page.keyboard.press("Enter")
+    receipt = tmp_path / "чек.pdf"
+    receipt.write_bytes(b"%PDF-1.4 receipt")
+    await page.set_input_files("label.attach input", str(receipt))
+    await page.locator(".line.visitor:not(.pending) a", has_text="чек.pdf").wait_for(timeout=5000)
+    ticket = await only_ticket(nc)
+
+    typing = Typing(
+        channel="webchat", account="demo", thread_key=ticket.ticket.thread_key, who="agent"
+    )
+    await nc.publish(subjects.typing_agent("webchat"), typing.to_bytes())
+    await page.locator(".typing", has_text="typing").wait_for(timeout=2000)
+    await command(nc, c.AddReply(actor="a1", ticket_id=ticket.ticket.id, text="Thanks, got it"))
+    await page.locator(".line.agent", has_text="Thanks").wait_for(timeout=2000)
+    async with asyncio.timeout(10):
+        while True:
+            reply = await nc.request(
+                subjects.query("get"), q.GetTicket(ticket_id=ticket.ticket.id).to_bytes(), 5
+            )
+            detail = q.TicketDetail.model_validate_json(reply.data)
+            answer = next((m for m in detail.messages if m.direction == "outbound"), None)
+            if answer is not None and answer.delivery_status == "read":
+                break
+            await asyncio.sleep(0.2)
+    await context.close()
+
+    files = [a.name for m in detail.messages for a in m.attachments]
+    assert files == ["чек.pdf"]

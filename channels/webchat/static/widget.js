@@ -7,14 +7,18 @@
   const lang = ((script && script.dataset.lang) || navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en";
   const T = {
     en: { open: "Chat with us", title: "Support", placeholder: "Type a message…", send: "Send", offline: "Reconnecting…", failed: "Not sent: ",
+          attach: "Attach a file", typing: "Support is typing…",
           name: "Your name", email: "Email", topic: "Topic", start: "Start chat",
           away: "Nobody is online right now. Leave your message and your email: we will answer." },
     ru: { open: "Написать нам", title: "Поддержка", placeholder: "Напишите сообщение…", send: "Отправить", offline: "Переподключение…", failed: "Не отправлено: ",
+          attach: "Прикрепить файл", typing: "Поддержка печатает…",
           name: "Ваше имя", email: "Эл. почта", topic: "Тема", start: "Начать чат",
           away: "Сейчас никого нет на месте. Оставьте сообщение и почту: мы ответим." },
   }[lang];
   const storeKey = `relaydesk.visitor.${account}`;
   const profileKey = `relaydesk.profile.${account}`;
+  const reportedKey = `relaydesk.reported.${account}`;
+  const filesUrl = `${base.origin}/webchat/${encodeURIComponent(account)}/files`;
   const host = document.createElement("div");
   host.setAttribute("data-relaydesk", account);
   document.body.appendChild(host);
@@ -31,6 +35,11 @@
     .line { max-width: 80%; padding: 6px 10px; border-radius: 10px; background: #f1f3f6; white-space: pre-wrap; overflow-wrap: anywhere; }
     .line.visitor { align-self: flex-end; background: #2f6fed; color: #fff; }
     .line.pending { opacity: .6; }
+    .line a { color: inherit; display: block; }
+    .typing { color: #666; font-size: 12px; padding: 0 10px; min-height: 1em; font-style: italic; }
+    label.attach { display: flex; align-items: center; padding: 0 6px; cursor: pointer; border-radius: 8px; }
+    label.attach input { position: absolute; width: 1px; height: 1px; opacity: 0; }
+    label.attach:focus-within { outline: 2px solid #2f6fed; }
     .status { color: #c62828; font-size: 12px; padding: 0 10px; min-height: 1em; }
     form { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #eee; }
     form.prechat { flex-direction: column; }
@@ -51,10 +60,14 @@
   const form = el("form");
   const input = el("textarea", { "aria-label": T.placeholder, placeholder: T.placeholder, maxlength: "4000" });
   const send = el("button", { class: "send", type: "submit" }, T.send);
-  form.append(input, send);
+  const picker = el("input", { type: "file", multiple: "", "aria-label": T.attach });
+  const attach = el("label", { class: "attach", title: T.attach }, "📎");
+  attach.append(picker);
+  const typing = el("div", { class: "typing", role: "status" });
+  form.append(attach, input, send);
   const prechat = el("form", { class: "prechat" });
   prechat.hidden = true;
-  panel.append(el("header", {}, T.title), log, status, prechat, form);
+  panel.append(el("header", {}, T.title), log, typing, status, prechat, form);
 
   function askProfile(departments) {
     const name = el("input", { name: "name", "aria-label": T.name, placeholder: T.name, required: "" });
@@ -77,6 +90,8 @@
   root.append(style, button, panel);
 
   const shown = new Set();
+  const agentIds = new Set();
+  let typingTimer = null;
   let ws = null;
   let delay = 500;
   const unsent = [];
@@ -89,8 +104,50 @@
     }
     shown.add(l.id);
     const node = el("div", { class: `line ${l.who}${pending ? " pending" : ""}`, "data-id": l.id }, l.text);
+    (l.files || []).forEach((f) => {
+      const link = el("a", { href: "#", "data-file": f.name }, `📄 ${f.name}`);
+      link.onclick = (event) => { event.preventDefault(); download(f).catch((e) => { status.textContent = T.failed + e.message; }); };
+      node.append(link);
+    });
     log.append(node);
     log.scrollTop = log.scrollHeight;
+    if (l.who === "agent" && l.message_id) { typing.textContent = ""; report(); }
+  }
+
+  // Delivery reports: "received" once the browser shows an agent's line, "seen" once the
+  // visitor has the chat open in a visible tab. Remembered, so a reload does not repeat them.
+  function report() {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const done = JSON.parse(localStorage.getItem(reportedKey) || "{}");
+    const ids = [...log.querySelectorAll(".line.agent[data-id]")].map((n) => n.dataset.id).filter((id) => agentIds.has(id));
+    const looking = panel.classList.contains("shown") && document.visibilityState === "visible";
+    const received = ids.filter((id) => !done[id]);
+    const seen = looking ? ids.filter((id) => done[id] !== 2) : [];
+    if (received.length) ws.send(JSON.stringify({ type: "received", ids: received }));
+    if (seen.length) ws.send(JSON.stringify({ type: "seen", ids: seen }));
+    received.forEach((id) => { done[id] = 1; });
+    seen.forEach((id) => { done[id] = 2; });
+    const kept = Object.entries(done).slice(-300);
+    localStorage.setItem(reportedKey, JSON.stringify(Object.fromEntries(kept)));
+  }
+
+  const auth = () => ({ Authorization: `Bearer ${localStorage.getItem(storeKey)}` });
+  async function download(f) {
+    const reply = await fetch(`${filesUrl}/${f.ref.slice(5)}`, { headers: auth() });
+    if (!reply.ok) throw new Error(String(reply.status));
+    const url = URL.createObjectURL(await reply.blob());
+    const a = el("a", { href: url, download: f.name });
+    root.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+  async function upload(file) {
+    const reply = await fetch(`${filesUrl}?name=${encodeURIComponent(file.name)}`, {
+      method: "POST", body: file, headers: { ...auth(), "Content-Type": file.type || "application/octet-stream" } });
+    const data = await reply.json().catch(() => ({}));
+    if (!reply.ok) throw new Error(data.detail || String(reply.status));
+    return data;
   }
 
   function connect() {
@@ -111,9 +168,15 @@
         if ((frame.prechat || !frame.online) && !localStorage.getItem(profileKey)) askProfile(frame.departments || []);
         unsent.splice(0).forEach((m) => ws.send(JSON.stringify(m)));
       } else if (frame.type === "history") {
-        frame.lines.forEach((l) => line(l));
+        frame.lines.forEach((l) => { if (l.message_id) agentIds.add(l.id); line(l); });
+        report();
       } else if (frame.type === "line") {
+        if (frame.line.message_id) agentIds.add(frame.line.id);
         line(frame.line);
+      } else if (frame.type === "typing") {
+        typing.textContent = T.typing;
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(() => { typing.textContent = ""; }, 6000);
       } else if (frame.type === "ack") {
         line({ id: frame.id });
       } else if (frame.type === "error") {
@@ -128,23 +191,43 @@
     };
   }
 
+  function post(text, files = []) {
+    const message = { type: "message", id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`, text, files };
+    line({ id: message.id, who: "visitor", text, files }, true);
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    else unsent.push(message);
+  }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
-    const message = { type: "message", id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`, text };
-    line({ id: message.id, who: "visitor", text }, true);
     input.value = "";
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
-    else unsent.push(message);
+    post(text);
   });
+  picker.addEventListener("change", async () => {
+    try {
+      const files = [];
+      for (const file of picker.files) files.push(await upload(file));
+      if (files.length) { post(input.value.trim(), files); input.value = ""; }
+    } catch (failure) {
+      status.textContent = T.failed + failure.message;
+    }
+    picker.value = "";
+  });
+  let typedAt = 0;
+  input.addEventListener("input", () => {
+    if (Date.now() - typedAt < 2000 || !ws || ws.readyState !== WebSocket.OPEN) return;
+    typedAt = Date.now();
+    ws.send(JSON.stringify({ type: "typing" }));
+  });
+  document.addEventListener("visibilitychange", report);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
   button.addEventListener("click", () => {
     const open = panel.classList.toggle("shown");
     button.setAttribute("aria-expanded", String(open));
-    if (open) input.focus();
+    if (open) { input.focus(); report(); }
   });
   connect();
 })();

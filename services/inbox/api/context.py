@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from contracts.directory import AgentView
 from services.inbox import tokens
 from services.inbox.directory import DirectoryCache
+from services.inbox.indicators import TypingRelay
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
 from services.inbox.store import StoreClient
@@ -27,6 +28,7 @@ class Inbox:
     store: StoreClient = field(init=False)
     directory: DirectoryCache = field(init=False)
     presence: PresenceKeeper = field(init=False)
+    typing: TypingRelay = field(init=False)
     files: FileStore = field(init=False)
     emails: LoginThrottle = field(default_factory=LoginThrottle)
     addresses: LoginThrottle = field(

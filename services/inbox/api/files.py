@@ -10,7 +10,7 @@ from contracts.messages import Attachment
 from services.inbox.api.context import Agent, Ctx
 from services.inbox.api.errors import ERRORS, NotFound
 from services.inbox.api.tickets import detail_for
-from services.runtime.files import PREFIX, FileTooLarge
+from services.runtime.files import PREFIX, FileTooLarge, read_upload
 
 router = APIRouter(prefix="/api/v1", tags=["files"], responses=ERRORS)
 BINARY = {
@@ -38,14 +38,10 @@ async def upload(
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > ctx.files.max_bytes:
         raise HTTPException(413, f"a file may be at most {ctx.settings.inbox_max_file_mb} MB")
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > ctx.files.max_bytes:
-            raise HTTPException(413, f"a file may be at most {ctx.settings.inbox_max_file_mb} MB")
     content_type = request.headers.get("content-type", "application/octet-stream")[:200]
     try:
-        return await asyncio.to_thread(ctx.files.save, bytes(data), name, content_type)
+        data = await read_upload(request.stream(), ctx.files.max_bytes)
+        return await asyncio.to_thread(ctx.files.save, data, name, content_type)
     except FileTooLarge as error:
         raise HTTPException(413, str(error)) from error
 

@@ -88,6 +88,7 @@ class SqliteRepository:
             ("department", query.department),
             ("channel", query.channel),
             ("contact_id", query.contact_id),
+            ("thread", query.thread),
         ):
             if value is not None:
                 where.append(f"{column} = ?")

@@ -2,77 +2,20 @@
 bad frames, and many visitors at once."""
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import websockets
 from nats.aio.client import Client
 
-from contracts import queries as q
-from contracts import subjects
 from contracts.presence import PRESENCE_BUCKET, AgentPresence
 from services.runtime.kv import open_bucket
-from services.runtime.nats_server import NatsServer
-from tests.integration.processes import ServiceProcess
+from tests.integration.channels.webchat import ORIGIN, Visitor, stored_texts
 
 pytestmark = pytest.mark.integration
-ORIGIN = "https://shop.example"
-SITES = [{"account": "shop", "origins": [ORIGIN]}]
-
-
-@pytest.fixture
-def chat(nats_server: NatsServer, nc: Client, data_dir: Path) -> Iterator[str]:
-    store = ServiceProcess("store", nats_server.url, data_dir).start()
-    webchat = ServiceProcess(
-        "webchat", nats_server.url, data_dir, RELAYDESK_WEBCHAT_SITES=json.dumps(SITES)
-    ).start()
-    assert webchat.url
-    yield webchat.url.replace("http://", "ws://") + "/webchat/shop/ws"
-    webchat.stop()
-    store.stop()
-
-
-class Visitor:
-    def __init__(self, ws: websockets.ClientConnection) -> None:
-        self.ws = ws
-        self.token = ""
-        self.history: list[dict[str, Any]] = []
-
-    async def hello(self, **first: Any) -> "Visitor":
-        await self.ws.send(json.dumps(first))
-        hello = json.loads(await self.ws.recv())
-        self.token = hello["token"]
-        self.history = json.loads(await self.ws.recv())["lines"]
-        return self
-
-    async def say(self, message_id: str, text: str) -> dict[str, Any]:
-        await self.ws.send(json.dumps({"type": "message", "id": message_id, "text": text}))
-        return await self.answer()
-
-    async def answer(self) -> dict[str, Any]:
-        while True:
-            frame: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), 10))
-            if frame["type"] in ("ack", "error"):
-                return frame
-
-
-async def stored_texts(nc: Client) -> dict[str, list[str]]:
-    """Message texts per visitor (thread), in stored order."""
-    page = q.TicketPage.model_validate_json(
-        (await nc.request(subjects.query("list"), q.ListTickets(limit=500).to_bytes(), 5)).data
-    )
-    found = {}
-    for ticket in page.items:
-        reply = await nc.request(
-            subjects.query("get"), q.GetTicket(ticket_id=ticket.id).to_bytes(), 5
-        )
-        detail = q.TicketDetail.model_validate_json(reply.data)
-        found[ticket.thread_key] = [m.text for m in detail.messages]
-    return found
 
 
 async def test_a_page_from_another_origin_is_refused(chat: str) -> None:
@@ -131,6 +74,11 @@ async def test_bad_frames_get_an_error_and_the_connection_keeps_serving(chat: st
     assert still["type"] == "ack"
 
 
+# All 200 come from 127.0.0.1 here; on a site they are 200 addresses.
+@pytest.mark.parametrize(
+    "webchat_env",
+    [{"RELAYDESK_WEBCHAT_IP_CONNECTIONS": "500", "RELAYDESK_WEBCHAT_IP_BURST": "2000"}],
+)
 async def test_200_visitors_sending_5_each_are_stored_once_in_order(chat: str, nc: Client) -> None:
     async def visitor(n: int) -> str:
         async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
@@ -166,3 +114,32 @@ async def test_the_widget_learns_whether_an_agent_is_online(chat: str, nc: Clien
 
     assert before["online"] is False
     assert after["online"] is True
+
+
+@pytest.mark.parametrize("webchat_env", [{"RELAYDESK_WEBCHAT_IP_CONNECTIONS": "3"}])
+async def test_one_address_keeps_only_so_many_connections_open(chat: str) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(3):
+            ws = await stack.enter_async_context(websockets.connect(chat, origin=ORIGIN))  # type: ignore[arg-type]
+            await Visitor(ws).hello()
+        async with websockets.connect(chat, origin=ORIGIN) as extra:  # type: ignore[arg-type]
+            refused = json.loads(await extra.recv())
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await extra.recv()
+
+    assert refused == {"type": "error", "reason": "too many connections"}
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4429
+
+
+@pytest.mark.parametrize(
+    "webchat_env", [{"RELAYDESK_WEBCHAT_IP_RATE": "0.01", "RELAYDESK_WEBCHAT_IP_BURST": "4"}]
+)
+async def test_many_visitors_from_one_address_share_its_rate(chat: str) -> None:
+    answers = []
+    async with contextlib.AsyncExitStack() as stack:
+        for n in range(3):
+            ws = await stack.enter_async_context(websockets.connect(chat, origin=ORIGIN))  # type: ignore[arg-type]
+            visitor = await Visitor(ws).hello()
+            answers += [(await visitor.say(f"{n}-{k}", "привет"))["type"] for k in range(2)]
+
+    assert answers == ["ack"] * 4 + ["error"] * 2

@@ -180,6 +180,9 @@ MATRIX: dict[tuple[str, str], Case] = {
         "POST", "/split", {"message_ids": ["m"]}
     ),
     ("POST", "/api/v1/tickets/{ticket_id}/merge"): merge_into_an_invisible_ticket,
+    ("POST", "/api/v1/tickets/{ticket_id}/typing"): other_departments_ticket(
+        "POST", "/typing", None
+    ),
     ("GET", "/api/v1/reports/queue"): report_counts_own_departments,
     ("POST", "/api/v1/files"): upload_is_yours,
     ("GET", "/api/v1/tickets/{ticket_id}/files/{digest}"): other_departments_ticket(

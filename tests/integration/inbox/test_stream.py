@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 import websockets
+from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
 
 from contracts import subjects
 from contracts.messages import OutboundMessage
 from contracts.presence import PRESENCE_BUCKET, AgentPresence
+from contracts.typing import Typing
 from tests.integration.inbox.conftest import Desk
 
 pytestmark = pytest.mark.integration
@@ -131,3 +133,36 @@ async def test_a_stream_without_a_valid_token_is_closed(desk: Desk) -> None:
             await ws.recv()
 
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_a_customer_typing_shows_on_the_streams_of_that_department_only(
+    desk: Desk,
+) -> None:
+    thread = await desk.customer_writes("Секунду, оплата не проходит, пишу подробности…")
+    ticket = await desk.ticket_of("root", thread)
+    typing = Typing(channel="telegram", account="bot1", thread_key=thread, who="customer")
+    async with stream(desk, "anna") as anna, stream(desk, "tina") as tina:
+        await desk.nc.publish(subjects.TYPING_CUSTOMER, typing.to_bytes())
+
+        shown = await anna.until(lambda f: f["type"] == "ticket.typing")
+        elsewhere = await tina.drain(1.0)
+
+    assert shown["data"] == {"ticket_id": ticket["id"], "who": "customer"} and "id" not in shown
+    assert not any(f["type"] == "ticket.typing" for f in elsewhere)
+
+
+async def test_an_agent_typing_goes_to_the_tickets_channel(desk: Desk) -> None:
+    thread = await desk.customer_writes("Жду ответа: оплата")
+    ticket = await desk.ticket_of("root", thread)
+    heard: asyncio.Queue[Typing] = asyncio.Queue()
+
+    async def hear(msg: Msg) -> None:
+        heard.put_nowait(Typing.model_validate_json(msg.data))
+
+    sub = await desk.nc.subscribe(subjects.typing_agent("telegram"), cb=hear)
+    reply = await desk.call("anna", "POST", f"/api/v1/tickets/{ticket['id']}/typing")
+    typing = await asyncio.wait_for(heard.get(), 5)
+    await sub.unsubscribe()
+
+    assert reply.status_code == 204
+    assert (typing.thread_key, typing.who, typing.agent_name) == (thread, "agent", "Анна")

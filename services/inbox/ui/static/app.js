@@ -222,6 +222,7 @@ function onEvent(frame) {
   if (frame.type === "directory.changed") { loadDirectory().catch(() => {}); return; }
   const data = frame.data || {};
   const ticketId = data.ticket?.id || data.ticket_id;
+  if (frame.type === "ticket.typing") { if (ticketId === state.current?.id) showTyping(); return; }
   if (frame.type === "message.created" && data.message?.direction === "inbound") {
     if (ticketId !== state.current?.id || document.hidden) {
       state.unread.add(ticketId);
@@ -235,6 +236,15 @@ function onEvent(frame) {
     openTicket(ticketId, true).catch(() => {});
   }
   scheduleReload();
+}
+
+let typingTimer = null;
+function showTyping() {
+  const slot = slots.detail.querySelector(".typing");
+  if (!slot) return;
+  slot.textContent = t("customerTyping");
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => { slot.textContent = ""; }, 6000);
 }
 
 // ----- the open ticket -----
@@ -342,6 +352,12 @@ function composer(ticket) {
     } finally { send.disabled = false; }
   });
   text.addEventListener("keydown", (event) => { if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit(); });
+  let typingSent = 0;  // the customer sees "typing…" for a few seconds; say it again every 3 s
+  text.addEventListener("input", () => {
+    if (internal.checked || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    api.call("POST", `/tickets/${ticket.id}/typing`).catch(() => {});
+  });
   form.append(text, h("div", { class: "actions" }, picker, files, h("label", {}, internal, t("internal")), send));
   return h("div", {}, h("datalist", { id: "templates" }, usable.map((tpl) => h("option", { value: tpl.name }))), form);
 }
@@ -367,6 +383,7 @@ function renderTicket() {
     h("div", { class: "conversation" },
       h("header", {}, h("h2", {}, `#${ticket.number} ${ticket.subject || "—"}`), actions(ticket)),
       h("div", { class: "messages" }, ticket.messages.map(message)),
+      h("div", { class: "typing", role: "status", "aria-live": "polite" }),
       composer(ticket)),
     contactPanel(ticket)));
   const list = slots.detail.querySelector(".messages");
