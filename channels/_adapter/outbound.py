@@ -2,23 +2,28 @@
 chat (order kept) and many chats at once; retries with backoff or the platform's
 `retry_after`; a `DeliveryReport` for every final outcome; and a record of delivered ids.
 
-Exactly once: before calling the platform the worker looks up the outbound id in the
-`delivered-<channel>` KV bucket, and right after a successful call it records it there, before
-the ack. A crash between call and ack therefore redelivers a message that is skipped. (Only a
-crash in the microseconds between the platform's answer and the KV write could repeat one.)
+Exactly once, or failed with a reason: before calling the platform the worker looks up the
+outbound id in the `delivered-<channel>` KV bucket, and right after a successful call it
+records it there, before the ack; so a message redelivered after a crash is skipped. Each
+call is preceded by a `sending.<id>` mark in the same bucket. A redelivered message that
+carries that mark and no delivered record was being sent when its worker died: the platform
+may or may not have it, and no platform here can be asked. Sending again could write to the
+customer twice, so it is reported failed with that reason and the agent decides. A worker
+that is alive keeps what it sent in memory, so losing NATS between the call and the record
+(a broker restart) never turns a sent message into a failed or repeated one.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
 import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.errors import KeyNotFoundError
+from nats.js.errors import KeyDeletedError, KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
@@ -37,6 +42,11 @@ log = logging.getLogger("relaydesk.adapter")
 Deliver = Callable[[OutboundMessage], Awaitable[Outcome]]
 DELIVERED_TTL = 7 * 24 * 3600.0
 IN_FLIGHT = 1000  # messages taken from the consumer and not yet acked
+REMEMBERED = 20_000  # outbound ids this process sent, kept until recorded and acked
+UNCERTAIN = (
+    "delivery uncertain: the adapter stopped while sending it, so the customer may or may "
+    "not have it; send it again if they did not"
+)
 ACK_WAIT = 6.0  # short, so a crashed replica's messages come back soon; heartbeats cover long calls
 
 
@@ -63,6 +73,7 @@ class OutboundWorker:
         self.sub: JetStreamContext.PullSubscription | None = None
         self.lag: asyncio.Task[None] | None = None
         self.room = asyncio.Semaphore(IN_FLIGHT)
+        self.sent: OrderedDict[str, str | None] = OrderedDict()  # id -> platform's id
 
     async def start(self) -> None:
         self.delivered = await open_bucket(self.js, f"delivered-{self.channel}", DELIVERED_TTL)
@@ -129,14 +140,24 @@ class OutboundWorker:
             del self.tasks[chat]
 
     async def _handle(self, msg: Msg, out: OutboundMessage) -> None:
-        if await self._already_delivered(out.id):
+        if out.id in self.sent:  # sent by us; NATS was away when we tried to record it
+            await self._record_sent(msg, out, self.sent[out.id], msg.metadata.num_delivered)
+            return
+        recorded = await self._recorded(out.id)
+        if recorded is not None:  # sent before a crash; its report may not have gone out
+            await self._record_sent(msg, out, recorded.decode() or None, attempt=1)
+            return
+        if msg.metadata.num_delivered > 1 and await self._recorded(f"sending.{out.id}"):
+            await self._report(out, "failed", msg.metadata.num_delivered, reason=UNCERTAIN)
             await msg.ack()
             return
+        assert self.delivered is not None
         attempt = 0
         while True:
             attempt += 1
             await self._pace(out.account)
             started = time.perf_counter()
+            await self.delivered.put(f"sending.{out.id}", str(attempt).encode())
             try:
                 outcome = await self._deliver_alive(msg, out)
             except Exception as error:  # a bug or a surprise from the client: try again
@@ -146,12 +167,13 @@ class OutboundWorker:
                 time.perf_counter() - started
             )
             if isinstance(outcome, Sent):
-                assert self.delivered is not None
-                await self.delivered.put(out.id, (outcome.external_id or "").encode())
-                await self._report(out, "sent", attempt, external_id=outcome.external_id)
-                CHANNEL_MESSAGES.labels(self.channel, out.account, "out").inc()
-                await msg.ack()
+                self.sent[out.id] = outcome.external_id
+                if len(self.sent) > REMEMBERED:
+                    self.sent.popitem(last=False)
+                await self._record_sent(msg, out, outcome.external_id, attempt)
                 return
+            # The platform said no: this attempt is known not to have gone out.
+            await self.delivered.delete(f"sending.{out.id}")
             DELIVERY_FAILURES.labels(self.channel, out.account, outcome.reason[:60]).inc()
             if isinstance(outcome, Failed) or attempt >= MAX_ATTEMPTS:
                 await self._report(out, "failed", attempt, reason=outcome.reason)
@@ -185,13 +207,23 @@ class OutboundWorker:
             with contextlib.suppress(Exception):
                 await msg.in_progress()
 
-    async def _already_delivered(self, outbound_id: str) -> bool:
+    async def _record_sent(
+        self, msg: Msg, out: OutboundMessage, external_id: str | None, attempt: int
+    ) -> None:
+        assert self.delivered is not None
+        await self.delivered.put(out.id, (external_id or "").encode())
+        await self._report(out, "sent", attempt, external_id=external_id)
+        CHANNEL_MESSAGES.labels(self.channel, out.account, "out").inc()
+        await msg.ack()
+        self.sent.pop(out.id, None)
+
+    async def _recorded(self, key: str) -> bytes | None:
         assert self.delivered is not None
         try:
-            await self.delivered.get(outbound_id)
-        except KeyNotFoundError:
-            return False
-        return True
+            entry = await self.delivered.get(key)
+        except (KeyNotFoundError, KeyDeletedError):
+            return None
+        return entry.value or b""
 
     async def _report(
         self,
