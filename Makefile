@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit lint chromium asyncapi bench clean
+.PHONY: help run test test-unit lint chromium asyncapi bench chaos clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -42,6 +42,9 @@ asyncapi: $(STAMP)  ## regenerate contracts/asyncapi.yaml from the FastStream ap
 
 bench: $(STAMP)  ## benchmarks; JSON reports under tests/bench/results/
 	$(BIN)/relaydesk bench
+
+chaos: $(STAMP)  ## the long fault-injection run; tests/bench/results/chaos.json
+	$(BIN)/python tests/chaos/run.py
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

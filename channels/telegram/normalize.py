@@ -24,7 +24,23 @@ class Skipped:
     reason: str
 
 
-def normalize(update: dict[str, Any], account: str) -> InboundMessage | Skipped:
+class InvalidUpdate(ValueError):
+    """An update whose shape is not Telegram's (a field of the wrong type, a message without
+    a chat): it is kept for inspection and never retried."""
+
+
+def normalize(update: Any, account: str) -> InboundMessage | Skipped:
+    """The message in `update`, `Skipped` when it holds none, or `InvalidUpdate` /
+    pydantic's `ValidationError` when it is not a Telegram update at all."""
+    if not isinstance(update, dict):
+        raise InvalidUpdate(f"an update is a JSON object, not {type(update).__name__}")
+    try:
+        return _normalize(update, account)
+    except (KeyError, TypeError, AttributeError, IndexError, OverflowError) as error:
+        raise InvalidUpdate(f"not a Telegram update: {type(error).__name__}: {error}") from error
+
+
+def _normalize(update: dict[str, Any], account: str) -> InboundMessage | Skipped:
     if "callback_query" in update:
         return _callback(update["callback_query"], account)
     for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):

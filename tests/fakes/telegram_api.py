@@ -67,9 +67,15 @@ class FakeBotApi:
     delay: float = 0.0  # seconds each send takes, to keep many in flight
     in_flight: set[str] = field(default_factory=set)  # texts being sent right now
     updates: list[dict[str, Any]] = field(default_factory=list)  # what getUpdates hands out
+    outage: tuple[float, list[tuple[int, dict[str, Any]]]] = (0.0, [])
+    outage_calls: int = 0
 
     def fail_next(self, *failures: tuple[int, dict[str, Any]]) -> None:
         self.failures.extend(failures)
+
+    def fail_for(self, seconds: float, *failures: tuple[int, dict[str, Any]]) -> None:
+        """Answer every send with these failures in turn for `seconds` (an outage)."""
+        self.outage = (time.monotonic() + seconds, list(failures))
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200]
@@ -99,6 +105,10 @@ class FakeBotApi:
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method.startswith("send") and self.failures:
             return self.failures.popleft()
+        until, failures = self.outage
+        if method.startswith("send") and failures and time.monotonic() < until:
+            self.outage_calls += 1
+            return failures[self.outage_calls % len(failures)]
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._pending(params)}
         if method == "getMe":

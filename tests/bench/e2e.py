@@ -1,0 +1,232 @@
+"""End-to-end benchmark on the whole desk (`make bench e2e`): NATS, store, router, inbox,
+webchat and the Telegram adapter under the supervisor, against the fake Bot API.
+
+1. Ingest: 50,000 webhook updates over 5,000 conversations, as fast as the adapter accepts
+   them, until every message is stored and every conversation assigned to an agent.
+2. Latency: 200 updates a second for 60 s into those (routed) conversations; from the webhook
+   POST to the `message.created` frame on an agent's inbox WebSocket.
+3. Reply: an agent's reply POSTed to the inbox until the fake Bot API receives sendMessage.
+4. Raw limits on the same machine in the same run: JetStream publish+ack and consume+ack with
+   nats-py, and batched SQLite inserts; each of our figures is also given as a ratio to them.
+5. Peak RSS of each service.
+
+Agents other than the one whose stream measures latency are put online in the presence bucket
+directly, as other inbox replicas would: six open streams would each receive every event.
+"""
+
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import websockets
+from nats.aio.msg import Msg
+
+from contracts.messages import InboundMessage, Sender
+from services.runtime.broker import ensure_streams
+from services.runtime.nats_server import NatsServer
+from tests.bench.router import percentile
+from tests.bench.store import publish, raw_consume_rate, raw_sqlite_rate
+from tests.fullstack import FullDesk, Webhooks, keep_online, update
+
+UPDATES = 50_000
+CONVERSATIONS = 5_000
+FIRST_CHAT = 700_000
+STEADY_RATE = 200
+STEADY_SECONDS = 60
+REPLIES = 300
+REPLY_RATE = 10  # a third of the per-bot limit the adapter keeps (30/s)
+RAW_MESSAGES = 50_000
+
+
+async def raw_limits(root: Path) -> dict[str, float]:
+    rows = [
+        InboundMessage(
+            channel="telegram", account="bench", thread_key=f"chat-{n % 5000}",
+            external_id=str(n), sender=Sender(channel_user_id=f"u{n % 5000}"),
+            text=f"Здравствуйте, не проходит оплата заказа №{n} 🙏",
+        )
+        for n in range(RAW_MESSAGES)
+    ]  # fmt: skip
+    payloads = [(m.to_bytes(), m.dedupe_key) for m in rows]
+    with NatsServer(root / "raw-nats", port=0) as server:
+        nc = await nats.connect(server.url)
+        js = nc.jetstream()
+        await ensure_streams(js)
+        started = time.perf_counter()
+        await publish(js, "inbound.telegram", payloads)
+        publish_rate = len(payloads) / (time.perf_counter() - started)
+        consume_rate = await raw_consume_rate(js, payloads)
+        await nc.close()
+    sqlite_rate = raw_sqlite_rate(root / "raw.sqlite3", rows)
+    return {
+        "js_publish_ack_per_s": round(publish_rate),
+        "js_consume_ack_per_s": round(consume_rate),
+        "sqlite_batched_insert_per_s": round(sqlite_rate),
+    }
+
+
+class Tally:
+    """Counts stored messages and assignments from the event subjects (no parsing)."""
+
+    def __init__(self) -> None:
+        self.stored = 0
+        self.assigned = 0
+
+    async def on_event(self, msg: Msg) -> None:
+        if msg.subject == "events.message.created":
+            self.stored += 1
+        elif msg.subject == "events.ticket.assigned":
+            self.assigned += 1
+
+
+async def ingest(desk: FullDesk, hooks: Webhooks) -> dict[str, Any]:
+    assert desk.nc is not None
+    tally = Tally()
+    sub = await desk.nc.subscribe("events.>", cb=tally.on_event)
+    started = time.perf_counter()
+    numbers = iter(range(UPDATES))  # shared: each sender takes the next
+
+    async def sender() -> None:
+        for n in numbers:
+            chat, message_id = FIRST_CHAT + n % CONVERSATIONS, n // CONVERSATIONS + 1
+            body = update(n + 1, chat, message_id, f"Не проходит оплата, заказ {n} 🙏")
+            while await hooks.post(body) != 200:
+                await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(sender() for _ in range(hooks.connections)))
+    accepted = time.perf_counter() - started
+    while tally.stored < UPDATES or tally.assigned < CONVERSATIONS:
+        if time.perf_counter() - started > 900:
+            raise RuntimeError(f"stuck at {tally.stored} stored, {tally.assigned} assigned")
+        await asyncio.sleep(0.05)
+    done = time.perf_counter() - started
+    await sub.unsubscribe()
+    return {
+        "ingest_msgs_per_s": round(UPDATES / done),
+        "webhooks_accepted_per_s": round(UPDATES / accepted),
+        "ingest_seconds": round(done, 1),
+    }
+
+
+async def latency(desk: FullDesk, hooks: Webhooks) -> dict[str, Any]:
+    token = await desk.login("agent0")
+    url = desk.url("inbox").replace("http://", "ws://") + "/api/v1/stream"
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    async with websockets.connect(url, max_size=None) as ws:
+        await ws.send(json.dumps({"token": token}))
+        json.loads(await ws.recv())  # hello
+
+        async def read() -> None:
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame["type"] == "message.created":
+                    text = frame["data"]["message"]["text"]
+                    if text.startswith("lat-"):
+                        seen.setdefault(text.split()[0], time.perf_counter())
+
+        reader = asyncio.create_task(read())
+        started = time.perf_counter()
+        posts = []
+        total = STEADY_RATE * STEADY_SECONDS
+        for k in range(total):
+            await asyncio.sleep(max(0.0, started + k / STEADY_RATE - time.perf_counter()))
+            key = f"lat-{k}"
+            chat = FIRST_CHAT + k % CONVERSATIONS
+            body = update(UPDATES + k + 1, chat, 1000 + k // CONVERSATIONS, f"{key} где заказ?")
+            sent[key] = time.perf_counter()
+            posts.append(asyncio.create_task(hooks.post(body)))
+        await asyncio.gather(*posts)
+        deadline = time.perf_counter() + 30
+        while len(seen) < total and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+        reader.cancel()
+    waits = [(seen[k] - sent[k]) * 1000 for k in seen]
+    return {
+        "webhook_to_agent": {
+            "p50_ms": round(percentile(waits, 50), 1),
+            "p95_ms": round(percentile(waits, 95), 1),
+            "p99_ms": round(percentile(waits, 99), 1),
+            "max_ms": round(max(waits), 1),
+        },
+        "latency_samples": len(waits),
+        "latency_missing": total - len(waits),
+    }
+
+
+async def replies(desk: FullDesk) -> dict[str, Any]:
+    token = await desk.login("agent0")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=desk.url("inbox"), headers=headers, timeout=30) as http:
+        tickets: list[str] = []
+        cursor = None
+        while len(tickets) < REPLIES:
+            params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+            page = (await http.get("/api/v1/tickets", params=params)).json()
+            tickets += [t["id"] for t in page["items"]]
+            cursor = page["next_cursor"]
+        sent: dict[str, float] = {}
+        started = time.perf_counter()
+        for k, ticket in enumerate(tickets):
+            await asyncio.sleep(max(0.0, started + k / REPLY_RATE - time.perf_counter()))
+            text = f"reply-{k} Уже проверяем 👀"
+            sent[text] = time.monotonic()
+            answer = await http.post(f"/api/v1/tickets/{ticket}/messages", json={"text": text})
+            answer.raise_for_status()
+    deadline = time.monotonic() + 30
+    arrived: dict[str, float] = {}
+    while len(arrived) < len(sent) and time.monotonic() < deadline:
+        for call in desk.bot_api.sent():
+            if call.params.get("text") in sent:
+                arrived.setdefault(call.params["text"], call.started)
+        await asyncio.sleep(0.1)
+    waits = [(arrived[t] - sent[t]) * 1000 for t in arrived]
+    return {
+        "reply": {
+            "p50_ms": round(percentile(waits, 50), 1),
+            "p99_ms": round(percentile(waits, 99), 1),
+        },
+        "reply_samples": len(waits),
+    }
+
+
+async def main() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        raw = await raw_limits(root)
+        desk = await FullDesk(root / "desk").start()
+        stop = asyncio.Event()
+        try:
+            assert desk.nc is not None
+            online = asyncio.create_task(
+                keep_online(desk.nc, [f"agent{n}" for n in range(1, desk.agents)], stop)
+            )
+            hooks = Webhooks(desk.url("telegram"), connections=64)
+            figures = await ingest(desk, hooks)
+            print(figures, flush=True)
+            figures |= await latency(desk, hooks)
+            print(figures, flush=True)
+            figures |= await replies(desk)
+            figures["rss_mb"] = desk.peak_rss_mb()
+            figures["restarts"] = desk.restarts()
+        finally:
+            stop.set()
+            await desk.stop()
+        await online
+    figures["raw"] = raw
+    ours = figures["ingest_msgs_per_s"]
+    figures["ratios"] = {
+        "ingest_to_js_publish": round(ours / raw["js_publish_ack_per_s"], 3),
+        "ingest_to_js_consume": round(ours / raw["js_consume_ack_per_s"], 3),
+        "ingest_to_sqlite_insert": round(ours / raw["sqlite_batched_insert_per_s"], 3),
+    }
+    return figures
+
+
+def run() -> dict[str, Any]:
+    return asyncio.run(main())

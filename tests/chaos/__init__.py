@@ -1,0 +1,1 @@
+"""Fault injection on the whole desk: `make chaos` (long) and, shortened, in `make test`."""

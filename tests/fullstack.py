@@ -1,0 +1,232 @@
+"""The whole desk for the end-to-end benchmark and the fault-injection suite: a nats-server
+process (stopped and started again at will), the fake Bot API, and store, router, inbox,
+telegram and webchat under the real `relaydesk up` supervisor (which restarts what dies), on
+fixed ports so a restarted service keeps its address; plus the load generator's tools.
+
+`Webhooks` is a minimal keep-alive HTTP/1.1 client: at thousands of requests a second httpx
+spends more CPU than the adapter it is measuring, on the same two cores.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import nats
+from nats.aio.client import Client
+
+from contracts import commands as c
+from contracts import directory as d
+from contracts import subjects
+from contracts.presence import PRESENCE_BUCKET, AgentPresence
+from services.inbox.passwords import hash_password
+from services.runtime.broker import ensure_streams
+from services.runtime.kv import open_bucket
+from services.runtime.nats_server import NatsServer
+from services.runtime.supervisor import Supervisor
+from tests.fakes.telegram_api import FakeBotApi
+
+SERVICES = ["store", "router", "inbox", "telegram", "webchat"]
+BOT = "support_bot"
+SECRET = "bench-webhook-secret"
+PASSWORD = "agent-password-1"
+WEBHOOK = f"/telegram/{BOT}/webhook"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def update(update_id: int, chat: int, message_id: int, text: str) -> bytes:
+    """A Telegram private-chat text update, shaped like the corpus samples."""
+    person = {"id": chat, "first_name": "Клиент", "last_name": str(chat), "username": f"c{chat}"}
+    message = {
+        "message_id": message_id,
+        "from": person,
+        "chat": {**person, "type": "private"},
+        "date": int(time.time()),
+        "text": text,
+    }
+    return json.dumps({"update_id": update_id, "message": message}, ensure_ascii=False).encode()
+
+
+@dataclass
+class FullDesk:
+    root: Path
+    agents: int = 6
+    extra_env: dict[str, str] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ports = {name: free_port() for name in SERVICES}
+        self.nats = NatsServer(self.root / "nats", port=free_port())
+        self.bot_api = FakeBotApi()
+        self.supervisor: Supervisor | None = None
+        self.running: asyncio.Task[None] | None = None
+        self.nc: Client | None = None
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    async def start(self) -> "FullDesk":
+        self.nats.start()
+        self.bot_api.serve()
+        env = {
+            **os.environ,
+            "RELAYDESK_NATS_URL": self.nats.url,
+            "RELAYDESK_DATA_DIR": str(self.root / "var"),
+            "RELAYDESK_LOG_LEVEL": "WARNING",
+            "RELAYDESK_INBOX_SECRET": "bench-secret-" + "x" * 32,
+            "RELAYDESK_TELEGRAM_BOTS": json.dumps(
+                [{"account": BOT, "token": "123:ABC", "secret": SECRET}]
+            ),
+            "RELAYDESK_TELEGRAM_API_BASE": f"{self.bot_api.url}/bot",
+            **{f"RELAYDESK_{name.upper()}_PORT": str(p) for name, p in self.ports.items()},
+            **self.extra_env,
+        }
+        self.supervisor = Supervisor(list(SERVICES), env, backoff_max=2.0, out=self.log.append)
+        self.running = asyncio.create_task(self.supervisor.run())
+        await self.healthy()
+        self.nc = await nats.connect(self.nats.url, max_reconnect_attempts=-1)
+        await ensure_streams(self.nc.jetstream())
+        await self.seed()
+        return self
+
+    async def healthy(self, services: list[str] | None = None, timeout: float = 60) -> None:
+        async with httpx.AsyncClient(timeout=1) as http:
+            deadline = time.monotonic() + timeout
+            for service in services or SERVICES:
+                while True:
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await http.get(f"{self.url(service)}/healthz")).status_code == 200:
+                            break
+                    if time.monotonic() > deadline:
+                        tail = "\n".join(self.log[-30:])
+                        raise RuntimeError(f"{service} is not healthy:\n{tail}")
+                    await asyncio.sleep(0.1)
+
+    async def seed(self) -> None:
+        """The `support` department and its agents, each able to hold 1,000 tickets."""
+        support = d.DepartmentView(id="support", name="Поддержка")
+        await self.directory(d.PutDepartment(actor="bench", department=support))
+        secret = hash_password(PASSWORD)
+        for n in range(self.agents):
+            agent = d.AgentView(
+                id=f"agent{n}", email=f"agent{n}@desk.test", name=f"Агент {n}",
+                departments=["support"], capacity=1000,
+            )  # fmt: skip
+            await self.directory(d.PutAgent(actor="bench", agent=agent, password_hash=secret))
+
+    async def directory(self, command: d.DirectoryCommand) -> None:
+        assert self.nc is not None
+        subject = subjects.directory_command(type(command).name)
+        reply = await self.nc.request(subject, command.to_bytes(), timeout=10)
+        assert c.COMMAND_REPLY.validate_json(reply.data).ok, reply.data
+
+    async def login(self, agent: str) -> str:
+        async with httpx.AsyncClient(base_url=self.url("inbox"), timeout=10) as http:
+            body = {"email": f"{agent}@desk.test", "password": PASSWORD}
+            reply = await http.post("/api/v1/auth/login", json=body)
+            reply.raise_for_status()
+            token: str = reply.json()["token"]
+            return token
+
+    def pid(self, service: str) -> int | None:
+        assert self.supervisor is not None
+        process = self.supervisor.children[service].process
+        return process.pid if process and process.returncode is None else None
+
+    def kill(self, service: str) -> None:
+        """SIGKILL one service; the supervisor starts it again."""
+        if (pid := self.pid(service)) is not None:
+            os.kill(pid, signal.SIGKILL)
+
+    def restarts(self) -> dict[str, int]:
+        assert self.supervisor is not None
+        return {name: child.restarts for name, child in self.supervisor.children.items()}
+
+    def peak_rss_mb(self) -> dict[str, float]:
+        """Each running service's peak resident memory (VmHWM), in MB."""
+        found = {}
+        for service in SERVICES:
+            pid = self.pid(service)
+            with contextlib.suppress(OSError, TypeError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = next(int(x.split()[1]) for x in status.splitlines() if x.startswith("VmHWM"))
+                found[service] = round(kb / 1024, 1)
+        return found
+
+    async def stop(self) -> None:
+        if self.nc is not None:
+            with contextlib.suppress(Exception):
+                await self.nc.close()
+        if self.supervisor is not None and self.running is not None:
+            self.supervisor.stop()
+            await self.running
+        self.nats.stop()
+
+
+class Webhooks:
+    """POSTs Telegram updates over `connections` keep-alive connections; counts answers."""
+
+    def __init__(self, url: str, connections: int = 32) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
+            asyncio.Queue()
+        )
+        self.connections = connections
+        self.opened = 0
+        self.statuses: dict[int, int] = {}
+
+    async def post(self, body: bytes, secret: str = SECRET) -> int:
+        """The status code, or 0 when the connection failed (the service was down)."""
+        if self.free.empty() and self.opened < self.connections:
+            self.opened += 1
+            try:
+                self.free.put_nowait(await asyncio.open_connection(self.host, self.port))
+            except OSError:
+                self.opened -= 1
+                return 0
+        reader, writer = await self.free.get()
+        head = (
+            f"POST {WEBHOOK} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            writer.write(head.encode() + body)
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            status = int(status_line.split()[1])
+        except (OSError, IndexError, ValueError, asyncio.IncompleteReadError):
+            writer.close()
+            self.opened -= 1
+            return 0
+        self.free.put_nowait((reader, writer))
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        return status
+
+
+async def keep_online(nc: Client, agents: list[str], stop: asyncio.Event) -> None:
+    """Agents online in the presence bucket, as their inbox streams (on any replica) would
+    keep them; the router assigns only to agents online."""
+    kv = await open_bucket(nc.jetstream(), PRESENCE_BUCKET, 60)
+    while not stop.is_set():
+        for agent in agents:
+            with contextlib.suppress(Exception):  # NATS restarting: the next round writes it
+                await kv.put(agent, AgentPresence(status="online", at=time.time()).to_bytes())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 5)
