@@ -25,7 +25,6 @@ from router.store import ACTOR, StoreClient
 
 log = logging.getLogger("relaydesk.router")
 RELEASED = ("resolved", "closed")
-IN_FLIGHT = 16
 
 
 class Dispatcher:
@@ -228,16 +227,17 @@ class Dispatcher:
                 for t in waiting_tickets
             ]
             plan = drain(waiting, agents, settings.policy, settings.fallback_policy)
-            lanes = asyncio.Semaphore(IN_FLIGHT)
-
-            async def claim(ticket: Waiting, agent: AgentLoad) -> bool:
-                async with lanes:
-                    return await self.presence.reserve(agent.id, ticket.ticket_id, agent.capacity)
-
-            # Claims run side by side (compare-and-set keeps each agent within capacity);
-            # a claim refused means another replica holds the slot: the next drain decides.
-            won = await asyncio.gather(*(claim(t, a) for t, a in plan))
-            claimed = [pair for pair, ok in zip(plan, won, strict=True) if ok]
+            per_agent: defaultdict[str, list[str]] = defaultdict(list)
+            for ticket, agent in plan:
+                per_agent[agent.id].append(ticket.ticket_id)
+            capacity = {a.id: a.capacity for a in agents}
+            # One claim per agent, side by side (compare-and-set keeps each within capacity);
+            # a ticket not claimed means another replica holds the slot: the next drain decides.
+            won = await asyncio.gather(
+                *(self.presence.reserve_many(a, ids, capacity[a]) for a, ids in per_agent.items())
+            )
+            claims = {(agent, t) for agent, ids in zip(per_agent, won, strict=True) for t in ids}
+            claimed = [(t, a) for t, a in plan if (a.id, t.ticket_id) in claims]
             replies = await self.commands(
                 [
                     c.AssignTicket(

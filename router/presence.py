@@ -171,6 +171,23 @@ class Presence:
 
         return await self._change(agent_id, add)
 
+    async def reserve_many(self, agent_id: str, ticket_ids: list[str], capacity: int) -> list[str]:
+        """Claim for the agent as many of `ticket_ids` as fit, in order, with one
+        compare-and-set: a burst of 500 tickets is a handful of writes, not 500 rewrites of
+        a growing load list. Returns the ids claimed."""
+        taken: list[str] = []
+
+        def add(entry: AgentLoadEntry) -> AgentLoadEntry | None:
+            held = set(entry.tickets)
+            room = max(capacity - len(entry.tickets), 0)
+            taken[:] = [t for t in ticket_ids if t not in held][:room]
+            if not taken:
+                return None
+            tickets = [*entry.tickets, *taken]
+            return entry.model_copy(update={"tickets": tickets, "last_assigned": time.time()})
+
+        return list(taken) if await self._change(agent_id, add) else []
+
     async def release(self, agent_id: str, ticket_id: str) -> None:
         def remove(entry: AgentLoadEntry) -> AgentLoadEntry | None:
             if ticket_id not in entry.tickets:

@@ -190,6 +190,12 @@ class Webhooks:
 
     async def post(self, body: bytes, secret: str = SECRET) -> int:
         """The status code, or 0 when the connection failed (the service was down)."""
+        for _ in range(2):  # an idle connection the server closed is opened again, once
+            if (status := await self._post(body, secret)) != 0:
+                return status
+        return 0
+
+    async def _post(self, body: bytes, secret: str) -> int:
         if self.free.empty() and self.opened < self.connections:
             self.opened += 1
             try:
@@ -214,6 +220,9 @@ class Webhooks:
         except (OSError, IndexError, ValueError, asyncio.IncompleteReadError):
             writer.close()
             self.opened -= 1
+            while not self.free.empty():  # idle ones were most likely closed the same way
+                self.free.get_nowait()[1].close()
+                self.opened -= 1
             return 0
         self.free.put_nowait((reader, writer))
         self.statuses[status] = self.statuses.get(status, 0) + 1
