@@ -169,3 +169,20 @@ async def test_typing_shows_both_ways_between_the_agent_and_the_customer(
     await agent_typing.unsubscribe()
 
     assert (heard.thread_key, heard.who) == (thread, "agent")
+
+
+async def test_a_reply_being_written_survives_a_new_customer_message(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+    thread = await desk.customer_writes("оплата: вопрос про чек")
+    await open_ticket(anna, "вопрос про чек")
+    await anna.page.click("textarea[name=reply]")
+    await anna.page.keyboard.type("Сейчас посмотрю ваш ")
+
+    await desk.customer_writes("и ещё: чек не пришёл на почту", thread=thread)
+    await anna.page.locator("article", has_text="чек не пришёл").wait_for(timeout=5000)
+    await anna.page.keyboard.type("чек")
+
+    assert await anna.page.input_value("textarea[name=reply]") == "Сейчас посмотрю ваш чек"

@@ -238,13 +238,21 @@ function onEvent(frame) {
   scheduleReload();
 }
 
-let typingTimer = null;
+// Kept apart from the DOM: an event re-renders the ticket, and the indicator must survive it.
+const typing = { ticket: null, until: 0, timer: null };
+function typingText(ticketId) {
+  return typing.ticket === ticketId && Date.now() < typing.until ? t("customerTyping") : "";
+}
 function showTyping() {
+  typing.ticket = state.current.id;
+  typing.until = Date.now() + 6000;
   const slot = slots.detail.querySelector(".typing");
-  if (!slot) return;
-  slot.textContent = t("customerTyping");
-  clearTimeout(typingTimer);
-  typingTimer = setTimeout(() => { slot.textContent = ""; }, 6000);
+  if (slot) slot.textContent = typingText(state.current.id);
+  clearTimeout(typing.timer);
+  typing.timer = setTimeout(() => {
+    const shown = slots.detail.querySelector(".typing");
+    if (shown) shown.textContent = "";
+  }, 6000);
 }
 
 // ----- the open ticket -----
@@ -322,8 +330,13 @@ function attachmentLink(m, a) {
   return a.name;
 }
 
+const drafts = new Map();  // ticket id -> the reply being written
+
 function composer(ticket) {
   const text = h("textarea", { name: "reply", placeholder: t("writeHere"), "aria-label": t("writeHere") });
+  // The ticket re-renders on each of its events; the reply being written must survive that.
+  text.value = drafts.get(ticket.id) || "";
+  text.addEventListener("input", () => drafts.set(ticket.id, text.value));
   const internal = h("input", { type: "checkbox", name: "internal" });
   const form = h("form", { class: "composer" });
   internal.addEventListener("change", () => form.classList.toggle("internal", internal.checked));
@@ -345,6 +358,7 @@ function composer(ticket) {
       for (const file of files.files) attachments.push(await api.upload(file));
       await api.call("POST", `/tickets/${ticket.id}/messages`, { text: text.value, internal: internal.checked, attachments });
       text.value = "";
+      drafts.delete(ticket.id);
       files.value = "";
       await openTicket(ticket.id, true);
     } catch (failure) {
@@ -378,16 +392,18 @@ function contactPanel(ticket) {
 
 function renderTicket() {
   const ticket = state.current;
+  const writing = document.activeElement?.name === "reply";
   if (!ticket) { slots.detail.replaceChildren(h("div", { class: "empty" }, t("pick"))); return; }
   slots.detail.replaceChildren(h("div", { class: "ticket", "data-ticket": ticket.id },
     h("div", { class: "conversation" },
       h("header", {}, h("h2", {}, `#${ticket.number} ${ticket.subject || "—"}`), actions(ticket)),
       h("div", { class: "messages" }, ticket.messages.map(message)),
-      h("div", { class: "typing", role: "status", "aria-live": "polite" }),
+      h("div", { class: "typing", role: "status", "aria-live": "polite" }, typingText(ticket.id)),
       composer(ticket)),
     contactPanel(ticket)));
   const list = slots.detail.querySelector(".messages");
   list.scrollTop = list.scrollHeight;
+  if (writing) slots.detail.querySelector("textarea[name=reply]")?.focus();
 }
 
 if (api.token) start().catch(() => logout()); else loginPage();
