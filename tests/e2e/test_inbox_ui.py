@@ -161,9 +161,15 @@ async def test_typing_shows_both_ways_between_the_agent_and_the_customer(
     agent_typing = await desk.nc.subscribe(subjects.typing_agent("telegram"))
     customer = Typing(channel="telegram", account="bot1", thread_key=thread, who="customer")
 
-    await desk.nc.publish(subjects.TYPING_CUSTOMER, customer.to_bytes())
+    async def keeps_typing() -> None:  # as the widget does, every couple of seconds
+        while True:
+            await desk.nc.publish(subjects.TYPING_CUSTOMER, customer.to_bytes())
+            await asyncio.sleep(1.0)
+
+    typing = asyncio.create_task(keeps_typing())
     shown = anna.page.locator(".typing", has_text="печатает")
-    await shown.wait_for(timeout=3000)
+    await shown.wait_for(timeout=5000)
+    typing.cancel()
     await anna.page.type("textarea[name=reply]", "Смотрю")
     heard = Typing.model_validate_json((await agent_typing.next_msg(timeout=3)).data)
     await agent_typing.unsubscribe()
