@@ -80,13 +80,21 @@ class Uploads:
         allowed = self._allowed(request)
         return Response(status_code=204 if allowed else 403, headers=allowed[0] if allowed else {})
 
-    async def upload(self, request: Request) -> Response:
+    def _caller(self, request: Request) -> tuple[dict[str, str], str] | Response:
+        """The CORS headers and the visitor asking, or the refusal to answer with."""
         allowed = self._allowed(request)
         if allowed is None:
             return JSONResponse({"detail": "this origin may not use this chat"}, 403)
         cors, visitor = allowed
         if visitor is None:
             return JSONResponse({"detail": "a valid visitor token is needed"}, 401, cors)
+        return cors, visitor
+
+    async def upload(self, request: Request) -> Response:
+        caller = self._caller(request)
+        if isinstance(caller, Response):
+            return caller
+        cors, visitor = caller
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in self.types:
             refused = f"files of type {content_type!r} are not accepted"
@@ -106,12 +114,10 @@ class Uploads:
         return JSONResponse(body, 201, cors)
 
     async def download(self, request: Request) -> Response:
-        allowed = self._allowed(request)
-        if allowed is None:
-            return JSONResponse({"detail": "this origin may not use this chat"}, 403)
-        cors, visitor = allowed
-        if visitor is None:
-            return JSONResponse({"detail": "a valid visitor token is needed"}, 401, cors)
+        caller = self._caller(request)
+        if isinstance(caller, Response):
+            return caller
+        cors, visitor = caller
         digest = request.path_params["digest"]
         lines = await transcript.history(self.chat.js, request.path_params["account"], visitor)
         ref = PREFIX + digest
