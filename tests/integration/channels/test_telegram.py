@@ -482,3 +482,31 @@ async def test_two_replicas_share_the_replies_and_each_goes_out_once(
 
     counts = Counter(x.params["text"] for x in fake_api.sent())
     assert set(counts) == set(texts) and set(counts.values()) == {1}
+
+
+BAD_UPDATES: list[Any] = [
+    [],
+    {"message": "just text"},
+    {"update_id": 1, "message": {"chat": 5, "text": "chat is a number"}},
+    {"update_id": 2, "message": {"chat": {"id": {"nested": 1}}, "message_id": [], "text": 5}},
+    {"update_id": 3, "message": {"message_id": 1, "text": "no chat at all"}},
+]
+
+
+async def test_malformed_updates_never_hold_back_the_messages_behind_them(
+    stack: str, nc: Client
+) -> None:
+    answers = []
+    for n, bad in enumerate(BAD_UPDATES):
+        answers.append((await post(stack, bad)).status_code)
+        good = json.loads(json.dumps(UPDATE))
+        good["update_id"], good["message"]["message_id"] = 100 + n, 100 + n
+        good["message"]["text"] = f"после мусора {n}"
+        answers.append((await post(stack, good)).status_code)
+    ticket = await one_ticket(nc, messages=len(BAD_UPDATES))
+    kept = await nc.jetstream().stream_info("DEADLETTER")
+
+    assert all(code in (200, 400) for code in answers), answers
+    assert [m.text for m in ticket.messages] == [f"после мусора {n}" for n in range(5)]
+    # Unreadable ones are kept for inspection; a message with no chat is skipped with a reason.
+    assert kept.state.messages == 3
