@@ -114,7 +114,7 @@ class FakeBotApi:
         if method == "getMe":
             bot = {"id": 1, "is_bot": True, "first_name": "Desk", "username": "desk_bot"}
             return 200, {"ok": True, "result": bot}
-        if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
+        if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery", "sendChatAction"):
             return 200, {"ok": True, "result": True}
         if method in ("sendMessage", "sendDocument", "sendPhoto"):
             self.next_id += 1

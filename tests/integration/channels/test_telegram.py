@@ -19,6 +19,7 @@ from contracts import commands as c
 from contracts import queries as q
 from contracts import subjects
 from contracts.tickets import MessageView
+from contracts.typing import Typing
 from services.runtime.files import FileStore
 from services.runtime.nats_server import NatsServer
 from tests.fakes.telegram_api import BLOCKED, BROKEN, TOO_MANY, FakeBotApi
@@ -510,3 +511,16 @@ async def test_malformed_updates_never_hold_back_the_messages_behind_them(
     assert [m.text for m in ticket.messages] == [f"после мусора {n}" for n in range(5)]
     # Unreadable ones are kept for inspection; a message with no chat is skipped with a reason.
     assert kept.state.messages == 3
+
+
+async def test_an_agent_typing_shows_as_typing_in_the_telegram_chat(
+    stack: str, nc: Client, fake_api: FakeBotApi
+) -> None:
+    typing = Typing(channel="telegram", account="support_bot", thread_key="111111", who="agent")
+
+    await nc.publish(subjects.typing_agent("telegram"), typing.to_bytes())
+    async with asyncio.timeout(5):
+        while not (actions := fake_api.sent("sendChatAction")):
+            await asyncio.sleep(0.05)
+
+    assert [(int(a.params["chat_id"]), a.params["action"]) for a in actions] == [(111111, "typing")]
