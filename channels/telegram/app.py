@@ -13,7 +13,6 @@ import hmac
 import logging
 from typing import Any
 
-from nats.aio.msg import Msg
 from pydantic_core import from_json
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,11 +22,11 @@ from starlette.routing import Route
 from channels._adapter.inbound import InboundPublisher
 from channels._adapter.outbound import OutboundWorker
 from channels._adapter.outcome import Outcome, Retry
+from channels._adapter.typing import follow_typing
 from channels.telegram import polling, send
 from channels.telegram.bots import BotPool
 from channels.telegram.intake import Intake
 from channels.telegram.settings import TelegramSettings
-from contracts import subjects
 from contracts.messages import OutboundMessage
 from contracts.typing import Typing
 from services.runtime.broker import make_broker
@@ -80,21 +79,15 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
             return JSONResponse({"detail": "try again"}, status_code=503)
         return JSONResponse({"ok": True, "skipped": skipped} if skipped else {"ok": True})
 
-    async def agent_typing(msg: Msg) -> None:
+    async def agent_typing(typing: Typing) -> None:
         """Telegram's own "typing…" under the chat title (it lasts 5 s or until a message)."""
-        try:
-            typing = Typing.model_validate_json(msg.data)
-            if typing.account in pool.bots:
-                bot = await pool.get(typing.account)
-                await bot.send_chat_action(chat_id=typing.thread_key, action="typing")
-        except Exception as error:  # an indicator is never worth more than a log line
-            log.debug("typing not shown: %s", error)
+        if typing.account in pool.bots:
+            bot = await pool.get(typing.account)
+            await bot.send_chat_action(chat_id=typing.thread_key, action="typing")
 
     async def start() -> None:
         js = broker.connection.jetstream()
-        parts["typing"] = await broker.connection.subscribe(
-            subjects.typing_agent("telegram"), cb=agent_typing
-        )
+        parts["typing"] = await follow_typing(broker.connection, "telegram", agent_typing)
         parts["intake"] = Intake(pool, files, InboundPublisher(js))
         worker = OutboundWorker(js, "telegram", deliver, rate=RATE, burst=RATE)
         await worker.start()

@@ -4,27 +4,24 @@ files, agents' replies and typing pushed to every open tab of that visitor.
 What a conversation does lives in `conversation.py`; files in `uploads.py`.
 """
 
-import logging
 import secrets as random_secrets
 from pathlib import Path
 from typing import Any
 
-from nats.aio.msg import Msg
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from channels._adapter.outbound import OutboundWorker
+from channels._adapter.typing import follow_typing
 from channels.webchat.conversation import Chat
 from channels.webchat.settings import WebchatSettings
 from channels.webchat.uploads import Uploads
-from contracts import streams, subjects
-from contracts.typing import Typing
+from contracts import streams
 from services.runtime.broker import make_broker
 from services.runtime.files import FileStore
 from services.runtime.http import service_app
 
-log = logging.getLogger("relaydesk.webchat")
 STATIC = Path(__file__).parent / "static"
 
 
@@ -42,20 +39,12 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
     async def demo(request: Any) -> Response:
         return FileResponse(STATIC / "demo.html", media_type="text/html")
 
-    async def agent_typing(msg: Msg) -> None:
-        try:
-            await chat.agent_typing(Typing.model_validate_json(msg.data))
-        except ValueError:
-            log.debug("malformed typing indicator ignored")
-
     async def start() -> None:
         chat.connect(broker.connection)
         worker = OutboundWorker(chat.js, "webchat", chat.deliver)
         await worker.start()
         parts["outbound"] = worker
-        parts["typing"] = await broker.connection.subscribe(
-            subjects.typing_agent("webchat"), cb=agent_typing
-        )
+        parts["typing"] = await follow_typing(broker.connection, "webchat", chat.agent_typing)
 
     async def stop() -> None:
         if "typing" in parts:
