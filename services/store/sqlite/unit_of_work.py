@@ -1,7 +1,8 @@
 """The store's UnitOfWork on SQLite: an identity map in front, a write buffer behind.
 
 A batch of 500 inbound messages would otherwise cost ~7 statements each. `prefetch` loads
-what the batch will ask for (dedupe keys, contacts, its threads' tickets) in three queries;
+what the batch will ask for (dedupe keys, contacts, its threads' tickets) in three queries,
+skipping what the repository's `IdentityMap` still holds from earlier transactions;
 reads are then answered from memory, and writes are buffered and sent with `executemany`
 on `flush`. Any read the map cannot answer flushes first, so SQL always sees every write.
 """
@@ -17,6 +18,7 @@ from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
 from services.store.errors import DuplicateKey
 from services.store.records import AuditEntry, OutboxBatch
+from services.store.sqlite.identity import IdentityMap
 from services.store.sqlite.writes import WriteBuffer
 
 MESSAGES = TypeAdapter(list[MessageView])
@@ -30,14 +32,15 @@ def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
 
 
 class SqliteUnitOfWork:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, known: IdentityMap | None = None) -> None:
         self.conn = conn
-        self.writes = WriteBuffer(conn)
-        self.tickets: dict[str, TicketView] = {}
-        self.threads: dict[str, list[str]] = {}  # thread -> ticket ids, oldest first
-        self.contacts: dict[str, ContactView | None] = {}  # by identity
+        self.known = known or IdentityMap()
+        self.writes = WriteBuffer(conn, self.known.versions)
+        self.tickets = self.known.tickets
+        self.threads = self.known.threads
+        self.contacts = self.known.contacts
+        # Messages change outside the map (edits, delivery reports): known per transaction.
         self.by_dedupe: dict[str, MessageView | None] = {}
-        self.max_number: int | None = None
 
     def _one(self, sql: str, *params: object) -> str | None:
         self.writes.flush()
@@ -135,10 +138,11 @@ class SqliteUnitOfWork:
 
     async def next_ticket_number(self) -> int:
         # Safe without a counter row: BEGIN IMMEDIATE makes this transaction the only writer.
-        if self.max_number is None:
-            self.max_number = int(self._one("SELECT coalesce(max(number), 0) FROM tickets") or 0)
-        self.max_number += 1
-        return self.max_number
+        if self.known.max_number is None:
+            found = self._one("SELECT coalesce(max(number), 0) FROM tickets")
+            self.known.max_number = int(found or 0)
+        self.known.max_number += 1
+        return self.known.max_number
 
     async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
         self._remember(ticket, rules.thread_of(ticket), stored=False)
@@ -250,9 +254,6 @@ class SqliteUnitOfWork:
 
     def _forget(self) -> None:
         """After a rollback the identity map may hold undone changes: start it afresh."""
-        self.writes = WriteBuffer(self.conn)
-        self.tickets.clear()
-        self.threads.clear()
-        self.contacts.clear()
+        self.known.clear()
+        self.writes = WriteBuffer(self.conn, self.known.versions)
         self.by_dedupe.clear()
-        self.max_number = None
