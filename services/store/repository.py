@@ -66,17 +66,16 @@ class UnitOfWork(Protocol):
         ...
 
 
-class PartialRollback(Protocol):
-    """A unit of work that can undo part of itself (SQLite); MongoDB's cannot."""
+class CountsWrites(Protocol):
+    """A unit of work that counts the writes asked of it (SQLite), so a caller running
+    several commands in it can tell whether a refused one had already written."""
 
-    def savepoint(self) -> AbstractAsyncContextManager[None]:
-        """Writes inside are undone if the block raises; the rest of the unit stays."""
-        ...
+    writes_made: int
 
 
 class Repository(Protocol):
-    savepoints: bool
-    """True when its units of work are also `PartialRollback`."""
+    batches_commands: bool
+    """True when its units of work are also `CountsWrites`."""
 
     async def setup(self) -> None:
         """Create tables/collections and indexes; safe on every start."""

@@ -25,7 +25,7 @@ from services.store.errors import Conflict, DuplicateKey, StoreError
 from services.store.ingest import ingest, record_delivery
 from services.store.outbox import Publish, event_entry, publish_entries
 from services.store.records import OutboxBatch, OutboxEntry
-from services.store.repository import PartialRollback, Repository, UnitOfWork
+from services.store.repository import CountsWrites, Repository, UnitOfWork
 
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
@@ -85,33 +85,44 @@ class Writer:
     async def execute_many(
         self, commands: Sequence[c.Command]
     ) -> list[c.CommandOk | c.CommandError]:
-        """Run commands in order in one transaction, each inside its own savepoint, so one
-        refused command rolls back alone and the batch pays for a single commit. A backend
-        without savepoints (MongoDB) runs them one transaction each."""
-        if not self.repo.savepoints:
+        """Run commands in order in one transaction, so the batch pays for a single commit.
+
+        The usual refusal (a stale version, an unknown ticket, an invalid value) comes before
+        a command writes anything, so it is answered and the batch goes on. A command refused
+        after it wrote, or a batch that loses a race at commit, is rolled back whole and run
+        again one command per transaction. A backend that cannot count writes (MongoDB) always
+        runs them one transaction each."""
+        if not self.repo.batches_commands:
             return [await self.execute(command) for command in commands]
-        replies: list[c.CommandOk | c.CommandError | None] = []
+        try:
+            replies, batch = await self._execute_together(commands)
+        except (_WroteThenRefused, DuplicateKey, Conflict) as error:
+            log.info("command batch runs one by one: %s", error)
+            return [await self.execute(command) for command in commands]
+        await self._flush(batch)
+        return replies
+
+    async def _execute_together(
+        self, commands: Sequence[c.Command]
+    ) -> tuple[list[c.CommandOk | c.CommandError], OutboxBatch]:
+        replies: list[c.CommandOk | c.CommandError] = []
         staged: list[OutboxEntry] = []
         async with self._transaction() as uow:
+            counted = cast(CountsWrites, uow)
             for command in commands:
+                before = counted.writes_made
                 try:
-                    async with cast(PartialRollback, uow).savepoint():
-                        outcome = await HANDLERS[type(command)](uow, command)
+                    outcome = await HANDLERS[type(command)](uow, command)
                 except StoreError as error:
+                    if counted.writes_made != before:
+                        raise _WroteThenRefused(command.command) from error
                     replies.append(_refused(error))
-                    continue
-                except DuplicateKey:
-                    replies.append(None)  # a race: run it again on its own below
                     continue
                 staged += [*outcome.outbound, *map(event_entry, outcome.events)]
                 replies.append(outcome.reply)
             batch = OutboxBatch(staged)
             await uow.add_outbox(batch)
-        await self._flush(batch)
-        return [
-            reply if reply is not None else await self.execute(command)
-            for command, reply in zip(commands, replies, strict=True)
-        ]
+        return replies, batch
 
     async def execute(self, command: c.Command | DirectoryCommand) -> c.CommandOk | c.CommandError:
         """Run one command; every failure becomes a typed error reply, never a timeout."""
@@ -155,6 +166,10 @@ class Writer:
         except Exception:
             # Committed and safe in the outbox: the relay's sweep publishes it shortly.
             log.warning("publish after commit failed; the outbox sweep will retry", exc_info=True)
+
+
+class _WroteThenRefused(Exception):
+    """A command in a batch was refused after it had written: the batch cannot keep it."""
 
 
 def _refused(error: StoreError) -> c.CommandError:

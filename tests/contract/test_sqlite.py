@@ -9,7 +9,10 @@ import pytest
 from contracts import commands as c
 from contracts.queries import ListTickets
 from services.store import rules
-from services.store.repository import Repository
+from services.store import writer as writer_module
+from services.store.commands import Outcome
+from services.store.errors import Invalid
+from services.store.repository import Repository, UnitOfWork
 from services.store.sqlite import SqliteRepository
 from services.store.writer import Writer
 from tests.contract.directory_suite import DirectorySuite
@@ -75,3 +78,44 @@ class TestTwoProcessesOnOneFile:
         async with repo.transaction() as uow:
             live = await uow.live_ticket(rules.thread_of(ticket))
         assert live is not None and live.status == "open"
+
+
+class TestCommandBatches:
+    """A batch of commands is one transaction; a command refused after it had written
+    cannot be undone alone, so the batch is run again one command per transaction."""
+
+    async def test_a_command_refused_after_writing_leaves_no_trace_and_the_rest_apply(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        repo = SqliteRepository(tmp_path / "s.sqlite3")
+        await repo.setup()
+        published = Published()
+        writer = Writer(repo, published)
+        for n in range(3):
+            await writer.ingest([inbound(f"b{n}", thread=f"b{n}")])
+        ids = [t.id for t in (await repo.list_tickets(ListTickets(order="queue"))).items]
+
+        async def writes_then_refuses(uow: UnitOfWork, cmd: c.TagTicket) -> Outcome:
+            ticket = await uow.get_ticket(cmd.ticket_id)
+            assert ticket is not None
+            await uow.update_ticket(rules.changed(ticket, tags=["half-done"]))
+            raise Invalid("refused after writing", "tags")
+
+        monkeypatch.setitem(writer_module.HANDLERS, c.TagTicket, writes_then_refuses)
+        before = len(published.items)
+
+        replies = await writer.execute_many(
+            [
+                c.AssignTicket(actor="r", ticket_id=ids[0], agent="a1"),
+                c.TagTicket(actor="r", ticket_id=ids[1], add=["x"]),
+                c.AssignTicket(actor="r", ticket_id=ids[2], agent="a3"),
+            ]
+        )
+
+        codes = [r.code if isinstance(r, c.CommandError) else "ok" for r in replies]
+        assert codes == ["ok", "invalid", "ok"]
+        tickets = {t.id: t for t in (await repo.list_tickets(ListTickets())).items}
+        assert [tickets[i].assignee for i in ids] == ["a1", None, "a3"]
+        assert tickets[ids[1]].tags == [] and tickets[ids[1]].version == 1
+        assert published.subjects()[before:] == ["events.ticket.assigned"] * 2
+        await repo.close()

@@ -21,7 +21,7 @@ from services.store.records import AuditEntry, OutboxBatch
 class MongoRepository:
     """`client` is an AsyncMongoClient, or anything with its shape (the contract suite's fake)."""
 
-    savepoints = False  # MongoDB transactions cannot roll back part of themselves
+    batches_commands = False  # each write goes to the server at once: nothing to batch
 
     def __init__(self, client: Any, database: str) -> None:
         self.client = client

@@ -31,7 +31,7 @@ QUEUE_ORDER = (
 
 
 class SqliteRepository:
-    savepoints = True
+    batches_commands = True
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS tickets (
 CREATE UNIQUE INDEX IF NOT EXISTS tickets_live_thread ON tickets(thread) WHERE status != 'closed';
 CREATE INDEX IF NOT EXISTS tickets_thread ON tickets(thread, created_ts);
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, department, updated_ts, id);
+-- The router's question, asked on every drain: who waits unassigned in this department. Without
+-- it the answer scanned every open ticket of the department, assigned or not.
+CREATE INDEX IF NOT EXISTS tickets_waiting ON tickets(department, status) WHERE assignee IS NULL;
 CREATE INDEX IF NOT EXISTS tickets_department ON tickets(department, updated_ts, id);
 CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee, updated_ts, id);
 CREATE INDEX IF NOT EXISTS tickets_updated ON tickets(updated_ts, id);

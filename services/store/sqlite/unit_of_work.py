@@ -7,16 +7,14 @@ reads are then answered from memory, and writes are buffered and sent with `exec
 on `flush`. Any read the map cannot answer flushes first, so SQL always sees every write.
 """
 
-import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import TypeAdapter
 
 from contracts.messages import InboundMessage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
-from services.store.errors import DuplicateKey
 from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.identity import IdentityMap
 from services.store.sqlite.writes import WriteBuffer
@@ -41,6 +39,7 @@ class SqliteUnitOfWork:
         self.contacts = self.known.contacts
         # Messages change outside the map (edits, delivery reports): known per transaction.
         self.by_dedupe: dict[str, MessageView | None] = {}
+        self.writes_made = 0  # see CountsWrites
 
     def _one(self, sql: str, *params: object) -> str | None:
         self.writes.flush()
@@ -106,6 +105,7 @@ class SqliteUnitOfWork:
         return ContactView.model_validate_json(doc) if doc else None
 
     async def save_contact(self, contact: ContactView, *, new: bool) -> None:
+        self.writes_made += 1
         self.contacts.update((i, contact) for i in contact.identities)
         self.writes.contact(contact, new=new)
 
@@ -145,10 +145,12 @@ class SqliteUnitOfWork:
         return self.known.max_number
 
     async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
+        self.writes_made += 1
         self._remember(ticket, rules.thread_of(ticket), stored=False)
         self.writes.new_ticket(ticket, rules.search_text(ticket.subject, search_text))
 
     async def update_ticket(self, ticket: TicketView) -> None:
+        self.writes_made += 1
         self.tickets[ticket.id] = ticket
         self.writes.changed_ticket(ticket)
 
@@ -173,11 +175,13 @@ class SqliteUnitOfWork:
     async def insert_message(
         self, message: MessageView, *, dedupe_key: str | None, search_text: str
     ) -> None:
+        self.writes_made += 1
         if dedupe_key is not None:
             self.by_dedupe[dedupe_key] = message
         self.writes.new_message(message, dedupe_key, search_text)
 
     async def update_message(self, message: MessageView) -> None:
+        self.writes_made += 1
         self.writes.flush()
         self.conn.execute(
             "UPDATE messages SET doc = ?, ticket_id = ? WHERE id = ?",
@@ -185,6 +189,7 @@ class SqliteUnitOfWork:
         )
 
     async def move_messages(self, message_ids: Sequence[str], ticket_id: str) -> None:
+        self.writes_made += 1
         for message_id in message_ids:
             message = await self.get_message(message_id)
             if message is not None:
@@ -195,12 +200,15 @@ class SqliteUnitOfWork:
         )
 
     async def add_outbox(self, batch: OutboxBatch) -> None:
+        self.writes_made += 1
         self.writes.outbox(batch)
 
     async def mark_published(self, ids: Sequence[str]) -> None:
+        self.writes_made += 1
         self.writes.published(ids)
 
     async def add_audit(self, entries: Sequence[AuditEntry]) -> None:
+        self.writes_made += 1
         self.writes.audit(entries)
 
     async def items(self, kind: str) -> list[str]:
@@ -211,6 +219,7 @@ class SqliteUnitOfWork:
     async def put_item(
         self, kind: str, item_id: str, doc: str, *, email: str | None = None
     ) -> None:
+        self.writes_made += 1
         self.writes.flush()
         self.conn.execute(
             "INSERT INTO directory (kind, id, email, doc, seq) VALUES (?, ?, ?, ?, "
@@ -220,6 +229,7 @@ class SqliteUnitOfWork:
         )
 
     async def delete_item(self, kind: str, item_id: str) -> bool:
+        self.writes_made += 1
         self.writes.flush()
         cursor = self.conn.execute(
             "DELETE FROM directory WHERE kind = ? AND id = ?", (kind, item_id)
@@ -227,6 +237,7 @@ class SqliteUnitOfWork:
         return cursor.rowcount > 0
 
     async def set_secret(self, item_id: str, secret: str) -> None:
+        self.writes_made += 1
         self.writes.flush()
         self.conn.execute(
             "UPDATE directory SET secret = ? WHERE kind = 'agent' AND id = ?", (secret, item_id)
@@ -234,26 +245,3 @@ class SqliteUnitOfWork:
 
     def flush(self) -> None:
         self.writes.flush()
-
-    @contextlib.asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        self.writes.flush()
-        self.conn.execute("SAVEPOINT command")
-        try:
-            yield
-            self.writes.flush()
-        except BaseException as error:
-            self.conn.execute("ROLLBACK TO command")
-            self.conn.execute("RELEASE command")
-            self._forget()
-            if isinstance(error, sqlite3.IntegrityError):
-                raise DuplicateKey(str(error)) from error
-            raise
-        else:
-            self.conn.execute("RELEASE command")
-
-    def _forget(self) -> None:
-        """After a rollback the identity map may hold undone changes: start it afresh."""
-        self.known.clear()
-        self.writes = WriteBuffer(self.conn, self.known.versions)
-        self.by_dedupe.clear()
