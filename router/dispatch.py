@@ -2,8 +2,10 @@
 
 New tickets are routed by the rules, then every department touched by a batch of events is
 drained once, against one snapshot of presence and load (a burst is one decision, not N
-races). Slots are reserved in the load bucket before the assign command is sent, and given
-back if the store refuses it, so no agent is ever above capacity, even for a moment.
+races). A new ticket's route and its assignment go to the store in one request, so it
+reaches its agent one round trip after it was created. Slots are reserved in the load
+bucket before the assign command is sent, and given back if the store refuses it, so no
+agent is ever above capacity, even for a moment.
 """
 
 import asyncio
@@ -11,12 +13,14 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contracts import commands as c
 from contracts import directory as d
 from contracts import events as ev
 from contracts import queries as q
+from contracts.tickets import TicketView
 from router import rules, upkeep
 from router.assignment import AgentLoad
 from router.presence import Presence
@@ -25,6 +29,15 @@ from router.store import ACTOR, StoreClient
 
 log = logging.getLogger("relaydesk.router")
 RELEASED = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """A new ticket as it will be once routed, and the route to send first (None when the
+    rules leave it as it is)."""
+
+    ticket: TicketView
+    route: c.RouteTicket | None
 
 
 class Dispatcher:
@@ -60,12 +73,14 @@ class Dispatcher:
         if any(isinstance(e, d.DirectoryChanged) for e in events):
             await self.refresh()
         to_drain: dict[str, tuple[str, ...]] = {}
-        routes: list[c.Command] = []
+        fresh: defaultdict[str, list[Fresh]] = defaultdict(list)
         for event in events:
-            for department, exclude in await self._apply(event, routes):
+            for department, exclude in await self._apply(event, fresh):
                 to_drain[department] = to_drain.get(department, ()) + exclude
-        # A burst of new conversations is routed in one request, before any queue drains.
-        await self.commands(routes)
+        # Awaited, not left to a task: if the store does not answer, the events come back
+        # and the routes are sent again, so no new conversation stays unrouted.
+        for department, new in fresh.items():
+            await self.drain(department, to_drain.pop(department, ()), new)
         for department, exclude in to_drain.items():
             self.request_drain(department, exclude)
 
@@ -90,18 +105,17 @@ class Dispatcher:
         await asyncio.gather(*self.drainers.values(), return_exceptions=True)
 
     async def _apply(
-        self, e: ev.Event, routes: list[c.Command]
+        self, e: ev.Event, fresh: defaultdict[str, list[Fresh]]
     ) -> list[tuple[str, tuple[str, ...]]]:
-        """Keep load in step with the event; say which departments may now assign. Routing
-        decisions for new tickets are added to `routes`, sent together by the caller."""
+        """Keep load in step with the event; say which departments may now assign. New
+        tickets go to `fresh`, by department, to be routed and assigned together."""
         if isinstance(e, d.DirectoryChanged):
             return []
         t = e.ticket
         if isinstance(e, ev.TicketCreated):
-            department, route = self._route(e)
-            if route:
-                routes.append(route)
-            return [(department, ())]
+            fresh_ticket = self._route(e)
+            fresh[fresh_ticket.ticket.department or self.default_department].append(fresh_ticket)
+            return []
         if isinstance(e, ev.TicketTransferred):
             if e.previous_assignee:
                 await self.presence.release(e.previous_assignee, t.id)
@@ -123,7 +137,7 @@ class Dispatcher:
             await self.presence.reserve(t.assignee, t.id, capacity=None)
         return []
 
-    def _route(self, e: ev.TicketCreated) -> tuple[str, c.RouteTicket | None]:
+    def _route(self, e: ev.TicketCreated) -> Fresh:
         t = e.ticket
         convo = rules.Conversation(
             channel=t.channel,
@@ -140,7 +154,7 @@ class Dispatcher:
         priority = rules.higher(t.priority, decision.priority)
         new_tags = [x for x in decision.tags if x not in t.tags]
         if t.department == decision.department and priority == t.priority and not new_tags:
-            return decision.department, None
+            return Fresh(t, None)
         route = c.RouteTicket(
             actor=ACTOR,
             ticket_id=t.id,
@@ -149,7 +163,16 @@ class Dispatcher:
             tags=new_tags,
             reason=decision.reason,
         )
-        return decision.department, route
+        # The ticket as the store will hold it once routed (routing bumps its version once).
+        routed = t.model_copy(
+            update={
+                "department": decision.department,
+                "priority": priority,
+                "tags": [*t.tags, *new_tags],
+                "version": t.version + 1,
+            }
+        )
+        return Fresh(routed, route)
 
     async def _reopened(self, e: ev.TicketReopened) -> list[tuple[str, tuple[str, ...]]]:
         t = e.ticket
@@ -191,15 +214,18 @@ class Dispatcher:
             if a.active and department in a.departments
         ]
 
-    async def drain(self, department: str, exclude: tuple[str, ...] = ()) -> int:
-        """Assign the department's waiting tickets while its online agents have room."""
+    async def drain(
+        self, department: str, exclude: tuple[str, ...] = (), fresh: Sequence[Fresh] = ()
+    ) -> int:
+        """Assign the department's waiting tickets while its online agents have room.
+        `fresh` tickets are not routed yet: their routes go first in the same request."""
+        routes: list[c.Command] = [f.route for f in fresh if f.route]
         async with self.locks[department]:
             settings = self.department(department)
-            if settings.policy == "manual":
-                return 0
-            agents = await self.agents(department)
+            agents = await self.agents(department) if settings.policy != "manual" else []
             room = sum(max(a.capacity - a.open, 0) for a in agents if a.status == "online")
             if not room:
+                await self.commands(routes)
                 return 0
             # Only the head of the queue can be assigned now: as many as there are free slots.
             query = q.ListTickets(
@@ -209,51 +235,63 @@ class Dispatcher:
                 order="queue",
                 limit=min(room + len(exclude), 500),
             )
-            waiting_tickets = await self.store.page(query)
-            if not waiting_tickets:
-                return 0
-            waiting = [
-                Waiting(
-                    t.id,
-                    t.priority,
-                    t.created_at,
-                    language=t.language,
-                    sticky_agent=await self._sticky(t.contact_id, t.id)
-                    if settings.policy == "sticky"
-                    else None,
-                    version=t.version,
-                    exclude=exclude,
-                )
-                for t in waiting_tickets
-            ]
+            queued = await self.store.page(query)
+            known = {t.id for t in queued}
+            tickets = [*queued, *(f.ticket for f in fresh if f.ticket.id not in known)]
+            waiting = [await self._waiting(t, settings.policy, exclude) for t in tickets]
             plan = drain(waiting, agents, settings.policy, settings.fallback_policy)
-            per_agent: defaultdict[str, list[str]] = defaultdict(list)
-            for ticket, agent in plan:
-                per_agent[agent.id].append(ticket.ticket_id)
-            capacity = {a.id: a.capacity for a in agents}
-            # One claim per agent, side by side (compare-and-set keeps each within capacity);
-            # a ticket not claimed means another replica holds the slot: the next drain decides.
-            won = await asyncio.gather(
-                *(self.presence.reserve_many(a, ids, capacity[a]) for a, ids in per_agent.items())
-            )
-            claims = {(agent, t) for agent, ids in zip(per_agent, won, strict=True) for t in ids}
-            claimed = [(t, a) for t, a in plan if (a.id, t.ticket_id) in claims]
+            claimed = await self._claim(plan, agents)
             replies = await self.commands(
                 [
-                    c.AssignTicket(
-                        actor=ACTOR,
-                        ticket_id=ticket.ticket_id,
-                        agent=agent.id,
-                        expected_version=ticket.version,
-                        reason=f"policy {settings.policy} in {department}",
-                    )
-                    for ticket, agent in claimed
+                    *routes,
+                    *(
+                        c.AssignTicket(
+                            actor=ACTOR,
+                            ticket_id=ticket.ticket_id,
+                            agent=agent.id,
+                            expected_version=ticket.version,
+                            reason=f"policy {settings.policy} in {department}",
+                        )
+                        for ticket, agent in claimed
+                    ),
                 ]
             )
-            for (ticket, agent), reply in zip(claimed, replies, strict=True):
+            outcomes = replies[len(routes) :]
+            for (ticket, agent), reply in zip(claimed, outcomes, strict=True):
                 if isinstance(reply, c.CommandError):
                     await self.presence.release(agent.id, ticket.ticket_id)
-            return sum(isinstance(r, c.CommandOk) for r in replies)
+            if any(isinstance(r, c.CommandError) for r in outcomes) and fresh:
+                # A new ticket changed before its route landed (the customer wrote again):
+                # its version was not the one expected. Look again, from the store.
+                self.request_drain(department)
+            return sum(isinstance(r, c.CommandOk) for r in outcomes)
+
+    async def _waiting(self, t: TicketView, policy: str, exclude: tuple[str, ...]) -> Waiting:
+        sticky = await self._sticky(t.contact_id, t.id) if policy == "sticky" else None
+        return Waiting(
+            t.id,
+            t.priority,
+            t.created_at,
+            language=t.language,
+            sticky_agent=sticky,
+            version=t.version,
+            exclude=exclude,
+        )
+
+    async def _claim(
+        self, plan: list[tuple[Waiting, AgentLoad]], agents: list[AgentLoad]
+    ) -> list[tuple[Waiting, AgentLoad]]:
+        """One claim per agent, side by side (compare-and-set keeps each within capacity);
+        a ticket not claimed means another replica holds the slot: the next drain decides."""
+        per_agent: defaultdict[str, list[str]] = defaultdict(list)
+        for ticket, agent in plan:
+            per_agent[agent.id].append(ticket.ticket_id)
+        capacity = {a.id: a.capacity for a in agents}
+        won = await asyncio.gather(
+            *(self.presence.reserve_many(a, ids, capacity[a]) for a, ids in per_agent.items())
+        )
+        claims = {(agent, t) for agent, ids in zip(per_agent, won, strict=True) for t in ids}
+        return [(t, a) for t, a in plan if (a.id, t.ticket_id) in claims]
 
     async def _sticky(self, contact_id: str, ticket_id: str) -> str | None:
         earlier = await self.store.tickets(q.ListTickets(contact_id=contact_id, limit=20))

@@ -14,7 +14,7 @@ from nats.aio.msg import Msg
 
 from contracts import commands as c
 from contracts import directory as d
-from contracts import subjects
+from contracts import streams, subjects
 from contracts.events import parse_event
 from contracts.messages import InboundMessage, Sender
 from router.presence import Presence
@@ -91,8 +91,22 @@ async def wait_assigned(clock: Clock, count: int, timeout: float = 600) -> None:
         await asyncio.sleep(0.05)
 
 
+async def settled(js: Any, timeout: float = 120) -> None:
+    """Wait until the router has taken in every event of the phase before (each phase
+    measures its own steady state, not the tail of the last one)."""
+    spec = streams.ROUTER_EVENTS
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        info = await js.consumer_info(spec.stream, spec.durable)
+        if info.num_pending == 0 and info.num_ack_pending == 0:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1)
+
+
 async def steady_run(nc: Client, js: Any, prefix: str, rate: int) -> list[float]:
     """Tickets at a steady `rate` for STEADY_SECONDS: created-to-assigned latencies in ms."""
+    await settled(js)
     clock = Clock()
     sub = await nc.subscribe("events.ticket.*", cb=clock.on_event)
     rows = tickets(prefix, rate * STEADY_SECONDS)

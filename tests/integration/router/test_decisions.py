@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from contracts import commands as c
@@ -132,3 +133,20 @@ async def test_an_agent_gone_offline_past_the_grace_period_loses_their_tickets(
 
     assert still.assignee == gone
     assert moved.assignee in {"b1", "b2"} - {gone}
+
+
+async def test_a_new_ticket_is_routed_and_assigned_in_one_request_to_the_store(
+    desk: Dispatcher, nc: Client, js: JetStreamContext
+) -> None:
+    batches: list[list[tuple[str, str]]] = []
+
+    async def seen(msg: Msg) -> None:
+        batch = c.CommandBatch.model_validate_json(msg.data)
+        batches.append([(type(x).name, x.ticket_id) for x in batch.commands])
+
+    await nc.subscribe(subjects.COMMAND_BATCH, cb=seen)
+
+    ticket = await first_assigned(nc, js)
+
+    assert ticket.department == "billing"
+    assert [("route", ticket.id), ("assign", ticket.id)] in batches
