@@ -32,8 +32,8 @@ class TestSqliteRepository(RepositorySuite, DirectorySuite):
 
 
 class TestTwoProcessesOnOneFile:
-    """Tickets are remembered between transactions; a write by another connection (a second
-    store process) must still be seen by the next transaction."""
+    """Two store processes on one file: what one commits, the other's next transaction
+    reads, and nothing of a rolled-back transaction lingers in memory."""
 
     @pytest.fixture
     async def repos(self, tmp_path: Path) -> AsyncIterator[tuple[SqliteRepository, ...]]:
@@ -53,7 +53,7 @@ class TestTwoProcessesOnOneFile:
         moved = await there.execute(c.SetPriority(actor="a1", ticket_id=ticket.id, priority="high"))
         assert isinstance(moved, c.CommandOk)
 
-        # Only right if `here` reads version 2, which `there` wrote, not the one it remembers.
+        # Only right if `here` reads version 2, the one `there` wrote.
         reply = await here.execute(
             c.SetStatus(actor="a1", ticket_id=ticket.id, status="pending", expected_version=2)
         )

@@ -20,7 +20,6 @@ from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import paging
 from services.store.errors import DuplicateKey
 from services.store.records import AuditEntry, OutboxBatch
-from services.store.sqlite.identity import IdentityMap
 from services.store.sqlite.schema import PRAGMAS, SCHEMA
 from services.store.sqlite.unit_of_work import SqliteUnitOfWork
 
@@ -38,7 +37,6 @@ class SqliteRepository:
         self.db: sqlite3.Connection | None = None
         # One connection: a second transaction must wait for the first to commit.
         self.lock = asyncio.Lock()
-        self.known = IdentityMap()
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -65,17 +63,14 @@ class SqliteRepository:
         async with self.lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                self.known.check(conn)
-                uow = SqliteUnitOfWork(conn, self.known)
+                uow = SqliteUnitOfWork(conn)
                 yield uow
                 uow.flush()
             except sqlite3.IntegrityError as error:
                 conn.execute("ROLLBACK")
-                self.known.clear()
                 raise DuplicateKey(str(error)) from error
             except BaseException:
                 conn.execute("ROLLBACK")
-                self.known.clear()
                 raise
             else:
                 conn.execute("COMMIT")

@@ -1,8 +1,7 @@
 """The store's UnitOfWork on SQLite: an identity map in front, a write buffer behind.
 
 A batch of 500 inbound messages would otherwise cost ~7 statements each. `prefetch` loads
-what the batch will ask for (dedupe keys, contacts, its threads' tickets) in three queries,
-skipping what the repository's `IdentityMap` still holds from earlier transactions;
+what the batch will ask for (dedupe keys, contacts, its threads' tickets) in three queries;
 reads are then answered from memory, and writes are buffered and sent with `executemany`
 on `flush`. Any read the map cannot answer flushes first, so SQL always sees every write.
 """
@@ -16,7 +15,6 @@ from contracts.messages import InboundMessage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
 from services.store.records import AuditEntry, OutboxBatch
-from services.store.sqlite.identity import IdentityMap
 from services.store.sqlite.writes import WriteBuffer
 
 MESSAGES = TypeAdapter(list[MessageView])
@@ -30,15 +28,14 @@ def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
 
 
 class SqliteUnitOfWork:
-    def __init__(self, conn: sqlite3.Connection, known: IdentityMap | None = None) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.known = known or IdentityMap()
-        self.writes = WriteBuffer(conn, self.known.versions)
-        self.tickets = self.known.tickets
-        self.threads = self.known.threads
-        self.contacts = self.known.contacts
-        # Messages change outside the map (edits, delivery reports): known per transaction.
+        self.writes = WriteBuffer(conn)
+        self.tickets: dict[str, TicketView] = {}
+        self.threads: dict[str, list[str]] = {}  # thread -> ticket ids, oldest first
+        self.contacts: dict[str, ContactView | None] = {}  # by identity
         self.by_dedupe: dict[str, MessageView | None] = {}
+        self.max_number: int | None = None
         self.writes_made = 0  # see CountsWrites
 
     def _one(self, sql: str, *params: object) -> str | None:
@@ -138,11 +135,10 @@ class SqliteUnitOfWork:
 
     async def next_ticket_number(self) -> int:
         # Safe without a counter row: BEGIN IMMEDIATE makes this transaction the only writer.
-        if self.known.max_number is None:
-            found = self._one("SELECT coalesce(max(number), 0) FROM tickets")
-            self.known.max_number = int(found or 0)
-        self.known.max_number += 1
-        return self.known.max_number
+        if self.max_number is None:
+            self.max_number = int(self._one("SELECT coalesce(max(number), 0) FROM tickets") or 0)
+        self.max_number += 1
+        return self.max_number
 
     async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
         self.writes_made += 1

@@ -41,9 +41,9 @@ def ticket_row(t: TicketView) -> tuple[object, ...]:
 
 
 class WriteBuffer:
-    def __init__(self, conn: sqlite3.Connection, stored_versions: dict[str, int]) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.stored_versions = stored_versions
+        self.stored_versions: dict[str, int] = {}
         self.contacts: dict[str, ContactView] = {}
         self.identities: list[tuple[str, str]] = []
         self.new_tickets: dict[str, TicketView] = {}
