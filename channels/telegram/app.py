@@ -1,22 +1,10 @@
 """The Telegram adapter service: updates in (webhook or polling), replies out, one process for
-every bot.
-
-`POST /telegram/<account>/webhook`: the secret header is checked first (401, nothing
-published); the update is in JetStream before Telegram gets its 200, and a failure answers
-503 so Telegram retries. Updates that are not customer messages get a 200 and are dropped
-with a log line; a body that is not JSON gets a 400 and is kept in
-`deadletter.inbound.telegram` for inspection.
-"""
+every bot. The webhook itself lives in `webhook.py`."""
 
 import asyncio
-import hmac
-import logging
 from typing import Any
 
-from pydantic_core import from_json
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from channels._adapter.inbound import InboundPublisher
@@ -27,17 +15,15 @@ from channels.telegram import polling, send
 from channels.telegram.bots import BotPool
 from channels.telegram.intake import Intake
 from channels.telegram.settings import TelegramSettings
+from channels.telegram.webhook import Webhook
 from contracts.messages import OutboundMessage
 from contracts.typing import Typing
 from services.runtime.broker import make_broker
 from services.runtime.files import FileStore
 from services.runtime.http import service_app
 from services.runtime.kv import open_bucket
-from services.runtime.metrics import ERRORS
 
-log = logging.getLogger("relaydesk.telegram")
 RATE = 30  # messages per second a bot may send (Bot API FAQ); more is answered with 429
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
 def create_app(settings: TelegramSettings | None = None) -> Starlette:
@@ -53,31 +39,6 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         if out.account not in pool.bots:
             return Retry(f"no bot configured for account {out.account!r}", after=30.0)
         return await send.deliver(await pool.get(out.account), out, files)
-
-    async def webhook(request: Request) -> Response:
-        account = request.path_params["account"]
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if account not in secrets or not hmac.compare_digest(given, secrets[account]):
-            ERRORS.labels("telegram", "webhook_secret").inc()
-            log.warning("webhook for %r refused: wrong or missing secret", account)
-            return JSONResponse({"detail": "wrong secret"}, status_code=401)
-        body = await request.body()
-        try:
-            update = from_json(body)
-            if not isinstance(update, dict):
-                raise ValueError("an update is a JSON object")
-        except ValueError as error:
-            await parts["intake"].keep_bad(account, body, str(error))
-            return JSONResponse({"detail": f"not an update: {error}"}, status_code=400)
-        try:
-            skipped = await parts["intake"].accept(update, account)
-        except Exception as error:  # not stored: Telegram must send it again
-            ERRORS.labels("telegram", "publish").inc()
-            log.warning(
-                "update %s not stored (%s): Telegram will retry", update.get("update_id"), error
-            )
-            return JSONResponse({"detail": "try again"}, status_code=503)
-        return JSONResponse({"ok": True, "skipped": skipped} if skipped else {"ok": True})
 
     async def agent_typing(typing: Typing) -> None:
         """Telegram's own "typing…" under the chat title (it lasts 5 s or until a message)."""
@@ -122,7 +83,13 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         broker,
         settings,
         settings.telegram_port,
-        routes=[Route("/telegram/{account}/webhook", webhook, methods=["POST"])],
+        routes=[
+            Route(
+                "/telegram/{account}/webhook",
+                Webhook(secrets, lambda: parts["intake"]),
+                methods=["POST"],
+            )
+        ],
         after_startup=[start],
         before_shutdown=[stop],
     )

@@ -429,6 +429,22 @@ async def test_a_body_that_is_not_an_update_is_refused_and_kept_for_inspection(
     assert kept.headers and "Relaydesk-Dead-Reason" in kept.headers
 
 
+async def test_a_body_over_a_megabyte_is_refused_before_it_is_read_whole(
+    stack: str, nc: Client
+) -> None:
+    huge = b'{"update_id": 1, "padding": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    async with httpx.AsyncClient(timeout=10) as client:
+        reply = await client.post(
+            f"{stack}/telegram/support_bot/webhook",
+            content=huge,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+    inbound = await nc.jetstream().stream_info("INBOUND")
+
+    assert reply.status_code == 413
+    assert inbound.state.messages == 0
+
+
 async def test_a_500_is_retried_with_backoff_and_delivered_once(
     stack: str, nc: Client, fake_api: FakeBotApi
 ) -> None:
