@@ -1,5 +1,6 @@
 """The repository contract on the embedded SQLite backend."""
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -119,3 +120,22 @@ class TestCommandBatches:
         assert tickets[ids[1]].tags == [] and tickets[ids[1]].version == 1
         assert published.subjects()[before:] == ["events.ticket.assigned"] * 2
         await repo.close()
+
+
+async def test_what_was_written_reaches_the_database_file_without_a_commit_doing_it(
+    tmp_path: Path,
+) -> None:
+    repo = SqliteRepository(tmp_path / "s.sqlite3")
+    repo.checkpoints.interval = 0.05
+    await repo.setup()
+    before = repo.path.stat().st_size
+    await Writer(repo, Published()).ingest(
+        [inbound(str(n), "Здравствуйте " * 50, thread=f"t{n}") for n in range(300)]
+    )
+    written = repo.path.stat().st_size  # the commit itself left everything in the WAL
+
+    await asyncio.sleep(0.5)
+
+    assert written == before
+    assert repo.path.stat().st_size > before
+    await repo.close()

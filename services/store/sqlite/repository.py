@@ -20,6 +20,7 @@ from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import paging
 from services.store.errors import DuplicateKey
 from services.store.records import AuditEntry, OutboxBatch
+from services.store.sqlite.checkpoint import Checkpointer
 from services.store.sqlite.schema import PRAGMAS, SCHEMA
 from services.store.sqlite.unit_of_work import SqliteUnitOfWork
 
@@ -37,6 +38,7 @@ class SqliteRepository:
         self.db: sqlite3.Connection | None = None
         # One connection: a second transaction must wait for the first to commit.
         self.lock = asyncio.Lock()
+        self.checkpoints = Checkpointer(self.path)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -51,8 +53,12 @@ class SqliteRepository:
             self.db.execute(pragma)
         self.db.executescript(SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO counters VALUES ('ticket', 0)")
+        self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
+        self.db.execute("PRAGMA journal_size_limit=67108864")  # the WAL file, once reset
+        self.checkpoints.start()
 
     async def close(self) -> None:
+        await self.checkpoints.stop()
         if self.db is not None:
             self.db.close()
             self.db = None
