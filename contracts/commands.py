@@ -65,6 +65,12 @@ class AssignTicket(_TicketCommand):
     name: ClassVar[str] = "assign"
     command: Literal["assign"] = "assign"
     agent: str | None
+    if_waiting_in: str | None = Field(
+        default=None,
+        description="Assign only if the ticket still waits unassigned (open or pending) in "
+        "this department: the router's claim, which a new customer message does not void "
+        "the way it changes the version",
+    )
 
 
 class TransferTicket(_TicketCommand):

@@ -9,6 +9,7 @@ agent is ever above capacity, even for a moment.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -163,13 +164,12 @@ class Dispatcher:
             tags=new_tags,
             reason=decision.reason,
         )
-        # The ticket as the store will hold it once routed (routing bumps its version once).
+        # The ticket as the store will hold it once routed.
         routed = t.model_copy(
             update={
                 "department": decision.department,
                 "priority": priority,
                 "tags": [*t.tags, *new_tags],
-                "version": t.version + 1,
             }
         )
         return Fresh(routed, route)
@@ -241,29 +241,32 @@ class Dispatcher:
             waiting = [await self._waiting(t, settings.policy, exclude) for t in tickets]
             plan = drain(waiting, agents, settings.policy, settings.fallback_policy)
             claimed = await self._claim(plan, agents)
-            replies = await self.commands(
-                [
-                    *routes,
-                    *(
-                        c.AssignTicket(
-                            actor=ACTOR,
-                            ticket_id=ticket.ticket_id,
-                            agent=agent.id,
-                            expected_version=ticket.version,
-                            reason=f"policy {settings.policy} in {department}",
-                        )
-                        for ticket, agent in claimed
-                    ),
-                ]
-            )
+            assigns: list[c.Command] = [
+                c.AssignTicket(
+                    actor=ACTOR,
+                    ticket_id=ticket.ticket_id,
+                    agent=agent.id,
+                    # Not the version: a customer writing again meanwhile changes it, yet the
+                    # ticket still waits for exactly this decision.
+                    if_waiting_in=department,
+                    reason=f"policy {settings.policy} in {department}",
+                )
+                for ticket, agent in claimed
+            ]
+            try:
+                replies = await self.commands([*routes, *assigns])
+            except BaseException:
+                # No answer: a slot held for an assignment that may never have happened would
+                # be lost for good. Give them back; one that did happen comes back with its
+                # `ticket.assigned` event.
+                for ticket, agent in claimed:
+                    with contextlib.suppress(Exception):
+                        await self.presence.release(agent.id, ticket.ticket_id)
+                raise
             outcomes = replies[len(routes) :]
             for (ticket, agent), reply in zip(claimed, outcomes, strict=True):
                 if isinstance(reply, c.CommandError):
                     await self.presence.release(agent.id, ticket.ticket_id)
-            if any(isinstance(r, c.CommandError) for r in outcomes) and fresh:
-                # A new ticket changed before its route landed (the customer wrote again):
-                # its version was not the one expected. Look again, from the store.
-                self.request_drain(department)
             return sum(isinstance(r, c.CommandOk) for r in outcomes)
 
     async def _waiting(self, t: TicketView, policy: str, exclude: tuple[str, ...]) -> Waiting:
@@ -274,7 +277,6 @@ class Dispatcher:
             t.created_at,
             language=t.language,
             sticky_agent=sticky,
-            version=t.version,
             exclude=exclude,
         )
 

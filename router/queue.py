@@ -21,7 +21,6 @@ class Waiting:
     created_at: datetime
     language: str | None = None
     sticky_agent: str | None = None
-    version: int = 1
     exclude: tuple[str, ...] = ()  # e.g. the agent whose assignment timed out
 
 

@@ -16,7 +16,7 @@ class RouterSettings(BaseServiceSettings):
     router_presence_ttl: float = Field(
         60.0, gt=0, description="Seconds an agent stays online without a heartbeat"
     )
-    router_batch_size: int = Field(200, ge=1, description="Ticket events decided together")
+    router_batch_size: int = Field(1000, ge=1, description="Ticket events decided together")
     router_rules_file: Path | None = Field(
         None, description="YAML list of routing rules, loaded when the store has none yet"
     )

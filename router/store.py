@@ -10,6 +10,7 @@ from contracts import subjects
 from contracts.tickets import TicketView
 
 ACTOR = "router"  # how the router signs its commands in the audit trail
+BATCH = 250  # commands per request; a reply is ~2 KB per command
 _PAGE = TypeAdapter[q.TicketPage | q.QueryError](q.TicketPage | q.QueryError)
 
 
@@ -52,14 +53,19 @@ class StoreClient:
             query = query.model_copy(update={"cursor": page.next_cursor})
 
     async def commands(self, commands: list[c.Command]) -> list[c.CommandOk | c.CommandError]:
-        """Several commands in one request: one round trip for a whole batch of decisions."""
-        if not commands:
-            return []
-        batch = c.CommandBatch(commands=commands)
-        reply = await self.nc.request(
-            subjects.COMMAND_BATCH, batch.to_bytes(), timeout=self.timeout + len(commands) * 0.01
-        )
-        return c.CommandBatchReply.model_validate_json(reply.data).replies
+        """Several commands per request, in order: a round trip for a whole batch of
+        decisions. Each reply carries its ticket, so a request holds at most BATCH commands
+        to keep the answer under NATS's 1 MB message limit."""
+        replies: list[c.CommandOk | c.CommandError] = []
+        for start in range(0, len(commands), BATCH):
+            chunk = commands[start : start + BATCH]
+            reply = await self.nc.request(
+                subjects.COMMAND_BATCH,
+                c.CommandBatch(commands=chunk).to_bytes(),
+                timeout=self.timeout + len(chunk) * 0.01,
+            )
+            replies += c.CommandBatchReply.model_validate_json(reply.data).replies
+        return replies
 
     async def directory_command(self, command: d.DirectoryCommand) -> c.CommandOk | c.CommandError:
         data = await self._ask(subjects.directory_command(type(command).name), command)

@@ -74,6 +74,8 @@ def _detail(before: dict[str, Any], after: dict[str, Any], cmd: Any) -> dict[str
 
 
 async def on_assign(uow: UnitOfWork, cmd: c.AssignTicket) -> Outcome:
+    if cmd.if_waiting_in is not None:
+        rules.check_waiting(await _ticket(uow, cmd), cmd.if_waiting_in)
     # When it was assigned is what an assignment timeout counts from.
     also = {"assigned_at": utcnow() if cmd.agent else None}
     return await _change(uow, cmd, "assigned", ev.TicketAssigned, also=also, assignee=cmd.agent)

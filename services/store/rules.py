@@ -39,6 +39,7 @@ def subject_from(msg: InboundMessage) -> str:
 
 
 Decision = Literal["append", "reopen", "create"]
+WAITING = ("open", "pending")
 
 
 def decide(live: TicketView | None) -> Decision:
@@ -61,6 +62,14 @@ def check_version(ticket: TicketView, expected: int | None) -> None:
         raise Conflict(
             f"ticket {ticket.number} changed (version {ticket.version}, you saw {expected})",
             field="expected_version",
+        )
+
+
+def check_waiting(ticket: TicketView, department: str) -> None:
+    """The router's claim holds only while nobody took the ticket, moved it or closed it."""
+    if ticket.assignee or ticket.department != department or ticket.status not in WAITING:
+        raise Conflict(
+            f"ticket {ticket.number} no longer waits in {department}", field="if_waiting_in"
         )
 
 

@@ -236,6 +236,28 @@ class RepositorySuite:
         assert [assignees[i] for i in ids] == ["a1", None, "a4"]
         assert published.subjects()[before:] == ["events.ticket.assigned"] * 2
 
+    async def test_a_claim_on_a_waiting_ticket_outlives_new_messages_but_not_another_claim(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = await self.only_ticket(repo)
+        await writer.execute(c.RouteTicket(actor="router", ticket_id=ticket_id, department="bill"))
+        await writer.ingest([inbound("2", "и ещё одно")])  # a new version meanwhile
+
+        def claim(agent: str, department: str = "bill") -> c.AssignTicket:
+            return c.AssignTicket(
+                actor="router", ticket_id=ticket_id, agent=agent, if_waiting_in=department
+            )
+
+        elsewhere = await writer.execute(claim("a1", department="tech"))
+        first = await writer.execute(claim("a1"))
+        second = await writer.execute(claim("a2"))
+
+        assert isinstance(elsewhere, c.CommandError) and elsewhere.code == "conflict"
+        assert isinstance(first, c.CommandOk) and first.ticket is not None
+        assert first.ticket.assignee == "a1"
+        assert isinstance(second, c.CommandError) and second.code == "conflict"
+
     async def test_an_unknown_ticket_is_not_found(self, writer: Writer) -> None:
         reply = await writer.execute(c.SetStatus(actor="a1", ticket_id="nope", status="closed"))
         assert isinstance(reply, c.CommandError) and reply.code == "not_found"

@@ -15,6 +15,7 @@ from contracts import events as ev
 from contracts import queries as q
 from contracts import subjects
 from contracts.tickets import PRIORITIES, TicketView
+from router.dispatch import Dispatcher
 from router.presence import Presence
 from router.store import StoreClient
 from services.runtime.nats_server import NatsServer
@@ -197,3 +198,37 @@ async def test_a_router_started_before_the_store_waits_for_it(
 
     assert tickets[0].department == "billing"
     assert stack[0].process is not None and stack[0].process.poll() is None
+
+
+class SilentStore(StoreClient):
+    """The store as the router sees it when the answer to a command batch never comes."""
+
+    async def commands(self, commands: list[c.Command]) -> list[c.CommandOk | c.CommandError]:
+        raise TimeoutError("no answer from the store")
+
+
+async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    data_dir: Path,
+    presence: Presence,
+) -> None:
+    stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
+    agent = d.AgentView(id="b1", email="b1@desk.ru", name="Борис", departments=["billing"])
+    await setup_directory(nc, [agent])
+    await presence.set_status("b1", "online")
+    await publish_all(js, [message(1, 1, "Не проходит оплата")])
+    await drained(js)
+    ticket = (await all_tickets(nc))[0]
+    await StoreClient(nc).commands(
+        [c.RouteTicket(actor="router", ticket_id=ticket.id, department="billing")]
+    )
+    dispatcher = Dispatcher(SilentStore(nc), presence, "support")
+    await dispatcher.refresh()
+
+    with pytest.raises(TimeoutError):
+        await dispatcher.drain("billing")
+
+    assert (await presence.loads())["b1"].tickets == []
