@@ -101,7 +101,9 @@ class OutboundWorker:
     async def _pull(self, sub: JetStreamContext.PullSubscription) -> None:
         while True:
             try:
-                batch = await sub.fetch(100, timeout=1.0)
+                # One at a time: a request for more is answered only once it is full or has
+                # expired, so after a quiet spell the first replies each waited ~100 ms.
+                batch = await sub.fetch(1, timeout=1.0)
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
             except Exception as error:  # NATS reconnecting: the consumer is still there

@@ -54,7 +54,6 @@ class SqliteRepository:
         self.db.executescript(SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO counters VALUES ('ticket', 0)")
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
-        self.db.execute("PRAGMA journal_size_limit=67108864")  # the WAL file, once reset
         self.checkpoints.start()
 
     async def close(self) -> None:
