@@ -92,15 +92,15 @@ class Writer:
         after it wrote, or a batch that loses a race at commit, is rolled back whole and run
         again one command per transaction. A backend that cannot count writes (MongoDB) always
         runs them one transaction each."""
-        if not self.repo.batches_commands:
-            return [await self.execute(command) for command in commands]
-        try:
-            replies, batch = await self._execute_together(commands)
-        except (_WroteThenRefused, DuplicateKey, Conflict) as error:
-            log.info("command batch runs one by one: %s", error)
-            return [await self.execute(command) for command in commands]
-        await self._flush(batch)
-        return replies
+        if self.repo.batches_commands:
+            try:
+                replies, batch = await self._execute_together(commands)
+            except (_WroteThenRefused, DuplicateKey, Conflict) as error:
+                log.info("command batch runs one by one: %s", error)
+            else:
+                await self._flush(batch)
+                return replies
+        return [await self.execute(command) for command in commands]
 
     async def _execute_together(
         self, commands: Sequence[c.Command]

@@ -22,6 +22,7 @@ from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
 from tests.bench.store import publish
 from tests.integration.processes import ServiceProcess
+from tests.integration.test_store import drained
 
 BURST = 10_000
 RATE = 500
@@ -91,16 +92,10 @@ async def wait_assigned(clock: Clock, count: int, timeout: float = 600) -> None:
         await asyncio.sleep(0.05)
 
 
-async def settled(js: Any, timeout: float = 120) -> None:
+async def settled(js: Any) -> None:
     """Wait until the router has taken in every event of the phase before (each phase
     measures its own steady state, not the tail of the last one)."""
-    spec = streams.ROUTER_EVENTS
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        info = await js.consumer_info(spec.stream, spec.durable)
-        if info.num_pending == 0 and info.num_ack_pending == 0:
-            break
-        await asyncio.sleep(0.1)
+    await drained(js, streams.ROUTER_EVENTS, timeout=120)
     await asyncio.sleep(1)
 
 

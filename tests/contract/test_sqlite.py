@@ -32,6 +32,16 @@ class TestSqliteRepository(RepositorySuite, DirectorySuite):
         return SqliteRepository(self.dir / f"store-{next(_files)}.sqlite3")
 
 
+@pytest.fixture
+async def sqlite_repo(tmp_path: Path) -> AsyncIterator[SqliteRepository]:
+    """One store's repository, checkpointing often enough for a test to see it."""
+    repo = SqliteRepository(tmp_path / "s.sqlite3")
+    repo.checkpoints.interval = 0.05
+    await repo.setup()
+    yield repo
+    await repo.close()
+
+
 class TestTwoProcessesOnOneFile:
     """Two store processes on one file: what one commits, the other's next transaction
     reads, and nothing of a rolled-back transaction lingers in memory."""
@@ -86,10 +96,9 @@ class TestCommandBatches:
     cannot be undone alone, so the batch is run again one command per transaction."""
 
     async def test_a_command_refused_after_writing_leaves_no_trace_and_the_rest_apply(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, sqlite_repo: SqliteRepository, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        repo = SqliteRepository(tmp_path / "s.sqlite3")
-        await repo.setup()
+        repo = sqlite_repo
         published = Published()
         writer = Writer(repo, published)
         for n in range(3):
@@ -119,15 +128,12 @@ class TestCommandBatches:
         assert [tickets[i].assignee for i in ids] == ["a1", None, "a3"]
         assert tickets[ids[1]].tags == [] and tickets[ids[1]].version == 1
         assert published.subjects()[before:] == ["events.ticket.assigned"] * 2
-        await repo.close()
 
 
 async def test_what_was_written_reaches_the_database_file_without_a_commit_doing_it(
-    tmp_path: Path,
+    sqlite_repo: SqliteRepository,
 ) -> None:
-    repo = SqliteRepository(tmp_path / "s.sqlite3")
-    repo.checkpoints.interval = 0.05
-    await repo.setup()
+    repo = sqlite_repo
     before = repo.path.stat().st_size
     await Writer(repo, Published()).ingest(
         [inbound(str(n), "Здравствуйте " * 50, thread=f"t{n}") for n in range(300)]
@@ -138,4 +144,3 @@ async def test_what_was_written_reaches_the_database_file_without_a_commit_doing
 
     assert written == before
     assert repo.path.stat().st_size > before
-    await repo.close()

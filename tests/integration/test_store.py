@@ -15,6 +15,7 @@ from contracts import commands as c
 from contracts import queries as q
 from contracts import streams, subjects
 from contracts.messages import InboundMessage, OutboundMessage, Sender
+from contracts.streams import ConsumerSpec
 from services.runtime.nats_server import NatsServer
 from tests.integration.processes import ServiceProcess
 
@@ -57,15 +58,16 @@ def counts(db: Path) -> tuple[int, int]:
 
 
 async def drained(
-    js: JetStreamContext, consumer: str = "store-inbound", timeout: float = 60
+    js: JetStreamContext, spec: ConsumerSpec = streams.STORE_INBOUND, timeout: float = 60
 ) -> None:
+    """Wait until the durable consumer `spec` has nothing pending and nothing unacked."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
-        info = await js.consumer_info("INBOUND", consumer)
+        info = await js.consumer_info(spec.stream, spec.durable)
         if info.num_pending == 0 and info.num_ack_pending == 0:
             return
         await asyncio.sleep(0.1)
-    raise TimeoutError("the store did not drain INBOUND")
+    raise TimeoutError(f"{spec.durable} did not drain {spec.stream}")
 
 
 async def event_counts(js: JetStreamContext, timeout: float = 10) -> dict[str, int]:
