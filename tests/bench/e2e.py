@@ -29,11 +29,13 @@ from nats.aio.client import Client
 from contracts.messages import InboundMessage, Sender
 from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
+from tests.bench.cpu import CpuMeter, cores_needed
 from tests.bench.router import percentile
 from tests.bench.store import publish, raw_consume_rate, raw_sqlite_rate
-from tests.fullstack import FullDesk, Webhooks, keep_online, update
+from tests.fullstack import SERVICES, FullDesk, Webhooks, keep_online, update
 
 UPDATES = 50_000
+TARGET = 3_000  # messages a second through the whole desk
 CONVERSATIONS = 5_000
 FIRST_CHAT = 700_000
 STEADY_RATE = 200
@@ -77,8 +79,10 @@ async def counted(nc: Client, subject: str) -> int:
 
 
 async def ingest(desk: FullDesk, hooks: Webhooks) -> dict[str, Any]:
-    assert desk.nc is not None
+    assert desk.nc is not None and desk.nats.process is not None
     nc = desk.nc
+    pids = {name: [pid] for name in SERVICES if (pid := desk.pid(name)) is not None}
+    meter = CpuMeter({**pids, "nats-server": [desk.nats.process.pid]})
     started = time.perf_counter()
     numbers = iter(range(UPDATES))  # shared: each sender takes the next
 
@@ -106,8 +110,11 @@ async def ingest(desk: FullDesk, hooks: Webhooks) -> dict[str, Any]:
             raise RuntimeError(f"stuck at {stored} stored, {assigned} assigned")
         await asyncio.sleep(0.1)
     done = time.perf_counter() - started
+    cpu = meter.per_message(UPDATES)
     return {
         "ingest_msgs_per_s": round(UPDATES / done),
+        "ingest_cpu_us_per_msg": cpu,
+        "cores_needed_at_target": cores_needed(cpu, TARGET),
         "webhooks_accepted_per_s": round(UPDATES / accepted),
         "ingest_seconds": round(done, 1),
         "ingest_phases": {"webhooks_accepted_s": round(accepted, 1), **reached},

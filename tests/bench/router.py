@@ -20,6 +20,7 @@ from contracts.messages import InboundMessage, Sender
 from router.presence import Presence
 from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
+from tests.bench.cpu import CpuMeter, cores_needed
 from tests.bench.store import publish
 from tests.integration.processes import ServiceProcess
 from tests.integration.test_store import drained
@@ -29,6 +30,7 @@ RATE = 500
 LIGHT_RATE = 50
 STEADY_SECONDS = 10
 AGENTS = 20
+WATCHED = (subjects.event("ticket.created"), subjects.event("ticket.assigned"))
 
 
 def tickets(prefix: str, count: int) -> list[InboundMessage]:
@@ -54,6 +56,9 @@ class Clock:
 
     async def on_event(self, msg: Msg) -> None:
         now = time.perf_counter()
+        # The load generator shares the two cores: it parses only the two events it times.
+        if msg.subject not in WATCHED:
+            return
         event = parse_event(msg.data)
         if event.type == "ticket.created":
             self.created.setdefault(event.ticket.id, now)
@@ -99,12 +104,16 @@ async def settled(js: Any) -> None:
     await asyncio.sleep(1)
 
 
-async def steady_run(nc: Client, js: Any, prefix: str, rate: int) -> list[float]:
-    """Tickets at a steady `rate` for STEADY_SECONDS: created-to-assigned latencies in ms."""
+async def steady_run(
+    nc: Client, js: Any, prefix: str, rate: int, pids: dict[str, list[int]]
+) -> tuple[list[float], dict[str, float]]:
+    """Tickets at a steady `rate` for STEADY_SECONDS: created-to-assigned latencies in ms,
+    and the CPU each process spent per ticket."""
     await settled(js)
     clock = Clock()
     sub = await nc.subscribe("events.ticket.*", cb=clock.on_event)
     rows = tickets(prefix, rate * STEADY_SECONDS)
+    meter = CpuMeter(pids)
     started = time.perf_counter()
     for n, m in enumerate(rows):
         headers = {"Nats-Msg-Id": m.dedupe_key}
@@ -113,10 +122,11 @@ async def steady_run(nc: Client, js: Any, prefix: str, rate: int) -> list[float]
         if ahead > 0:
             await asyncio.sleep(ahead)
     await wait_assigned(clock, len(rows), timeout=300)
+    cpu = meter.per_message(len(rows))
     await sub.unsubscribe()
     return [
         (clock.assigned[t] - clock.created[t]) * 1000 for t in clock.assigned if t in clock.created
-    ]
+    ], cpu
 
 
 def summary(latencies: list[float]) -> dict[str, Any]:
@@ -128,6 +138,10 @@ def summary(latencies: list[float]) -> dict[str, Any]:
         "max_ms": round(max(latencies), 2),
         "assigned": len(latencies),
     }
+
+
+def pids_of(services: list[ServiceProcess]) -> list[int]:
+    return [s.process.pid for s in services if s.process]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -146,7 +160,7 @@ async def main() -> dict[str, Any]:
         await setup(nc, js)
         services += [ServiceProcess("router", server.url, data, **env).start() for _ in range(2)]
         clock = Clock()
-        await nc.subscribe("events.ticket.*", cb=clock.on_event)
+        burst_sub = await nc.subscribe("events.ticket.*", cb=clock.on_event)
         try:
             burst = tickets("burst", BURST)
             await publish(
@@ -155,9 +169,15 @@ async def main() -> dict[str, Any]:
             await wait_assigned(clock, BURST)
             span = max(clock.assigned.values()) - min(clock.created.values())
             decisions = len(clock.assigned) / span
+            await burst_sub.unsubscribe()  # each phase below keeps its own clock
 
-            steady = await steady_run(nc, js, "steady", RATE)
-            light = await steady_run(nc, js, "light", LIGHT_RATE)
+            pids = {
+                "store": pids_of(services[:1]),
+                "router (both)": pids_of(services[1:]),
+                "nats-server": [server.process.pid] if server.process else [],
+            }
+            steady, cpu = await steady_run(nc, js, "steady", RATE, pids)
+            light, _ = await steady_run(nc, js, "light", LIGHT_RATE, pids)
         finally:
             for s in services:
                 s.stop()
@@ -168,6 +188,8 @@ async def main() -> dict[str, Any]:
         "decisions_per_s": round(decisions),
         "steady_rate_per_s": RATE,
         **summary(steady),
+        "cpu_us_per_ticket": cpu,
+        "cores_needed": cores_needed(cpu, RATE),
         f"at_{LIGHT_RATE}_per_s": summary(light),
         "targets": {"p99_ms": 20},
     }

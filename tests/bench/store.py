@@ -19,11 +19,13 @@ from contracts.streams import StreamSpec
 from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
 from services.store.sqlite.schema import PRAGMAS, SCHEMA
+from tests.bench.cpu import CpuMeter, cores_needed
 from tests.integration.processes import ServiceProcess
 
 TOTAL = 50_000
 THREADS = 5_000
 BATCH = 500
+TARGET = 10_000
 
 
 def messages() -> list[InboundMessage]:
@@ -114,17 +116,26 @@ def stored(db: Path) -> int:
 
 async def ingest_rate(
     server: NatsServer, js: JetStreamContext, data_dir: Path, rows: list[InboundMessage]
-) -> float:
+) -> tuple[float, dict[str, float]]:
+    """Messages stored per second, and the CPU each process spent per message meanwhile."""
     await publish(js, subjects.inbound("telegram"), [(m.to_bytes(), m.dedupe_key) for m in rows])
     store = ServiceProcess("store", server.url, data_dir).start()
+    assert store.process and server.process
+    pids = {"store": [store.process.pid], "nats-server": [server.process.pid]}
     try:
         db = data_dir / "store.sqlite3"
         first_count, first_at = 0, 0.0
+        meter: CpuMeter | None = None
         while (count := stored(db)) < len(rows):
             if count and not first_at:
                 first_count, first_at = count, time.perf_counter()
+                meter = CpuMeter(pids)  # from the first stored row: start-up is not ingest
             await asyncio.sleep(0.01)
-        return (len(rows) - first_count) / (time.perf_counter() - first_at)
+        assert meter is not None
+        return (
+            (len(rows) - first_count) / (time.perf_counter() - first_at),
+            meter.per_message(len(rows) - first_count),
+        )
     finally:
         store.stop()
 
@@ -139,7 +150,7 @@ async def main() -> dict[str, Any]:
             await ensure_streams(js)
             raw_js = await raw_consume_rate(js, [(m.to_bytes(), m.dedupe_key) for m in rows])
             raw_sql = raw_sqlite_rate(root / "raw.sqlite3", rows)
-            ingest = await ingest_rate(server, js, root / "var", rows)
+            ingest, cpu = await ingest_rate(server, js, root / "var", rows)
             await nc.close()
     return {
         "messages": TOTAL,
@@ -148,7 +159,9 @@ async def main() -> dict[str, Any]:
         "raw_js_consume_msgs_per_s": round(raw_js),
         "raw_sqlite_insert_rows_per_s": round(raw_sql),
         "ratio": round(ingest / min(raw_js, raw_sql), 3),
-        "targets": {"ingest_msgs_per_s": 10_000, "ratio": 0.4},
+        "cpu_us_per_msg": cpu,
+        "cores_needed_at_target": cores_needed(cpu, TARGET),
+        "targets": {"ingest_msgs_per_s": TARGET, "ratio": 0.4},
     }
 
 
