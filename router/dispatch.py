@@ -14,7 +14,6 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contracts import commands as c
@@ -22,23 +21,15 @@ from contracts import directory as d
 from contracts import events as ev
 from contracts import queries as q
 from contracts.tickets import TicketView
-from router import rules, upkeep
+from router import upkeep
 from router.assignment import AgentLoad
+from router.fresh import Fresh, route_new
 from router.presence import Presence
 from router.queue import Waiting, drain
 from router.store import ACTOR, StoreClient
 
 log = logging.getLogger("relaydesk.router")
 RELEASED = ("resolved", "closed")
-
-
-@dataclass(frozen=True)
-class Fresh:
-    """A new ticket as it will be once routed, and the route to send first (None when the
-    rules leave it as it is)."""
-
-    ticket: TicketView
-    route: c.RouteTicket | None
 
 
 class Dispatcher:
@@ -114,7 +105,7 @@ class Dispatcher:
             return []
         t = e.ticket
         if isinstance(e, ev.TicketCreated):
-            fresh_ticket = self._route(e)
+            fresh_ticket = route_new(e, self.directory, self.default_department, ACTOR)
             fresh[fresh_ticket.ticket.department or self.default_department].append(fresh_ticket)
             return []
         if isinstance(e, ev.TicketTransferred):
@@ -137,42 +128,6 @@ class Dispatcher:
                 return [(t.department or self.default_department, ())]
             await self.presence.reserve(t.assignee, t.id, capacity=None)
         return []
-
-    def _route(self, e: ev.TicketCreated) -> Fresh:
-        t = e.ticket
-        convo = rules.Conversation(
-            channel=t.channel,
-            account=t.account,
-            subject=t.subject,
-            text=e.first_message.text if e.first_message else "",
-            recipient=e.recipient,
-            language=t.language,
-            department_hint=e.department_hint,
-            department=t.department,
-        )
-        known = {x.id for x in self.directory.departments}
-        decision = rules.route(convo, self.directory.rules, self.default_department, known)
-        priority = rules.higher(t.priority, decision.priority)
-        new_tags = [x for x in decision.tags if x not in t.tags]
-        if t.department == decision.department and priority == t.priority and not new_tags:
-            return Fresh(t, None)
-        route = c.RouteTicket(
-            actor=ACTOR,
-            ticket_id=t.id,
-            department=decision.department,
-            priority=priority if priority != t.priority else None,
-            tags=new_tags,
-            reason=decision.reason,
-        )
-        # The ticket as the store will hold it once routed.
-        routed = t.model_copy(
-            update={
-                "department": decision.department,
-                "priority": priority,
-                "tags": [*t.tags, *new_tags],
-            }
-        )
-        return Fresh(routed, route)
 
     async def _reopened(self, e: ev.TicketReopened) -> list[tuple[str, tuple[str, ...]]]:
         t = e.ticket
