@@ -5,8 +5,6 @@ checks the action (403 with the reason), then sends one store command carrying t
 the agent saw (409 when stale).
 """
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Annotated
 
@@ -29,12 +27,10 @@ from services.inbox.api.schemas import (
     AuditList,
     AuditOut,
     ChangeResult,
-    Format,
     MergeIn,
     NewMessage,
     NewTicket,
     PriorityIn,
-    QueueReport,
     SplitIn,
     StatusIn,
     TagsIn,
@@ -293,24 +289,3 @@ async def merge(ticket_id: str, body: MergeIn, agent: Agent, ctx: Ctx) -> Change
     detail = await detail_for(ctx, agent, ticket_id)
     await detail_for(ctx, agent, body.into)
     return await _apply(ctx, agent, detail, body.version, c.MergeTicket, into=body.into)
-
-
-@router.get(
-    "/reports/queue",
-    response_model=QueueReport,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
-)
-async def queue_report(agent: Agent, ctx: Ctx, format: Format = "json") -> QueueReport | Response:
-    """Tickets per department and status, and unassigned per department (JSON or CSV)."""
-    counts = await ctx.store.counts(permissions.scope(agent))
-    if format == "json":
-        return QueueReport(by_status=counts.by_status, unassigned=counts.unassigned)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["department", "status", "tickets"])
-    for department, statuses in sorted(counts.by_status.items()):
-        for status, count in sorted(statuses.items()):
-            writer.writerow([department, status, count])
-    for department, count in sorted(counts.unassigned.items()):
-        writer.writerow([department, "unassigned", count])
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
