@@ -10,6 +10,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tests.integration.processes import ServiceProcess
+
 TICKS = os.sysconf("SC_CLK_TCK")
 LOAD = "load generator"
 """This benchmark's own process: whatever it does to drive and watch the system."""
@@ -20,6 +22,11 @@ def cpu_seconds(pid: int) -> float:
     # The command name in field 2 may hold spaces: the fields that follow start after ")".
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def pids(services: Sequence[ServiceProcess]) -> list[int]:
+    """The process ids of services started with `ServiceProcess`."""
+    return [s.process.pid for s in services if s.process]
 
 
 class CpuMeter:

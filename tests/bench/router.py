@@ -21,7 +21,7 @@ from contracts.messages import InboundMessage, Sender
 from router.presence import Presence
 from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
-from tests.bench.cpu import CpuMeter, cores_needed
+from tests.bench.cpu import CpuMeter, cores_needed, pids
 from tests.bench.store import publish
 from tests.integration.processes import ServiceProcess
 from tests.integration.test_store import drained
@@ -113,7 +113,7 @@ async def settled(js: Any) -> None:
 
 
 async def steady_run(
-    nc: Client, js: Any, prefix: str, rate: int, pids: dict[str, list[int]]
+    nc: Client, js: Any, prefix: str, rate: int, processes: dict[str, list[int]]
 ) -> tuple[list[float], dict[str, float]]:
     """Tickets at a steady `rate` for STEADY_SECONDS: created-to-assigned latencies in ms,
     and the CPU each process spent per ticket."""
@@ -121,7 +121,7 @@ async def steady_run(
     clock = Clock()
     subs = await watch(nc, clock)
     rows = tickets(prefix, rate * STEADY_SECONDS)
-    meter = CpuMeter(pids)
+    meter = CpuMeter(processes)
     started = time.perf_counter()
     for n, m in enumerate(rows):
         headers = {"Nats-Msg-Id": m.dedupe_key}
@@ -146,10 +146,6 @@ def summary(latencies: list[float]) -> dict[str, Any]:
         "max_ms": round(max(latencies), 2),
         "assigned": len(latencies),
     }
-
-
-def pids_of(services: list[ServiceProcess]) -> list[int]:
-    return [s.process.pid for s in services if s.process]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -179,13 +175,13 @@ async def main() -> dict[str, Any]:
             decisions = len(clock.assigned) / span
             await unwatch(burst_subs)  # each phase below keeps its own clock
 
-            pids = {
-                "store": pids_of(services[:1]),
-                "router (both)": pids_of(services[1:]),
+            processes = {
+                "store": pids(services[:1]),
+                "router (both)": pids(services[1:]),
                 "nats-server": [server.process.pid] if server.process else [],
             }
-            steady, cpu = await steady_run(nc, js, "steady", RATE, pids)
-            light, _ = await steady_run(nc, js, "light", LIGHT_RATE, pids)
+            steady, cpu = await steady_run(nc, js, "steady", RATE, processes)
+            light, _ = await steady_run(nc, js, "light", LIGHT_RATE, processes)
         finally:
             for s in services:
                 s.stop()

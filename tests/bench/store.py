@@ -20,7 +20,7 @@ from contracts.streams import StreamSpec
 from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
 from services.store.sqlite.schema import PRAGMAS, SCHEMA
-from tests.bench.cpu import CpuMeter, cores_needed
+from tests.bench.cpu import CpuMeter, cores_needed, pids
 from tests.integration.processes import ServiceProcess
 
 TOTAL = 50_000
@@ -127,8 +127,8 @@ async def ingest_rate(
     await publish(js, subjects.inbound("telegram"), [(m.to_bytes(), m.dedupe_key) for m in rows])
     stores = [ServiceProcess("store", server.url, data_dir).start() for _ in range(replicas)]
     assert server.process
-    pids = {
-        "store" if replicas == 1 else "stores": [s.process.pid for s in stores if s.process],
+    processes = {
+        "store" if replicas == 1 else "stores": pids(stores),
         "nats-server": [server.process.pid],
     }
     try:
@@ -138,7 +138,7 @@ async def ingest_rate(
         while (count := stored(db)) < len(rows):
             if count and not first_at:
                 first_count, first_at = count, time.perf_counter()
-                meter = CpuMeter(pids)  # from the first stored row: start-up is not ingest
+                meter = CpuMeter(processes)  # from the first stored row: start-up is not ingest
             await asyncio.sleep(0.01)
         assert meter is not None
         return (
