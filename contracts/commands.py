@@ -23,6 +23,12 @@ class _Command(BusModel):
 class _TicketCommand(_Command):
     ticket_id: str = Field(min_length=1)
     expected_version: int | None = Field(default=None, ge=1)
+    departments: list[str] | None = Field(
+        default=None,
+        description="The acting agent's departments: a ticket outside them is refused as "
+        "`forbidden`, checked in the same transaction as the write (None: the router, the "
+        "system or an admin, who act on every department)",
+    )
 
 
 class CreateTicket(_Command):
@@ -38,6 +44,9 @@ class CreateTicket(_Command):
     text: str = Field(min_length=1)
     department: str | None = None
     priority: Priority = "normal"
+    departments: list[str] | None = Field(
+        default=None, description="The acting agent's departments (see `_TicketCommand`)"
+    )
 
 
 class AddReply(_TicketCommand):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from contracts.base import BusModel, new_id, utcnow
 from contracts.channels import Channel
@@ -44,6 +44,12 @@ class InboundMessage(BusModel):
     subject: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     reply_to_external_id: str | None = None
+    references: list[str] = Field(
+        default_factory=list,
+        description="Platform ids of earlier messages this one answers (email In-Reply-To and "
+        "References, Telegram's reply, VK's reply or forward); the store joins the message to "
+        "the ticket that owns any of them before it looks at the thread key",
+    )
     edit_of_external_id: str | None = Field(
         default=None, description="Set when this is an edit of an earlier message"
     )
@@ -83,8 +89,15 @@ class OutboundMessage(BusModel):
     subject: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     buttons: list[list[Button]] = Field(default_factory=list)
-    reply_to_external_id: str | None = None
-    recipient: str | None = None
+    reply_to_external_id: str | None = Field(
+        default=None, description="The platform id of the customer's message being answered"
+    )
+    references: list[str] = Field(
+        default_factory=list, description="Platform ids of the conversation, oldest first"
+    )
+    recipient: str | None = Field(
+        default=None, description="The customer's address where the channel needs one (email)"
+    )
     created_at: AwareDatetime = Field(default_factory=utcnow)
 
 
@@ -92,11 +105,16 @@ DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 
 
 class DeliveryReport(BusModel):
-    """What happened to an outbound message. Published to `delivery.<ch>` by adapters."""
+    """What happened to an outbound message. Published to `delivery.<ch>` by adapters.
 
-    outbound_id: str
-    message_id: str
-    ticket_id: str
+    A report names the message by our ids (`message_id`, from the `OutboundMessage`) or, when
+    the platform tells only its own id (Viber's `seen`, a web chat visitor's browser), by
+    `external_id` alone: the store resolves the platform id it recorded when the message was
+    sent."""
+
+    outbound_id: str | None = None
+    message_id: str | None = None
+    ticket_id: str | None = None
     channel: Channel
     account: str
     status: DeliveryStatus
@@ -104,3 +122,16 @@ class DeliveryReport(BusModel):
     reason: str | None = None
     attempt: int = Field(default=1, ge=1)
     at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _names_a_message(self) -> "DeliveryReport":
+        if self.message_id is None and self.external_id is None:
+            raise ValueError("a delivery report names its message_id or its external_id")
+        return self
+
+    @property
+    def platform_key(self) -> str | None:
+        """`<channel>:<account>:<external id>`, the key the store indexes a sent message by."""
+        if self.external_id is None:
+            return None
+        return f"{self.channel}:{self.account}:{self.external_id}"

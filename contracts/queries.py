@@ -47,6 +47,9 @@ class ListTickets(_Query):
 class GetTicket(_Query):
     name: ClassVar[str] = "get"
     ticket_id: str = Field(min_length=1)
+    messages: bool = Field(
+        default=True, description="False: the ticket and its contact alone, no conversation"
+    )
 
 
 class GetAudit(_Query):

@@ -44,6 +44,11 @@ class TicketView(BusModel):
     previous_ticket_id: str | None = Field(default=None, description="The closed ticket before")
     split_from: str | None = Field(default=None, description="Ticket this one was split from")
     merged_into: str | None = None
+    own_thread: bool = Field(
+        default=False,
+        description="Opened by an agent beside the conversation's live ticket: replies go to "
+        "the same chat, the customer's next message to the live ticket",
+    )
     first_response_at: AwareDatetime | None = None
     assigned_at: AwareDatetime | None = None
     last_agent_reply_at: AwareDatetime | None = None

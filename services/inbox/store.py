@@ -56,8 +56,10 @@ class StoreClient:
     async def tickets(self, query: q.ListTickets) -> q.TicketPage:
         return await self._query("list", query, q.TicketPage)
 
-    async def ticket(self, ticket_id: str, departments: list[str] | None) -> q.TicketDetail:
-        query = q.GetTicket(ticket_id=ticket_id, departments=departments)
+    async def ticket(
+        self, ticket_id: str, departments: list[str] | None, *, messages: bool = True
+    ) -> q.TicketDetail:
+        query = q.GetTicket(ticket_id=ticket_id, departments=departments, messages=messages)
         return await self._query("get", query, q.TicketDetail)
 
     async def ticket_json(self, ticket_id: str, departments: list[str] | None) -> dict[str, Any]:

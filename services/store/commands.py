@@ -5,34 +5,32 @@ reply, the outbound message) that go to the outbox in the same transaction.
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from contracts import commands as c
 from contracts import events as ev
 from contracts import subjects
 from contracts.base import new_id, utcnow
-from contracts.messages import InboundMessage, OutboundMessage
+from contracts.messages import OutboundMessage
 from contracts.tickets import MessageView, TicketView
 from services.store import rules
+from services.store.creation import on_create
 from services.store.errors import NotFound
-from services.store.ingest import ingest
-from services.store.records import AuditEntry, OutboxEntry
+from services.store.records import AuditEntry, OutboxEntry, Outcome
 from services.store.repository import UnitOfWork
 
 
-@dataclass
-class Outcome:
-    reply: c.CommandOk
-    events: list[ev.Event] = field(default_factory=list)
-    outbound: list[OutboxEntry] = field(default_factory=list)
-
-
-async def _ticket(uow: UnitOfWork, cmd: Any) -> TicketView:
-    ticket = await uow.get_ticket(cmd.ticket_id)
+async def _ticket(uow: UnitOfWork, cmd: Any, into: str | None = None) -> TicketView:
+    """The ticket a command is about (or, given `into`, the one it merges into), refused
+    before anything is written when the actor may not act on it (`forbidden`) or saw another
+    version (`conflict`)."""
+    wanted, field = (into, "into") if into else (cmd.ticket_id, "ticket_id")
+    ticket = await uow.get_ticket(wanted)
     if ticket is None:
-        raise NotFound(f"no ticket {cmd.ticket_id}", "ticket_id")
-    rules.check_version(ticket, cmd.expected_version)
+        raise NotFound(f"no ticket {wanted}", field)
+    rules.check_scope(ticket.department, cmd.departments, f"ticket {wanted}", field)
+    if into is None:
+        rules.check_version(ticket, cmd.expected_version)
     return ticket
 
 
@@ -129,7 +127,8 @@ async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool)
         attachments=getattr(cmd, "attachments", []),
         created_at=now,
     )
-    await uow.insert_message(message, dedupe_key=None, search_text=cmd.text)
+    await uow.insert_message(message, dedupe_key=None)
+    await uow.index_search(ticket.id, message.id, cmd.text)
     updates: dict[str, Any] = {}
     if not note:
         updates["last_agent_reply_at"] = now
@@ -142,22 +141,36 @@ async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool)
         c.CommandOk(ticket=new, message=message), [ev.MessageCreated(ticket=new, message=message)]
     )
     if isinstance(cmd, c.AddReply):
-        out = OutboundMessage(
-            ticket_id=new.id,
-            message_id=message.id,
-            channel=new.channel,
-            account=new.account,
-            thread_key=new.thread_key,
-            text=cmd.text,
-            html=cmd.html,
-            subject=new.subject,
-            attachments=cmd.attachments,
-            buttons=cmd.buttons,
-        )
+        out = await _outbound(uow, new, message, cmd)
         outcome.outbound.append(
             OutboxEntry(subjects.outbound(new.channel), out.to_bytes(), out.id, kind="outbound")
         )
     return outcome
+
+
+async def _outbound(
+    uow: UnitOfWork, ticket: TicketView, message: MessageView, cmd: c.AddReply
+) -> OutboundMessage:
+    """The reply as its adapter sends it, with what the platform needs to thread it (the
+    customer's message answered, the conversation's ids) and whom to send it to: adapters
+    hold no ticket state and look nothing up."""
+    conversation = await uow.get_messages(ticket.id)
+    contact = await uow.get_contact(ticket.contact_id)
+    return OutboundMessage(
+        ticket_id=ticket.id,
+        message_id=message.id,
+        channel=ticket.channel,
+        account=ticket.account,
+        thread_key=ticket.thread_key,
+        text=cmd.text,
+        html=cmd.html,
+        subject=ticket.subject,
+        attachments=cmd.attachments,
+        buttons=cmd.buttons,
+        reply_to_external_id=rules.answered(conversation),
+        references=rules.references(conversation),
+        recipient=contact.email if contact else None,
+    )
 
 
 async def on_reply(uow: UnitOfWork, cmd: c.AddReply) -> Outcome:
@@ -166,27 +179,6 @@ async def on_reply(uow: UnitOfWork, cmd: c.AddReply) -> Outcome:
 
 async def on_note(uow: UnitOfWork, cmd: c.AddNote) -> Outcome:
     return await _add_message(uow, cmd, note=True)
-
-
-async def on_create(uow: UnitOfWork, cmd: c.CreateTicket) -> Outcome:
-    msg = InboundMessage(
-        channel=cmd.channel,
-        account=cmd.account,
-        thread_key=cmd.thread_key or f"api-{new_id()}",
-        external_id=f"api-{new_id()}",
-        sender=cmd.sender,
-        subject=cmd.subject or None,
-        text=cmd.text,
-        department_hint=cmd.department,
-    )
-    events = await ingest(uow, msg)
-    created = next(e.ticket for e in events if isinstance(e, ev.MessageCreated))
-    updates: dict[str, Any] = {"department": cmd.department, "priority": cmd.priority}
-    ticket = rules.changed(created, **updates)
-    await uow.update_ticket(ticket)
-    await uow.add_audit([AuditEntry(ticket.id, cmd.actor, "created", {"via": "api", **updates})])
-    events = [e.model_copy(update={"ticket": ticket, "actor": cmd.actor}) for e in events]
-    return Outcome(c.CommandOk(ticket=ticket), events)
 
 
 async def on_split(uow: UnitOfWork, cmd: c.SplitTicket) -> Outcome:
@@ -204,6 +196,7 @@ async def on_split(uow: UnitOfWork, cmd: c.SplitTicket) -> Outcome:
             "updated_at": now,
             "version": 1,
             "first_response_at": None,
+            "own_thread": True,
         }
     )
     await uow.insert_ticket(split)
@@ -225,9 +218,7 @@ async def on_split(uow: UnitOfWork, cmd: c.SplitTicket) -> Outcome:
 
 async def on_merge(uow: UnitOfWork, cmd: c.MergeTicket) -> Outcome:
     source = await _ticket(uow, cmd)
-    target = await uow.get_ticket(cmd.into)
-    if target is None:
-        raise NotFound(f"no ticket {cmd.into}", "into")
+    target = await _ticket(uow, cmd, into=cmd.into)
     rules.merge_check(source, target)
     moved = [m.id for m in await uow.get_messages(source.id)]
     await uow.move_messages(moved, target.id)

@@ -9,9 +9,8 @@ from typing import Any
 
 from contracts import commands as c
 from contracts import directory as d
-from services.store.commands import Outcome
 from services.store.errors import Conflict, Invalid, NotFound
-from services.store.records import AuditEntry
+from services.store.records import AuditEntry, Outcome
 from services.store.repository import UnitOfWork
 
 RULES_ID = "all"

@@ -23,5 +23,18 @@ class Invalid(StoreError):
     code = "invalid"
 
 
-class DuplicateKey(Exception):
-    """A unique index refused a write: another replica won a race. The batch is retried."""
+class Forbidden(StoreError):
+    """The acting agent's departments do not include the ticket's. The inbox answers 404: a
+    ticket someone may not see is reported as missing, never as existing."""
+
+    code = "forbidden"
+
+
+class Missing(Exception):
+    """Stored data contradicts itself (a message whose ticket is gone): a bug, never retried."""
+
+
+class LostRace(Exception):
+    """Another writer got there first: a unique index refused a write (two replicas opening
+    the same thread's ticket) or MongoDB aborted the transaction as transiently conflicting.
+    The whole unit of work is run again and sees the winner's rows."""

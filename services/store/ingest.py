@@ -10,10 +10,13 @@ from datetime import timedelta
 from contracts import events as ev
 from contracts.directory import DepartmentView
 from contracts.messages import DeliveryReport, InboundMessage
-from contracts.tickets import ContactView, TicketView
+from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
+from services.store.errors import Missing
 from services.store.records import AuditEntry
 from services.store.repository import UnitOfWork
+
+MAX_MERGE_HOPS = 10
 
 
 async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
@@ -23,44 +26,49 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
         return []
     contact = await _contact_for(uow, msg)
     thread = rules.thread_key(msg.channel, msg.account, msg.thread_key)
-    live = await uow.live_ticket(thread)
+    live = await _referenced(uow, msg) or await uow.live_ticket(thread)
     if live is None:
         live = await _merged_target(uow, thread) or await _reopenable(uow, thread, msg)
     events: list[ev.Event] = []
-    match rules.decide(live):
-        case "create":
-            previous = await uow.latest_ticket(thread)
-            ticket = rules.new_ticket(msg, contact, await uow.next_ticket_number())
-            if previous:
-                ticket = ticket.model_copy(update={"previous_ticket_id": previous.id})
-            # The contact is found through the ticket: its name and email are indexed once.
-            await uow.insert_ticket(ticket, rules.search_text(contact.name, contact.email))
-            created = ev.TicketCreated(
+    if live is None:
+        ticket = await _open(uow, msg, contact, thread)
+        events.append(
+            ev.TicketCreated(
                 ticket=ticket,
                 contact=contact,
                 recipient=msg.recipient,
                 department_hint=msg.department_hint,
             )
-            events.append(created)
-            await uow.add_audit([AuditEntry(ticket.id, "system", "created", {"via": msg.channel})])
-        case "reopen":
-            assert live
-            ticket = rules.changed(live, status="open", last_inbound_at=msg.received_at)
-            await uow.update_ticket(ticket)
+        )
+    else:
+        ticket = rules.changed(live, status="open", last_inbound_at=msg.received_at)
+        await uow.update_ticket(ticket)
+        if rules.decide(live) == "reopen":
             events.append(ev.TicketReopened(ticket=ticket, reason="customer wrote again"))
             await uow.add_audit([AuditEntry(ticket.id, "system", "reopened", {})])
-        case "append":
-            assert live
-            ticket = rules.changed(live, status="open", last_inbound_at=msg.received_at)
-            await uow.update_ticket(ticket)
     message = rules.inbound_message(msg, ticket, contact)
     if events and isinstance(events[0], ev.TicketCreated):
         events[0].first_message = message
-    await uow.insert_message(
-        message, dedupe_key=msg.dedupe_key, search_text=rules.search_text(msg.subject, msg.text)
-    )
+    await uow.insert_message(message, dedupe_key=msg.dedupe_key)
+    await uow.index_search(ticket.id, message.id, rules.search_text(msg.subject, msg.text))
     events.append(ev.MessageCreated(ticket=ticket, message=message))
     return events
+
+
+async def _open(
+    uow: UnitOfWork, msg: InboundMessage, contact: ContactView, thread: str
+) -> TicketView:
+    previous = await uow.latest_ticket(thread)
+    ticket = rules.new_ticket(msg, contact, await uow.next_ticket_number())
+    if previous:
+        ticket = ticket.model_copy(update={"previous_ticket_id": previous.id})
+    await uow.insert_ticket(ticket)
+    # The contact is found through the ticket: its name and email are indexed once.
+    await uow.index_search(
+        ticket.id, None, rules.search_text(ticket.subject, contact.name, contact.email)
+    )
+    await uow.add_audit([AuditEntry(ticket.id, "system", "created", {"via": msg.channel})])
+    return ticket
 
 
 async def _contact_for(uow: UnitOfWork, msg: InboundMessage) -> ContactView:
@@ -75,16 +83,33 @@ async def _contact_for(uow: UnitOfWork, msg: InboundMessage) -> ContactView:
     return contact
 
 
+async def _referenced(uow: UnitOfWork, msg: InboundMessage) -> TicketView | None:
+    """The open ticket owning a message this one answers (an email's In-Reply-To, a reply in
+    Telegram), whatever thread the platform put it in; merges are followed."""
+    for ref in msg.references:
+        known = await uow.message_by_dedupe(rules.platform_key(msg.channel, msg.account, ref))
+        ticket = await uow.get_ticket(known.ticket_id) if known else None
+        ticket = await _follow_merges(uow, ticket)
+        if ticket is not None and ticket.status != "closed":
+            return ticket
+    return None
+
+
+async def _follow_merges(uow: UnitOfWork, ticket: TicketView | None) -> TicketView | None:
+    hops = 0
+    while ticket and ticket.merged_into and hops < MAX_MERGE_HOPS:
+        ticket = await uow.get_ticket(ticket.merged_into)
+        hops += 1
+    return ticket
+
+
 async def _merged_target(uow: UnitOfWork, thread: str) -> TicketView | None:
     """A thread whose ticket was merged away continues in the ticket it was merged into."""
     latest = await uow.latest_ticket(thread)
-    hops = 0
-    while latest and latest.merged_into and hops < 10:
-        latest = await uow.get_ticket(latest.merged_into)
-        hops += 1
-    if latest and hops and latest.status != "closed":
-        return latest
-    return None
+    if latest is None or not latest.merged_into:
+        return None
+    target = await _follow_merges(uow, latest)
+    return target if target and target.status != "closed" else None
 
 
 async def _reopenable(uow: UnitOfWork, thread: str, msg: InboundMessage) -> TicketView | None:
@@ -109,20 +134,36 @@ async def _ingest_edit(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
         return []
     edited = original.model_copy(update={"text": msg.text, "html": msg.html, "edited": True})
     await uow.update_message(edited)
-    ticket = await uow.get_ticket(edited.ticket_id)
-    assert ticket
+    await uow.index_search(edited.ticket_id, edited.id, rules.search_text(msg.subject, msg.text))
+    ticket = await _owner(uow, edited)
     return [ev.MessageUpdated(ticket=ticket, message=edited, reason="edited by the customer")]
 
 
 async def record_delivery(uow: UnitOfWork, report: DeliveryReport) -> list[ev.Event]:
-    """A delivery report updates its message; a stale or repeated one changes nothing."""
-    message = await uow.get_message(report.message_id)
+    """A delivery report updates its message; a stale or repeated one changes nothing.
+
+    A report of a send names the platform's id of the message: it is indexed, so a later
+    report naming that id alone, or a customer's answer referring to it, finds the message."""
+    key = report.platform_key
+    if report.message_id is not None:
+        message = await uow.get_message(report.message_id)
+    else:
+        message = await uow.message_by_dedupe(key) if key else None
     if message is None:
         return []
+    if report.status == "sent" and key and await uow.message_by_dedupe(key) is None:
+        # A key an inbound message already holds is that message's: never taken over.
+        await uow.name_message(message.id, key)
     updated = rules.apply_delivery(message, report)
     if updated is None:
         return []
     await uow.update_message(updated)
-    ticket = await uow.get_ticket(updated.ticket_id)
-    assert ticket
+    ticket = await _owner(uow, updated)
     return [ev.MessageUpdated(ticket=ticket, message=updated, reason=report.reason)]
+
+
+async def _owner(uow: UnitOfWork, message: MessageView) -> TicketView:
+    ticket = await uow.get_ticket(message.ticket_id)
+    if ticket is None:  # the store writes a message only with its ticket
+        raise Missing(f"message {message.id} belongs to no ticket {message.ticket_id}")
+    return ticket

@@ -63,7 +63,8 @@ async def _run(repo: Repository, query: BaseModel) -> q.Answer | bytes:
         if ticket is None or not visible(ticket.department, query.departments):
             return q.QueryError(code="not_found", message=f"no ticket {query.ticket_id}")
         contact = await repo.contact(ticket.contact_id)
-        return detail_json(ticket, contact, await repo.messages_json(ticket.id))
+        messages = await repo.messages_json(ticket.id) if query.messages else []
+        return detail_json(ticket, contact, messages)
     if isinstance(query, q.GetAudit):
         ticket = await repo.ticket(query.ticket_id)
         if ticket is None or not visible(ticket.department, query.departments):
@@ -74,8 +75,9 @@ async def _run(repo: Repository, query: BaseModel) -> q.Answer | bytes:
                 for a in await repo.audit(query.ticket_id)
             ]
         )
-    assert isinstance(query, q.QueueCounts)
-    return await repo.counts(query.departments)
+    if isinstance(query, q.QueueCounts):
+        return await repo.counts(query.departments)
+    raise TypeError(f"no answer for {type(query).__name__}")
 
 
 async def answer_directory(

@@ -1,9 +1,12 @@
-"""What the store keeps beside the bus views: outbox and audit entries. Pure."""
+"""What the store keeps beside the bus views: outbox and audit entries, and what a command
+comes to. Pure."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from contracts import commands as c
+from contracts import events as ev
 from contracts.base import new_id, utcnow
 
 
@@ -56,3 +59,12 @@ class AuditEntry:
     detail: dict[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_id)
     at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class Outcome:
+    """What a command handler comes to: the reply, and what goes to the outbox with it."""
+
+    reply: c.CommandOk
+    events: list[ev.Event] = field(default_factory=list)
+    outbound: list[OutboxEntry] = field(default_factory=list)

@@ -32,9 +32,7 @@ class UnitOfWork(Protocol):
 
     async def latest_ticket(self, thread: str) -> TicketView | None: ...
     async def next_ticket_number(self) -> int: ...
-    async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
-        """Insert; the subject and `search_text` (the contact's name, email) are searchable."""
-        ...
+    async def insert_ticket(self, ticket: TicketView) -> None: ...
 
     async def update_ticket(self, ticket: TicketView) -> None:
         """Write `ticket` (whose version is one more than stored) or raise Conflict."""
@@ -43,10 +41,19 @@ class UnitOfWork(Protocol):
     async def message_by_dedupe(self, key: str) -> MessageView | None: ...
     async def get_message(self, message_id: str) -> MessageView | None: ...
     async def get_messages(self, ticket_id: str) -> list[MessageView]: ...
-    async def insert_message(
-        self, message: MessageView, *, dedupe_key: str | None, search_text: str
-    ) -> None: ...
+    async def insert_message(self, message: MessageView, *, dedupe_key: str | None) -> None: ...
     async def update_message(self, message: MessageView) -> None: ...
+    async def name_message(self, message_id: str, key: str) -> None:
+        """Index a message under a platform key (`<channel>:<account>:<external id>`), the
+        one its dedupe key lookups find: a sent reply, once the platform gave its id."""
+        ...
+
+    async def index_search(self, ticket_id: str, message_id: str | None, text: str) -> None:
+        """Make `text` what search finds for this message (replacing what it found before, so
+        an edit is searched as edited), or for the ticket itself when `message_id` is None
+        (its subject and the contact's name and email)."""
+        ...
+
     async def move_messages(self, message_ids: Sequence[str], ticket_id: str) -> None: ...
 
     async def add_outbox(self, batch: OutboxBatch) -> None: ...
@@ -57,7 +64,7 @@ class UnitOfWork(Protocol):
     async def put_item(
         self, kind: str, item_id: str, doc: str, *, email: str | None = None
     ) -> None:
-        """Insert or replace a directory item (agent emails are unique: DuplicateKey)."""
+        """Insert or replace a directory item (agent emails are unique: LostRace)."""
         ...
 
     async def delete_item(self, kind: str, item_id: str) -> bool: ...
@@ -66,16 +73,17 @@ class UnitOfWork(Protocol):
         ...
 
 
-class CountsWrites(Protocol):
-    """A unit of work that counts the writes asked of it (SQLite), so a caller running
-    several commands in it can tell whether a refused one had already written."""
+class TellsChanges(Protocol):
+    """A unit of work that can say how many rows it has changed so far (SQLite's own
+    `total_changes`), so a caller running several commands in it can tell whether a refused
+    one had already written."""
 
-    writes_made: int
+    def changes(self) -> int: ...
 
 
 class Repository(Protocol):
     batches_commands: bool
-    """True when its units of work are also `CountsWrites`."""
+    """True when its units of work are also `TellsChanges`."""
 
     async def setup(self) -> None:
         """Create tables/collections and indexes; safe on every start."""

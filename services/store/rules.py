@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from contracts.base import new_id, utcnow
-from contracts.messages import DeliveryReport, InboundMessage
+from contracts.commands import CreateTicket
+from contracts.messages import DeliveryReport, InboundMessage, Sender
 from contracts.tickets import ContactView, MessageView, TicketView
-from services.store.errors import Conflict, Invalid
+from services.store.errors import Conflict, Forbidden, Invalid
 
 SUBJECT_LENGTH = 120
 # A report never moves a message backwards: "read" then a late "sent" stays "read".
@@ -14,14 +15,21 @@ _DELIVERY_RANK = {None: 0, "failed": 1, "sent": 2, "delivered": 3, "read": 4}
 
 
 def thread_of(ticket: TicketView) -> str:
-    """The key that at most one live (not closed) ticket holds. A split ticket has its own,
-    so the customer's next message still goes to the ticket the thread belongs to."""
+    """The key that at most one live (not closed) ticket holds. A split ticket, or one an agent
+    opened beside the thread's live ticket, has its own, so the customer's next message still
+    goes to the ticket the thread belongs to."""
     base = thread_key(ticket.channel, ticket.account, ticket.thread_key)
-    return f"{base}#{ticket.id}" if ticket.split_from else base
+    return f"{base}#{ticket.id}" if ticket.split_from or ticket.own_thread else base
 
 
 def thread_key(channel: str, account: str, key: str) -> str:
     return f"{channel}:{account}:{key}"
+
+
+def platform_key(channel: str, account: str, external_id: str) -> str:
+    """How a platform names one message: `<channel>:<account>:<external id>`, the dedupe key
+    of an inbound message and the key a sent reply is indexed by."""
+    return f"{channel}:{account}:{external_id}"
 
 
 def identity(channel: str, user_id: str) -> str:
@@ -92,15 +100,62 @@ def new_ticket(msg: InboundMessage, contact: ContactView, number: int) -> Ticket
 
 
 def new_contact(msg: InboundMessage) -> ContactView:
-    s = msg.sender
+    return contact_of(msg.channel, msg.sender)
+
+
+def contact_of(channel: str, s: Sender) -> ContactView:
     return ContactView(
         id=new_id(),
         name=s.display_name or s.username,
         email=s.email,
         phone=s.phone,
         language=s.language,
-        identities=[identity(msg.channel, s.channel_user_id)],
+        identities=[identity(channel, s.channel_user_id)],
     )
+
+
+def opened_ticket(
+    cmd: CreateTicket, thread_key: str, contact: ContactView, number: int, beside: bool
+) -> TicketView:
+    """A ticket an agent opens; `beside` a live ticket of the same thread, it keeps a thread
+    of its own (see `thread_of`)."""
+    now = utcnow()
+    return TicketView(
+        id=new_id(),
+        number=number,
+        subject=(cmd.subject.strip() or cmd.text.strip().splitlines()[0])[:SUBJECT_LENGTH],
+        department=cmd.department,
+        priority=cmd.priority,
+        channel=cmd.channel,
+        account=cmd.account,
+        thread_key=thread_key,
+        contact_id=contact.id,
+        own_thread=beside,
+        language=cmd.sender.language or contact.language,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+def check_scope(
+    department: str | None, departments: list[str] | None, what: str, field: str | None = None
+) -> None:
+    """An agent acts only within their departments (None: on every one)."""
+    if departments is not None and department not in departments:
+        raise Forbidden(f"{what} is outside your departments", field)
+
+
+def answered(conversation: list[MessageView]) -> str | None:
+    """The platform id of the customer's latest message: what a reply answers."""
+    return next((m.external_id for m in reversed(conversation) if m.direction == "inbound"), None)
+
+
+def references(conversation: list[MessageView], limit: int = 20) -> list[str]:
+    """Platform ids of the conversation, oldest first; the first and the latest ones when
+    it is long (email keeps the root and the recent ancestors in `References`)."""
+    ids = [m.external_id for m in conversation if m.external_id and m.direction != "note"]
+    return ids if len(ids) <= limit else [ids[0], *ids[-(limit - 1) :]]
 
 
 def enrich_contact(contact: ContactView, msg: InboundMessage) -> ContactView | None:

@@ -21,11 +21,11 @@ from contracts.directory import DirectoryCommand
 from contracts.messages import DeliveryReport, InboundMessage
 from services.store.commands import COMMAND_HANDLERS
 from services.store.directory import DIRECTORY_HANDLERS
-from services.store.errors import Conflict, DuplicateKey, StoreError
+from services.store.errors import Conflict, LostRace, StoreError
 from services.store.ingest import ingest, record_delivery
 from services.store.outbox import Publish, event_entry, publish_entries
 from services.store.records import OutboxBatch, OutboxEntry
-from services.store.repository import CountsWrites, Repository, UnitOfWork
+from services.store.repository import Repository, TellsChanges, UnitOfWork
 
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
@@ -95,7 +95,7 @@ class Writer:
         if self.repo.batches_commands:
             try:
                 replies, batch = await self._execute_together(commands)
-            except (_WroteThenRefused, DuplicateKey, Conflict) as error:
+            except (_WroteThenRefused, LostRace, Conflict) as error:
                 log.info("command batch runs one by one: %s", error)
             else:
                 await self._flush(batch)
@@ -108,18 +108,19 @@ class Writer:
         replies: list[c.CommandOk | c.CommandError] = []
         staged: list[OutboxEntry] = []
         async with self._transaction() as uow:
-            counted = cast(CountsWrites, uow)
+            counted = cast(TellsChanges, uow)
+            before = counted.changes()
             for command in commands:
-                before = counted.writes_made
                 try:
                     outcome = await HANDLERS[type(command)](uow, command)
                 except StoreError as error:
-                    if counted.writes_made != before:
+                    if counted.changes() != before:
                         raise _WroteThenRefused(command.command) from error
                     replies.append(_refused(error))
                     continue
                 staged += [*outcome.outbound, *map(event_entry, outcome.events)]
                 replies.append(outcome.reply)
+                before = counted.changes()
             batch = OutboxBatch(staged)
             await uow.add_outbox(batch)
         return replies, batch
@@ -145,7 +146,7 @@ class Writer:
 
     async def _retry(self, once: Callable[[], Awaitable[T]], retry_conflicts: bool = True) -> T:
         retryable: tuple[type[Exception], ...] = (
-            (DuplicateKey, Conflict) if retry_conflicts else (DuplicateKey,)
+            (LostRace, Conflict) if retry_conflicts else (LostRace,)
         )
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -155,7 +156,7 @@ class Writer:
                     raise
                 log.info("write raced another writer (%s); retrying", error)
                 await asyncio.sleep(0.005 * attempt)
-        raise AssertionError("unreachable")
+        raise RuntimeError("unreachable: the last attempt returns or raises")
 
     async def _flush(self, staged: OutboxBatch) -> None:
         if not staged.entries:

@@ -9,7 +9,7 @@ from contracts import commands as c
 from contracts.messages import DeliveryReport, InboundMessage, Sender
 from contracts.queries import ListTickets, TicketDetail
 from services.store import outbox
-from services.store.errors import DuplicateKey
+from services.store.errors import LostRace
 from services.store.queries import detail_json
 from services.store.records import OutboxEntry
 from services.store.repository import Repository
@@ -330,7 +330,7 @@ class RepositorySuite:
         assert ticket is not None
         twin = ticket.model_copy(update={"id": "twin", "number": 99})
 
-        with pytest.raises(DuplicateKey):
+        with pytest.raises(LostRace):
             async with repo.transaction() as uow:
                 await uow.insert_ticket(twin)
 

@@ -14,13 +14,14 @@ from services.store.mongo import MongoRepository
 from services.store.repository import Repository
 from tests.contract.directory_suite import DirectorySuite
 from tests.contract.mongo_fake import FakeAsyncMongoClient
+from tests.contract.platform_suite import PlatformIdSuite
 from tests.contract.suite import RepositorySuite
 
 pytestmark = pytest.mark.contract
 MONGO_URI = os.environ.get("RELAYDESK_TEST_MONGO_URI")
 
 
-class TestMongoRepositoryOnMongomockFake(RepositorySuite, DirectorySuite):
+class TestMongoRepositoryOnMongomockFake(RepositorySuite, DirectorySuite, PlatformIdSuite):
     supports_text_search = False
 
     async def make_repository(self) -> Repository:
@@ -28,7 +29,7 @@ class TestMongoRepositoryOnMongomockFake(RepositorySuite, DirectorySuite):
 
 
 @pytest.mark.skipif(not MONGO_URI, reason="set RELAYDESK_TEST_MONGO_URI to run on real MongoDB")
-class TestMongoRepositoryOnRealServer(RepositorySuite, DirectorySuite):
+class TestMongoRepositoryOnRealServer(RepositorySuite, DirectorySuite, PlatformIdSuite):
     async def make_repository(self) -> Repository:
         assert MONGO_URI
         return MongoRepository.from_uri(MONGO_URI, f"relaydesk_test_{uuid.uuid4().hex[:8]}")

@@ -11,19 +11,20 @@ from contracts import commands as c
 from contracts.queries import ListTickets
 from services.store import rules
 from services.store import writer as writer_module
-from services.store.commands import Outcome
 from services.store.errors import Invalid
+from services.store.records import Outcome
 from services.store.repository import Repository, UnitOfWork
 from services.store.sqlite import SqliteRepository
 from services.store.writer import Writer
 from tests.contract.directory_suite import DirectorySuite
+from tests.contract.platform_suite import PlatformIdSuite
 from tests.contract.suite import Published, RepositorySuite, inbound
 
 pytestmark = pytest.mark.contract
 _files = itertools.count()
 
 
-class TestSqliteRepository(RepositorySuite, DirectorySuite):
+class TestSqliteRepository(RepositorySuite, DirectorySuite, PlatformIdSuite):
     @pytest.fixture(autouse=True)
     def _dir(self, tmp_path: Path) -> None:
         self.dir = tmp_path

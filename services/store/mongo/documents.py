@@ -78,8 +78,8 @@ def ticket_doc(t: TicketView) -> Doc:
     }
 
 
-def message_doc(m: MessageView, dedupe_key: str | None, search: str, seq: Any) -> Doc:
-    doc: Doc = {"_id": m.id, "ticket_id": m.ticket_id, "seq": seq, "search": search}
+def message_doc(m: MessageView, dedupe_key: str | None, seq: Any) -> Doc:
+    doc: Doc = {"_id": m.id, "ticket_id": m.ticket_id, "seq": seq}
     if dedupe_key is not None:
         doc["dedupe_key"] = dedupe_key
     doc["view"] = m.model_dump(mode="json")

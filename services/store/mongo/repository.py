@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from contracts.queries import Counts, ListTickets, TicketPage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import paging
-from services.store.errors import DuplicateKey
+from services.store.errors import LostRace
 from services.store.mongo import documents as d
 from services.store.mongo.unit_of_work import MongoUnitOfWork
 from services.store.records import AuditEntry, OutboxBatch
@@ -45,11 +45,11 @@ class MongoRepository:
                 async with await session.start_transaction():
                     yield MongoUnitOfWork(self.db, session)
         except DuplicateKeyError as error:
-            raise DuplicateKey(str(error)) from error
+            raise LostRace(str(error)) from error
         except OperationFailure as error:
             # A write conflict with another replica's transaction: retry the whole unit.
             if error.has_error_label("TransientTransactionError"):
-                raise DuplicateKey(str(error)) from error
+                raise LostRace(str(error)) from error
             raise
 
     async def list_tickets(self, query: ListTickets) -> TicketPage:

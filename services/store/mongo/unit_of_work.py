@@ -8,7 +8,6 @@ from pymongo import ReturnDocument
 
 from contracts.messages import InboundMessage
 from contracts.tickets import ContactView, MessageView, TicketView
-from services.store import rules
 from services.store.errors import Conflict
 from services.store.mongo import documents as d
 from services.store.records import AuditEntry, OutboxBatch
@@ -69,12 +68,8 @@ class MongoUnitOfWork:
         )
         return int(doc["value"])
 
-    async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
+    async def insert_ticket(self, ticket: TicketView) -> None:
         await self.db.tickets.insert_one(d.ticket_doc(ticket), session=self.s)
-        if text := rules.search_text(ticket.subject, search_text):
-            # Searchable like a message body: a document in messages without a view.
-            doc = {"_id": f"ticket:{ticket.id}", "ticket_id": ticket.id, "seq": 0}
-            await self.db.messages.insert_one({**doc, "search": text}, session=self.s)
 
     async def update_ticket(self, ticket: TicketView) -> None:
         result = await self.db.tickets.replace_one(
@@ -95,11 +90,28 @@ class MongoUnitOfWork:
         ).to_list(None)
         return [MessageView.model_validate(doc["view"]) for doc in docs]
 
-    async def insert_message(
-        self, message: MessageView, *, dedupe_key: str | None, search_text: str
-    ) -> None:
-        doc = d.message_doc(message, dedupe_key, search_text, next_seq())
+    async def insert_message(self, message: MessageView, *, dedupe_key: str | None) -> None:
+        doc = d.message_doc(message, dedupe_key, next_seq())
         await self.db.messages.insert_one(doc, session=self.s)
+
+    async def name_message(self, message_id: str, key: str) -> None:
+        await self.db.messages.update_one(
+            {"_id": message_id}, {"$set": {"dedupe_key": key}}, session=self.s
+        )
+
+    async def index_search(self, ticket_id: str, message_id: str | None, text: str) -> None:
+        if message_id is None:
+            # The ticket is searchable like a message body: a document in messages, no view.
+            await self.db.messages.update_one(
+                {"_id": f"ticket:{ticket_id}"},
+                {"$set": {"search": text}, "$setOnInsert": {"ticket_id": ticket_id, "seq": 0}},
+                upsert=True,
+                session=self.s,
+            )
+        else:
+            await self.db.messages.update_one(
+                {"_id": message_id}, {"$set": {"search": text}}, session=self.s
+            )
 
     async def update_message(self, message: MessageView) -> None:
         await self.db.messages.update_one(

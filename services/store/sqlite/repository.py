@@ -18,7 +18,7 @@ from typing import Any
 from contracts.queries import Counts, ListTickets, TicketPage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import paging
-from services.store.errors import DuplicateKey
+from services.store.errors import LostRace
 from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.checkpoint import Checkpointer
 from services.store.sqlite.schema import PRAGMAS, SCHEMA
@@ -52,7 +52,6 @@ class SqliteRepository:
         for pragma in PRAGMAS:
             self.db.execute(pragma)
         self.db.executescript(SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO counters VALUES ('ticket', 0)")
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
         self.checkpoints.start()
 
@@ -73,7 +72,7 @@ class SqliteRepository:
                 uow.flush()
             except sqlite3.IntegrityError as error:
                 conn.execute("ROLLBACK")
-                raise DuplicateKey(str(error)) from error
+                raise LostRace(str(error)) from error
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

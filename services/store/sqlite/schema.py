@@ -90,8 +90,6 @@ CREATE TABLE IF NOT EXISTS directory (
     PRIMARY KEY (kind, id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS directory_agent_email ON directory(email) WHERE kind = 'agent';
-CREATE TABLE IF NOT EXISTS counters (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
+-- Ticket numbers come from max(number) under the write lock; older files had a counter table.
+DROP TABLE IF EXISTS counters;
 """

@@ -19,8 +19,6 @@ from services.store.sqlite.writes import WriteBuffer
 
 MESSAGES = TypeAdapter(list[MessageView])
 
-MISSING = None
-
 
 def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
@@ -36,7 +34,7 @@ class SqliteUnitOfWork:
         self.contacts: dict[str, ContactView | None] = {}  # by identity
         self.by_dedupe: dict[str, MessageView | None] = {}
         self.max_number: int | None = None
-        self.writes_made = 0  # see CountsWrites
+        self.inserted: set[str] = set()  # messages new in this unit: nothing to re-index
 
     def _one(self, sql: str, *params: object) -> str | None:
         self.writes.flush()
@@ -102,7 +100,6 @@ class SqliteUnitOfWork:
         return ContactView.model_validate_json(doc) if doc else None
 
     async def save_contact(self, contact: ContactView, *, new: bool) -> None:
-        self.writes_made += 1
         self.contacts.update((i, contact) for i in contact.identities)
         self.writes.contact(contact, new=new)
 
@@ -140,13 +137,11 @@ class SqliteUnitOfWork:
         self.max_number += 1
         return self.max_number
 
-    async def insert_ticket(self, ticket: TicketView, search_text: str = "") -> None:
-        self.writes_made += 1
+    async def insert_ticket(self, ticket: TicketView) -> None:
         self._remember(ticket, rules.thread_of(ticket), stored=False)
-        self.writes.new_ticket(ticket, rules.search_text(ticket.subject, search_text))
+        self.writes.new_ticket(ticket)
 
     async def update_ticket(self, ticket: TicketView) -> None:
-        self.writes_made += 1
         self.tickets[ticket.id] = ticket
         self.writes.changed_ticket(ticket)
 
@@ -168,16 +163,25 @@ class SqliteUnitOfWork:
         # One call into pydantic for the whole conversation: per-message calls cost 3x more.
         return MESSAGES.validate_json(f"[{','.join(r[0] for r in rows)}]")
 
-    async def insert_message(
-        self, message: MessageView, *, dedupe_key: str | None, search_text: str
-    ) -> None:
-        self.writes_made += 1
+    async def insert_message(self, message: MessageView, *, dedupe_key: str | None) -> None:
         if dedupe_key is not None:
             self.by_dedupe[dedupe_key] = message
-        self.writes.new_message(message, dedupe_key, search_text)
+        self.inserted.add(message.id)
+        self.writes.new_message(message, dedupe_key)
+
+    async def name_message(self, message_id: str, key: str) -> None:
+        self.writes.flush()
+        self.conn.execute("UPDATE messages SET dedupe_key = ? WHERE id = ?", (key, message_id))
+        self.by_dedupe.pop(key, None)
+
+    async def index_search(self, ticket_id: str, message_id: str | None, text: str) -> None:
+        if message_id is not None and message_id not in self.inserted:
+            self.writes.flush()
+            self.conn.execute("DELETE FROM search WHERE message_id = ?", (message_id,))
+        if text:
+            self.writes.search(text, ticket_id, message_id)
 
     async def update_message(self, message: MessageView) -> None:
-        self.writes_made += 1
         self.writes.flush()
         self.conn.execute(
             "UPDATE messages SET doc = ?, ticket_id = ? WHERE id = ?",
@@ -185,7 +189,6 @@ class SqliteUnitOfWork:
         )
 
     async def move_messages(self, message_ids: Sequence[str], ticket_id: str) -> None:
-        self.writes_made += 1
         for message_id in message_ids:
             message = await self.get_message(message_id)
             if message is not None:
@@ -196,15 +199,12 @@ class SqliteUnitOfWork:
         )
 
     async def add_outbox(self, batch: OutboxBatch) -> None:
-        self.writes_made += 1
         self.writes.outbox(batch)
 
     async def mark_published(self, ids: Sequence[str]) -> None:
-        self.writes_made += 1
         self.writes.published(ids)
 
     async def add_audit(self, entries: Sequence[AuditEntry]) -> None:
-        self.writes_made += 1
         self.writes.audit(entries)
 
     async def items(self, kind: str) -> list[str]:
@@ -215,7 +215,6 @@ class SqliteUnitOfWork:
     async def put_item(
         self, kind: str, item_id: str, doc: str, *, email: str | None = None
     ) -> None:
-        self.writes_made += 1
         self.writes.flush()
         self.conn.execute(
             "INSERT INTO directory (kind, id, email, doc, seq) VALUES (?, ?, ?, ?, "
@@ -225,7 +224,6 @@ class SqliteUnitOfWork:
         )
 
     async def delete_item(self, kind: str, item_id: str) -> bool:
-        self.writes_made += 1
         self.writes.flush()
         cursor = self.conn.execute(
             "DELETE FROM directory WHERE kind = ? AND id = ?", (kind, item_id)
@@ -233,7 +231,6 @@ class SqliteUnitOfWork:
         return cursor.rowcount > 0
 
     async def set_secret(self, item_id: str, secret: str) -> None:
-        self.writes_made += 1
         self.writes.flush()
         self.conn.execute(
             "UPDATE directory SET secret = ? WHERE kind = 'agent' AND id = ?", (secret, item_id)
@@ -241,3 +238,8 @@ class SqliteUnitOfWork:
 
     def flush(self) -> None:
         self.writes.flush()
+
+    def changes(self) -> int:
+        """Rows changed so far, by SQLite's own count (see TellsChanges)."""
+        self.writes.flush()
+        return self.conn.total_changes

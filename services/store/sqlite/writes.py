@@ -49,7 +49,7 @@ class WriteBuffer:
         self.new_tickets: dict[str, TicketView] = {}
         self.changed: dict[str, TicketView] = {}
         self.messages: list[tuple[object, ...]] = []
-        self.search: list[tuple[object, ...]] = []
+        self.search_rows: list[tuple[object, ...]] = []
         self.outbox_rows: list[tuple[object, ...]] = []
         self.audit_rows: list[tuple[object, ...]] = []
         self.published_rows: list[tuple[object, ...]] = []
@@ -62,10 +62,8 @@ class WriteBuffer:
         if new:
             self.identities += [(i, contact.id) for i in contact.identities]
 
-    def new_ticket(self, ticket: TicketView, search_text: str) -> None:
+    def new_ticket(self, ticket: TicketView) -> None:
         self.new_tickets[ticket.id] = ticket
-        if search_text:
-            self.search.append((search_text, ticket.id, None))
 
     def changed_ticket(self, ticket: TicketView) -> None:
         if ticket.id in self.new_tickets:
@@ -73,10 +71,11 @@ class WriteBuffer:
         else:
             self.changed[ticket.id] = ticket
 
-    def new_message(self, message: MessageView, dedupe_key: str | None, search_text: str) -> None:
+    def new_message(self, message: MessageView, dedupe_key: str | None) -> None:
         self.messages.append((message.id, message.ticket_id, dedupe_key, message.model_dump_json()))
-        if search_text:
-            self.search.append((search_text, message.ticket_id, message.id))
+
+    def search(self, text: str, ticket_id: str, message_id: str | None) -> None:
+        self.search_rows.append((text, ticket_id, message_id))
 
     def outbox(self, batch: OutboxBatch) -> None:
         if batch.entries:
@@ -126,7 +125,10 @@ class WriteBuffer:
                 "INSERT INTO messages (id, ticket_id, dedupe_key, doc) VALUES (?, ?, ?, ?)",
                 self.messages,
             ),
-            ("INSERT INTO search (content, ticket_id, message_id) VALUES (?, ?, ?)", self.search),
+            (
+                "INSERT INTO search (content, ticket_id, message_id) VALUES (?, ?, ?)",
+                self.search_rows,
+            ),
             ("INSERT INTO outbox (id, entries, created_ts) VALUES (?, ?, ?)", self.outbox_rows),
             ("UPDATE outbox SET published_ts = ? WHERE id = ?", self.published_rows),
             (

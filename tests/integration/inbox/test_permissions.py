@@ -258,3 +258,22 @@ async def test_a_ticket_transferred_away_disappears_at_once(desk: Desk) -> None:
     assert moved.status_code == 200
     assert after.status_code == 404
     assert (await desk.call("tina", "GET", path)).status_code == 200
+
+
+async def test_a_change_outside_the_agents_departments_is_refused_by_the_store_unread(
+    desk: Desk, world: World
+) -> None:
+    spy = await desk.nc.subscribe("queries.ticket.get")
+    command = await desk.nc.subscribe("commands.ticket.status")
+    path = f"/api/v1/tickets/{world.billing}/status"
+
+    reply = await desk.call("tina", "POST", path, json={"status": "closed"})
+
+    sent = (await command.next_msg(timeout=5)).data
+    await desk.nc.flush()
+    reads = spy.pending_msgs
+    await spy.unsubscribe()
+    await command.unsubscribe()
+    assert reply.status_code == 404, reply.text
+    assert reads == 0
+    assert b'"departments":["tech"]' in sent
