@@ -120,7 +120,9 @@ class PlatformIdSuite:
             pytest.skip("this backend's fake has no text search")
         await writer.ingest([inbound("1", "Вопрос\nстарый текст про кошку")])
 
-        await writer.ingest([inbound("1:edit", "Вопрос\nновый текст про собаку", edit_of_external_id="1")])
+        await writer.ingest(
+            [inbound("1:edit", "Вопрос\nновый текст про собаку", edit_of_external_id="1")]
+        )
 
         dog = await repo.list_tickets(ListTickets(q="собаку"))
         cat = await repo.list_tickets(ListTickets(q="кошку"))
