@@ -27,11 +27,12 @@ from nats.js.errors import KeyDeletedError, KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
+from channels._adapter.delivery import DeliveryReporter
 from channels._adapter.outcome import MAX_ATTEMPTS, Failed, Outcome, Retry, Sent, wait_before
 from channels._adapter.ratelimit import TokenBucket
-from contracts import streams, subjects
+from contracts import streams
 from contracts.channels import Channel
-from contracts.messages import DeliveryReport, DeliveryStatus, OutboundMessage
+from contracts.messages import DeliveryStatus, OutboundMessage
 from services.runtime.batch import report_lag
 from services.runtime.broker import consumer_config
 from services.runtime.deadletter import dead_letter, describe
@@ -74,6 +75,7 @@ class OutboundWorker:
         self.lag: asyncio.Task[None] | None = None
         self.room = asyncio.Semaphore(IN_FLIGHT)
         self.sent: OrderedDict[str, str | None] = OrderedDict()  # id -> platform's id
+        self.reports = DeliveryReporter(js)
 
     async def start(self) -> None:
         self.delivered = await open_bucket(self.js, f"delivered-{self.channel}", DELIVERED_TTL)
@@ -236,22 +238,7 @@ class OutboundWorker:
         external_id: str | None = None,
         reason: str | None = None,
     ) -> None:
-        report = DeliveryReport(
-            outbound_id=out.id,
-            message_id=out.message_id,
-            ticket_id=out.ticket_id,
-            channel=out.channel,
-            account=out.account,
-            status=status,
-            external_id=external_id,
-            reason=reason,
-            attempt=attempt,
-        )
-        await self.js.publish(
-            subjects.delivery(out.channel),
-            report.to_bytes(),
-            headers={streams.MSG_ID: f"{out.id}:{status}"},
-        )
+        await self.reports.outcome(out, status, attempt, external_id=external_id, reason=reason)
 
     async def _publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
         await self.js.publish(subject, data, headers=headers)

@@ -26,20 +26,15 @@ from nats.js import JetStreamContext
 from pydantic_core import from_json
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from channels._adapter.delivery import DeliveryReporter
 from channels._adapter.inbound import InboundPublisher
 from channels._adapter.outcome import Outcome, Sent
 from channels._adapter.ratelimit import TokenBucket
 from channels.webchat import transcript, uploads, visitors
 from channels.webchat.limits import AddressLimits
 from channels.webchat.settings import Site, WebchatSettings
-from contracts import streams, subjects
-from contracts.messages import (
-    DeliveryReport,
-    DeliveryStatus,
-    InboundMessage,
-    OutboundMessage,
-    Sender,
-)
+from contracts import subjects
+from contracts.messages import DeliveryStatus, InboundMessage, OutboundMessage, Sender
 from contracts.presence import PRESENCE_BUCKET, AgentPresence
 from contracts.typing import Typing
 
@@ -83,11 +78,13 @@ class Chat:
         self.nc: Client
         self.js: JetStreamContext
         self.inbound: InboundPublisher
+        self.reports: DeliveryReporter
 
     def connect(self, nc: Client) -> None:
         self.nc = nc
         self.js = nc.jetstream()
         self.inbound = InboundPublisher(self.js)
+        self.reports = DeliveryReporter(self.js)
 
     def site_for(self, account: str, origin: str) -> Site | None:
         site = self.sites.get(account)
@@ -218,36 +215,17 @@ class Chat:
         await self.nc.publish(subjects.TYPING_CUSTOMER, typing.to_bytes())
 
     async def _reported(self, tab: Tab, status: DeliveryStatus, ids: Any) -> None:
-        """Delivered/read, for agents' lines of this visitor's own conversation only."""
+        """Delivered/read, for agents' lines of this visitor's own conversation only. A line's
+        id is the platform's id of its message (see `deliver`): the store resolves it."""
         for line_id in ids[:MAX_REPORTED] if isinstance(ids, list) else []:
-            line = tab.agent_lines.get(str(line_id))
-            if line is None or line.ticket_id is None or line.message_id is None:
+            if str(line_id) not in tab.agent_lines:
                 continue
-            report = DeliveryReport(
-                outbound_id=line.id,
-                message_id=line.message_id,
-                ticket_id=line.ticket_id,
-                channel="webchat",
-                account=tab.account,
-                status=status,
-            )
             with contextlib.suppress(Exception):  # NATS away: the next report says as much
-                await self.js.publish(
-                    subjects.delivery("webchat"),
-                    report.to_bytes(),
-                    headers={streams.MSG_ID: f"{line.id}:{status}"},
-                )
+                await self.reports.receipt("webchat", tab.account, str(line_id), status)
 
     async def deliver(self, out: OutboundMessage) -> Outcome:
         """An agent's reply: into the visitor's transcript, then to each open tab."""
-        line = transcript.Line(
-            id=out.id,
-            who="agent",
-            text=out.text,
-            files=out.attachments,
-            ticket_id=out.ticket_id,
-            message_id=out.message_id,
-        )
+        line = transcript.Line(id=out.id, who="agent", text=out.text, files=out.attachments)
         await transcript.append(self.js, out.account, out.thread_key, line)
         for tab in list(self.tabs.get((out.account, out.thread_key), ())):
             tab.agent_lines[line.id] = line

@@ -20,9 +20,6 @@ class Line(BaseModel):
     text: str
     files: list[Attachment] = Field(default_factory=list)
     at: AwareDatetime = Field(default_factory=utcnow)
-    # An agent's line names its message, so the visitor's browser can report it read.
-    ticket_id: str | None = None
-    message_id: str | None = None
 
 
 async def append(js: JetStreamContext, account: str, visitor: str, line: Line) -> None:

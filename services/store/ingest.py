@@ -143,17 +143,30 @@ async def record_delivery(uow: UnitOfWork, report: DeliveryReport) -> list[ev.Ev
     """A delivery report updates its message; a stale or repeated one changes nothing.
 
     A report of a send names the platform's id of the message: it is indexed, so a later
-    report naming that id alone, or a customer's answer referring to it, finds the message."""
+    receipt naming that id alone (Viber's `seen`, a web chat browser's), or a customer's
+    answer referring to it, finds the message. A receipt can overtake the report of the send
+    (the customer's app answers faster than our report travels): it is held until then."""
     key = report.platform_key
     if report.message_id is not None:
         message = await uow.get_message(report.message_id)
     else:
         message = await uow.message_by_dedupe(key) if key else None
+        if message is None and key:
+            await uow.hold_receipt(key, report.model_dump_json())
+            return []
     if message is None:
         return []
+    events = await _apply(uow, message, report)
     if report.status == "sent" and key and await uow.message_by_dedupe(key) is None:
         # A key an inbound message already holds is that message's: never taken over.
         await uow.name_message(message.id, key)
+        for held in await uow.held_receipts(key):
+            current = await uow.get_message(message.id) or message
+            events += await _apply(uow, current, DeliveryReport.model_validate_json(held))
+    return events
+
+
+async def _apply(uow: UnitOfWork, message: MessageView, report: DeliveryReport) -> list[ev.Event]:
     updated = rules.apply_delivery(message, report)
     if updated is None:
         return []

@@ -48,6 +48,14 @@ class UnitOfWork(Protocol):
         one its dedupe key lookups find: a sent reply, once the platform gave its id."""
         ...
 
+    async def hold_receipt(self, key: str, report: str) -> None:
+        """Keep a receipt naming a platform id no message holds yet (it came first)."""
+        ...
+
+    async def held_receipts(self, key: str) -> list[str]:
+        """Take the receipts kept for `key`, oldest first (they are removed)."""
+        ...
+
     async def index_search(self, ticket_id: str, message_id: str | None, text: str) -> None:
         """Make `text` what search finds for this message (replacing what it found before, so
         an edit is searched as edited), or for the ticket itself when `message_id` is None

@@ -60,6 +60,23 @@ class PlatformIdSuite:
         stored = next(m for m in await repo.messages(ticket_id) if m.id == reply.message.id)
         assert (stored.delivery_status, stored.external_id) == ("read", "chat-1:900")
 
+    async def test_a_receipt_that_overtakes_the_report_of_its_send_is_applied_after_it(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        await writer.ingest([inbound("1")])
+        ticket_id = (await repo.list_tickets(ListTickets())).items[0].id
+        reply = await _reply(writer, ticket_id)
+        assert reply.message is not None
+        seen = DeliveryReport(
+            channel="telegram", account="bot1", status="read", external_id="chat-1:901"
+        )
+
+        await writer.deliveries([seen])
+        await writer.deliveries([_sent(reply.message.id, ticket_id, "chat-1:901")])
+
+        stored = next(m for m in await repo.messages(ticket_id) if m.id == reply.message.id)
+        assert stored.delivery_status == "read"
+
     async def test_a_report_naming_an_unknown_platform_id_changes_nothing(
         self, repo: Repository, writer: Writer, published: Published
     ) -> None:

@@ -45,6 +45,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "contacts": [IndexModel([("identities", ASCENDING)], unique=True)],
     "outbox": [IndexModel([("published_ts", ASCENDING), ("created_ts", ASCENDING)])],
     "audit": [IndexModel([("ticket_id", ASCENDING), ("at_ts", ASCENDING)])],
+    # Receipts that came before the report of the send they are about (see ingest.py).
+    "receipts": [IndexModel([("key", ASCENDING)])],
     "directory": [
         IndexModel([("kind", ASCENDING), ("seq", ASCENDING)]),
         IndexModel(

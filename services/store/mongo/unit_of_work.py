@@ -99,6 +99,18 @@ class MongoUnitOfWork:
             {"_id": message_id}, {"$set": {"dedupe_key": key}}, session=self.s
         )
 
+    async def hold_receipt(self, key: str, report: str) -> None:
+        doc = {"key": key, "doc": report, "at_ts": time.time()}
+        await self.db.receipts.insert_one(doc, session=self.s)
+
+    async def held_receipts(self, key: str) -> list[str]:
+        docs = await self.db.receipts.find(
+            {"key": key}, sort=[("at_ts", 1)], session=self.s
+        ).to_list(None)
+        if docs:
+            await self.db.receipts.delete_many({"key": key}, session=self.s)
+        return [doc["doc"] for doc in docs]
+
     async def index_search(self, ticket_id: str, message_id: str | None, text: str) -> None:
         if message_id is None:
             # The ticket is searchable like a message body: a document in messages, no view.

@@ -90,6 +90,13 @@ CREATE TABLE IF NOT EXISTS directory (
     PRIMARY KEY (kind, id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS directory_agent_email ON directory(email) WHERE kind = 'agent';
+-- Receipts that came before the report of the send they are about (see ingest.py).
+CREATE TABLE IF NOT EXISTS receipts (
+    key TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    at_ts REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS receipts_key ON receipts(key);
 -- Ticket numbers come from max(number) under the write lock; older files had a counter table.
 DROP TABLE IF EXISTS counters;
 """

@@ -7,6 +7,7 @@ on `flush`. Any read the map cannot answer flushes first, so SQL always sees eve
 """
 
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 
 from pydantic import TypeAdapter
@@ -173,6 +174,19 @@ class SqliteUnitOfWork:
         self.writes.flush()
         self.conn.execute("UPDATE messages SET dedupe_key = ? WHERE id = ?", (key, message_id))
         self.by_dedupe.pop(key, None)
+
+    async def hold_receipt(self, key: str, report: str) -> None:
+        self.writes.flush()
+        self.conn.execute(
+            "INSERT INTO receipts (key, doc, at_ts) VALUES (?, ?, ?)", (key, report, time.time())
+        )
+
+    async def held_receipts(self, key: str) -> list[str]:
+        self.writes.flush()
+        rows = self.conn.execute(
+            "DELETE FROM receipts WHERE key = ? RETURNING doc, at_ts", (key,)
+        ).fetchall()
+        return [doc for doc, _ in sorted(rows, key=lambda row: float(row[1]))]
 
     async def index_search(self, ticket_id: str, message_id: str | None, text: str) -> None:
         if message_id is not None and message_id not in self.inserted:

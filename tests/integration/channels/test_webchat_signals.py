@@ -88,7 +88,7 @@ async def test_a_reply_the_visitor_saw_is_recorded_as_read(chat: str, nc: Client
             if reply.delivery_status == "read":
                 break
             await asyncio.sleep(0.1)
-    assert line["message_id"] == reply.id
+    assert reply.external_id == line["id"]  # resolved by the platform id alone
 
 
 async def test_a_visitor_cannot_report_on_another_visitors_reply(chat: str, nc: Client) -> None:
