@@ -3,6 +3,7 @@
 from nats.js import JetStreamContext
 
 from contracts import streams, subjects
+from contracts.channels import Channel
 from contracts.messages import InboundMessage
 from services.runtime.metrics import CHANNEL_MESSAGES
 
@@ -22,3 +23,15 @@ class InboundPublisher:
             timeout=self.timeout,
         )
         CHANNEL_MESSAGES.labels(message.channel, message.account, "in").inc()
+
+    async def keep(self, channel: Channel, account: str, body: bytes, reason: str) -> None:
+        """An unreadable payload, unchanged, in `deadletter.inbound.<channel>` with why."""
+        await self.js.publish(
+            subjects.dead_letter(subjects.inbound(channel)),
+            body,
+            headers={
+                streams.DEAD_REASON: reason[:500],
+                streams.DEAD_SUBJECT: f"{channel}:{account}",
+            },
+            timeout=self.timeout,
+        )

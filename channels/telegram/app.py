@@ -11,11 +11,11 @@ from channels._adapter.inbound import InboundPublisher
 from channels._adapter.outbound import OutboundWorker
 from channels._adapter.outcome import Outcome, Retry
 from channels._adapter.typing import follow_typing
-from channels.telegram import polling, send
+from channels._adapter.webhook import Webhook
+from channels.telegram import polling, send, webhook
 from channels.telegram.bots import BotPool
-from channels.telegram.intake import Intake
+from channels.telegram.intake import telegram_intake
 from channels.telegram.settings import TelegramSettings
-from channels.telegram.webhook import Webhook
 from contracts.messages import OutboundMessage
 from contracts.typing import Typing
 from services.runtime.broker import make_broker
@@ -49,7 +49,7 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
     async def start() -> None:
         js = broker.connection.jetstream()
         parts["typing"] = await follow_typing(broker.connection, "telegram", agent_typing)
-        parts["intake"] = Intake(pool, files, InboundPublisher(js))
+        parts["intake"] = telegram_intake(pool, files, InboundPublisher(js))
         worker = OutboundWorker(js, "telegram", deliver, rate=RATE, burst=RATE)
         await worker.start()
         parts["outbound"] = worker
@@ -86,7 +86,7 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         routes=[
             Route(
                 "/telegram/{account}/webhook",
-                Webhook(secrets, lambda: parts["intake"]),
+                Webhook(lambda: parts["intake"], webhook.verifier(secrets)),
                 methods=["POST"],
             )
         ],

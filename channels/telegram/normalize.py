@@ -8,23 +8,17 @@ Threads: one per chat, so a group is one ticket and every message keeps its own 
 External ids: `<chat>:<message id>` (Telegram numbers messages per chat).
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from channels._adapter.intake import InvalidPayload, Skipped
 from contracts.messages import Attachment, InboundMessage, Sender
 
 TEXT_LIMIT = 100_000
+__all__ = ["InvalidUpdate", "Skipped", "normalize"]
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """An update that is not a customer message (inline query, membership change…)."""
-
-    reason: str
-
-
-class InvalidUpdate(ValueError):
+class InvalidUpdate(InvalidPayload):
     """An update whose shape is not Telegram's (a field of the wrong type, a message without
     a chat): it is kept for inspection and never retried."""
 

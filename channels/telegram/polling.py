@@ -10,8 +10,8 @@ import logging
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
+from channels._adapter.intake import Intake
 from channels.telegram.bots import BotPool
-from channels.telegram.intake import Intake
 from services.runtime.deadletter import describe
 
 log = logging.getLogger("relaydesk.telegram")

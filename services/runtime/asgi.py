@@ -47,9 +47,18 @@ async def read_body(receive: Receive, limit: int = MAX_BODY) -> bytes:
 
 async def respond(send: Send, status: int, payload: dict[str, Any] | None = None) -> None:
     """`payload` as JSON, or an empty body: one socket write instead of two."""
-    body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
+    if payload is None:
+        await respond_bytes(send, status)
+    else:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        await respond_bytes(send, status, body, b"application/json")
+
+
+async def respond_bytes(
+    send: Send, status: int, body: bytes = b"", content_type: bytes | None = None
+) -> None:
     headers = [(b"content-length", str(len(body)).encode())]
-    if payload is not None:
-        headers.append((b"content-type", b"application/json"))
+    if content_type is not None:
+        headers.append((b"content-type", content_type))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
