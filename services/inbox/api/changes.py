@@ -1,0 +1,181 @@
+"""Every change an agent makes to a ticket: reply, note, assign, transfer, status, priority,
+tags, split, merge.
+
+A change is one store command carrying the agent's departments and the version the agent saw:
+the store refuses a ticket outside those departments (`forbidden`, answered 404 as if it did
+not exist) or a stale version (409) in the same transaction as the write. Only a reply, a note
+and an assignment read the ticket first (without its conversation): templates, signatures and
+who may take whom need its department, assignee and contact.
+"""
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+
+from contracts import commands as c
+from contracts import queries as q
+from contracts.directory import AgentView
+from contracts.tickets import ContactView
+from services.inbox import permissions, replies
+from services.inbox.api.context import Agent, Ctx, Inbox
+from services.inbox.api.errors import ERRORS, Invalid, NotFound
+from services.inbox.api.schemas import (
+    AssignIn,
+    ChangeResult,
+    MergeIn,
+    NewMessage,
+    PriorityIn,
+    SplitIn,
+    StatusIn,
+    TagsIn,
+    TransferIn,
+    message_out,
+    ticket_out,
+)
+from services.inbox.store import StoreRefused
+from services.runtime.files import PREFIX
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=ERRORS)
+
+
+async def _ticket_only(ctx: Inbox, agent: AgentView, ticket_id: str) -> q.TicketDetail:
+    """The ticket and its contact, without the conversation; NotFound outside the scope."""
+    try:
+        return await ctx.store.ticket(ticket_id, permissions.scope(agent), messages=False)
+    except StoreRefused as error:
+        if error.code in ("not_found", "invalid"):
+            raise NotFound(f"no ticket {ticket_id}") from error
+        raise
+
+
+async def _apply(
+    ctx: Inbox,
+    actor: AgentView,
+    ticket_id: str,
+    version: int | None,
+    kind: Callable[..., c.Command],
+    contact: ContactView | None = None,
+    **fields: object,
+) -> ChangeResult:
+    """Send one `kind` command about the ticket, signed by `actor`, at `version`, within the
+    actor's departments (the store's `forbidden` is a 404 here)."""
+    command = kind(
+        actor=actor.id,
+        ticket_id=ticket_id,
+        expected_version=version,
+        departments=permissions.scope(actor),
+        **fields,
+    )
+    try:
+        done = await ctx.store.command(command)
+    except StoreRefused as error:
+        if error.code in ("forbidden", "not_found"):
+            missing = fields["into"] if error.field == "into" else ticket_id
+            raise NotFound(f"no ticket {missing}") from error
+        raise
+    if done.ticket is None:
+        raise StoreRefused("internal", "the store answered a change without its ticket")
+    return ChangeResult(
+        ticket=ticket_out(done.ticket, contact),
+        message=message_out(done.message) if done.message else None,
+        related=[ticket_out(t) for t in done.related],
+    )
+
+
+@router.post("/tickets/{ticket_id}/messages", response_model=ChangeResult, status_code=201)
+async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) -> ChangeResult:
+    """A reply through the customer's channel, or with `internal` a note only agents see."""
+    detail = await _ticket_only(ctx, agent, ticket_id)
+    ticket, contact = detail.ticket, detail.contact
+    text = body.text
+    if body.template is not None:
+        template = ctx.directory.templates.get(body.template)
+        if template is None or not replies.usable(template, ticket.department):
+            raise Invalid(f"no template {body.template} for this ticket", "template")
+        if text:
+            raise Invalid("send either text or a template, not both", "text")
+        text = template.text
+    if not text:
+        raise Invalid("a message needs text", "text")
+    for attachment in body.attachments:
+        digest = (attachment.ref or "").removeprefix(PREFIX)
+        if (
+            not attachment.ref
+            or not attachment.ref.startswith(PREFIX)
+            or not ctx.files.path(digest)
+        ):
+            raise Invalid("attach files uploaded with POST /api/v1/files", "attachments")
+    if body.attachments and body.internal:
+        raise Invalid("internal notes carry no files", "attachments")
+    text = replies.fill(text, ticket, contact, agent)
+    if body.internal:
+        return await _apply(ctx, agent, ticket.id, body.version, c.AddNote, contact, text=text)
+    department = ctx.directory.departments.get(ticket.department or "")
+    text = replies.with_signature(text, department, ticket, contact, agent)
+    return await _apply(
+        ctx,
+        agent,
+        ticket.id,
+        body.version,
+        c.AddReply,
+        contact,
+        text=text,
+        attachments=body.attachments,
+    )
+
+
+@router.post("/tickets/{ticket_id}/assign", response_model=ChangeResult)
+async def assign(ticket_id: str, body: AssignIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    """Take a ticket (`"me"`), give it back (`null`), or as a supervisor give it to a member."""
+    detail = await _ticket_only(ctx, agent, ticket_id)
+    wanted = agent.id if body.agent == "me" else body.agent
+    target = None
+    if wanted is not None:
+        target = ctx.directory.agent(wanted)
+        if target is None:
+            raise Invalid(f"no agent {wanted}", "agent")
+    permissions.check_assign(agent, detail.ticket, target)
+    return await _apply(
+        ctx, agent, ticket_id, body.version, c.AssignTicket, detail.contact, agent=wanted
+    )
+
+
+@router.post("/tickets/{ticket_id}/transfer", response_model=ChangeResult)
+async def transfer(ticket_id: str, body: TransferIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    """Hand the ticket to another department; the router assigns it there."""
+    if body.department not in ctx.directory.departments:
+        raise Invalid(f"no such department: {body.department}", "department")
+    return await _apply(
+        ctx, agent, ticket_id, body.version, c.TransferTicket, department=body.department
+    )
+
+
+@router.post("/tickets/{ticket_id}/status", response_model=ChangeResult)
+async def set_status(ticket_id: str, body: StatusIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    return await _apply(ctx, agent, ticket_id, body.version, c.SetStatus, status=body.status)
+
+
+@router.post("/tickets/{ticket_id}/priority", response_model=ChangeResult)
+async def set_priority(ticket_id: str, body: PriorityIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    return await _apply(ctx, agent, ticket_id, body.version, c.SetPriority, priority=body.priority)
+
+
+@router.post("/tickets/{ticket_id}/tags", response_model=ChangeResult)
+async def tag(ticket_id: str, body: TagsIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    return await _apply(
+        ctx, agent, ticket_id, body.version, c.TagTicket, add=body.add, remove=body.remove
+    )
+
+
+@router.post("/tickets/{ticket_id}/split", response_model=ChangeResult)
+async def split(ticket_id: str, body: SplitIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    """Move the chosen messages to a new ticket (returned as `ticket`)."""
+    return await _apply(
+        ctx, agent, ticket_id, body.version, c.SplitTicket, message_ids=body.message_ids
+    )
+
+
+@router.post("/tickets/{ticket_id}/merge", response_model=ChangeResult)
+async def merge(ticket_id: str, body: MergeIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    """Move every message into `into` (which must be visible too); this ticket closes."""
+    return await _apply(ctx, agent, ticket_id, body.version, c.MergeTicket, into=body.into)
