@@ -27,6 +27,7 @@ from nats.js.errors import KeyDeletedError, KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
+from channels._adapter.capabilities import Capabilities, Part
 from channels._adapter.delivery import DeliveryReporter
 from channels._adapter.outcome import MAX_ATTEMPTS, Failed, Outcome, Retry, Sent, wait_before
 from channels._adapter.ratelimit import TokenBucket
@@ -40,7 +41,7 @@ from services.runtime.kv import open_bucket
 from services.runtime.metrics import CHANNEL_MESSAGES, DELIVERY_FAILURES, PLATFORM_CALLS
 
 log = logging.getLogger("relaydesk.adapter")
-Deliver = Callable[[OutboundMessage], Awaitable[Outcome]]
+Deliver = Callable[[OutboundMessage, Part], Awaitable[Outcome]]
 DELIVERED_TTL = 7 * 24 * 3600.0
 IN_FLIGHT = 1000  # messages taken from the consumer and not yet acked
 REMEMBERED = 20_000  # outbound ids this process sent, kept until recorded and acked
@@ -57,13 +58,16 @@ class OutboundWorker:
         js: JetStreamContext,
         channel: Channel,
         deliver: Deliver,
+        capabilities: Capabilities | None = None,
         rate: float | None = None,
         burst: int = 1,
     ) -> None:
-        """`rate`: sends per second and account the platform allows (None: no limit)."""
+        """`deliver` sends one part of a reply (see capabilities.py); `rate`: sends per
+        second and account the platform allows (None: no limit)."""
         self.js = js
         self.channel = channel
         self.deliver = deliver
+        self.capabilities = capabilities or Capabilities()
         self.rate = rate
         self.burst = burst
         self.buckets: dict[str, TokenBucket] = {}
@@ -151,38 +155,62 @@ class OutboundWorker:
         if recorded is not None:  # sent before a crash; its report may not have gone out
             await self._record_sent(msg, out, recorded.decode() or None, attempt=1)
             return
-        if msg.metadata.num_delivered > 1 and await self._recorded(f"sending.{out.id}"):
-            await self._report(out, "failed", msg.metadata.num_delivered, reason=UNCERTAIN)
+        parts = self.capabilities.parts(out)
+        done = {n: await self._recorded(f"part.{out.id}.{n}") for n in range(len(parts) - 1)}
+        todo = [p for p in parts if done.get(p.index) is None]
+        # A part marked as being sent and not recorded as sent was cut off by a crash.
+        if (
+            msg.metadata.num_delivered > 1
+            and not self.capabilities.idempotent
+            and await self._recorded(f"sending.{out.id}.{todo[0].index}")
+        ):
+            which = f"part {todo[0].index + 1} of {len(parts)}: " if len(parts) > 1 else ""
+            await self._report(out, "failed", msg.metadata.num_delivered, reason=which + UNCERTAIN)
             await msg.ack()
             return
-        assert self.delivered is not None
+        attempts, external_id = 0, None
+        for part in todo:
+            outcome, tries = await self._send_part(msg, out, part)
+            attempts += tries
+            if not isinstance(outcome, Sent):
+                await self._report(out, "failed", attempts, reason=outcome.reason)
+                await msg.ack()
+                return
+            external_id = outcome.external_id
+            if not part.last:
+                await self._put(f"part.{out.id}.{part.index}", external_id)
+        self.sent[out.id] = external_id
+        if len(self.sent) > REMEMBERED:
+            self.sent.popitem(last=False)
+        await self._record_sent(msg, out, external_id, max(attempts, 1))
+
+    async def _send_part(
+        self, msg: Msg, out: OutboundMessage, part: Part
+    ) -> tuple[Sent | Failed | Retry, int]:
+        """One part, retried with backoff until sent or given up: the outcome and the tries."""
+        sending = f"sending.{out.id}.{part.index}"
         attempt = 0
         while True:
             attempt += 1
             await self._pace(out.account)
             started = time.perf_counter()
-            await self.delivered.put(f"sending.{out.id}", str(attempt).encode())
+            await self._put(sending, str(attempt))
             try:
-                outcome = await self._deliver_alive(msg, out)
+                outcome = await self._deliver_alive(msg, out, part)
             except Exception as error:  # a bug or a surprise from the client: try again
+                log.exception("%s delivery of %s raised", self.channel, out.id)
                 outcome = Retry(describe(error))
             kind = type(outcome).__name__.lower()
             PLATFORM_CALLS.labels(self.channel, out.account, kind).observe(
                 time.perf_counter() - started
             )
             if isinstance(outcome, Sent):
-                self.sent[out.id] = outcome.external_id
-                if len(self.sent) > REMEMBERED:
-                    self.sent.popitem(last=False)
-                await self._record_sent(msg, out, outcome.external_id, attempt)
-                return
+                return outcome, attempt
             # The platform said no: this attempt is known not to have gone out.
-            await self.delivered.delete(f"sending.{out.id}")
+            await self._bucket().delete(sending)
             DELIVERY_FAILURES.labels(self.channel, out.account, outcome.reason[:60]).inc()
             if isinstance(outcome, Failed) or attempt >= MAX_ATTEMPTS:
-                await self._report(out, "failed", attempt, reason=outcome.reason)
-                await msg.ack()
-                return
+                return outcome, attempt
             await self._wait(msg, wait_before(attempt, outcome))
 
     async def _pace(self, account: str) -> None:
@@ -192,10 +220,10 @@ class OutboundWorker:
         if wait := bucket.reserve():
             await asyncio.sleep(wait)
 
-    async def _deliver_alive(self, msg: Msg, out: OutboundMessage) -> Outcome:
+    async def _deliver_alive(self, msg: Msg, out: OutboundMessage, part: Part) -> Outcome:
         """The platform call, with in-progress heartbeats while it lasts (a large upload can
         outlast the ack wait, and then another replica would send it too)."""
-        call = asyncio.ensure_future(self.deliver(out))
+        call = asyncio.ensure_future(self.deliver(out, part))
         while True:
             done, _ = await asyncio.wait({call}, timeout=ACK_WAIT / 3)
             if done:
@@ -211,20 +239,26 @@ class OutboundWorker:
             with contextlib.suppress(Exception):
                 await msg.in_progress()
 
+    def _bucket(self) -> KeyValue:
+        if self.delivered is None:
+            raise RuntimeError("the outbound worker is not started")
+        return self.delivered
+
+    async def _put(self, key: str, value: str | None) -> None:
+        await self._bucket().put(key, (value or "").encode())
+
     async def _record_sent(
         self, msg: Msg, out: OutboundMessage, external_id: str | None, attempt: int
     ) -> None:
-        assert self.delivered is not None
-        await self.delivered.put(out.id, (external_id or "").encode())
+        await self._put(out.id, external_id)
         await self._report(out, "sent", attempt, external_id=external_id)
         CHANNEL_MESSAGES.labels(self.channel, out.account, "out").inc()
         await msg.ack()
         self.sent.pop(out.id, None)
 
     async def _recorded(self, key: str) -> bytes | None:
-        assert self.delivered is not None
         try:
-            entry = await self.delivered.get(key)
+            entry = await self._bucket().get(key)
         except (KeyNotFoundError, KeyDeletedError):
             return None
         return entry.value or b""

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from channels._adapter.capabilities import Part
 from channels._adapter.inbound import InboundPublisher
 from channels._adapter.outbound import OutboundWorker
 from channels._adapter.outcome import Outcome, Retry
@@ -35,10 +36,10 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
     parts: dict[str, Any] = {}
     tasks: list[asyncio.Task[None]] = []
 
-    async def deliver(out: OutboundMessage) -> Outcome:
+    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
         if out.account not in pool.bots:
             return Retry(f"no bot configured for account {out.account!r}", after=30.0)
-        return await send.deliver(await pool.get(out.account), out, files)
+        return await send.deliver(await pool.get(out.account), out, part, files)
 
     async def agent_typing(typing: Typing) -> None:
         """Telegram's own "typing…" under the chat title (it lasts 5 s or until a message)."""
@@ -50,7 +51,7 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         js = broker.connection.jetstream()
         parts["typing"] = await follow_typing(broker.connection, "telegram", agent_typing)
         parts["intake"] = telegram_intake(pool, files, InboundPublisher(js))
-        worker = OutboundWorker(js, "telegram", deliver, rate=RATE, burst=RATE)
+        worker = OutboundWorker(js, "telegram", deliver, send.CAPABILITIES, rate=RATE, burst=RATE)
         await worker.start()
         parts["outbound"] = worker
         if settings.telegram_mode == "polling":

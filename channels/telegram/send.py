@@ -6,23 +6,13 @@ from datetime import timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from channels._adapter.capabilities import Capabilities, Part
 from channels._adapter.outcome import Failed, Outcome, Retry, Sent
 from contracts.messages import Button, OutboundMessage
 from services.runtime.files import FileStore
 
-LIMIT = 4096  # characters per Telegram message
-
-
-def split(text: str, limit: int = LIMIT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line or word when one is near."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    return [*pieces, text] if text or not pieces else pieces
+CAPABILITIES = Capabilities(text_limit=4096, files_apart=True)
+"""4,096 characters per message; files go one per message, after the text."""
 
 
 def keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -40,28 +30,29 @@ def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def deliver(bot: Bot, out: OutboundMessage, files: FileStore) -> Outcome:
-    """Text first (in pieces), then each attached file as a photo or a document."""
-    pieces = split(out.text) if out.text.strip() or not out.attachments else []
-    found = [(a, files.read(a.ref)) for a in out.attachments]
-    if missing := [a.name for a, data in found if data is None]:
-        return Failed(f"attachment not found: {', '.join(missing)}")
-    attached = [(a, data) for a, data in found if data is not None]
+async def deliver(bot: Bot, out: OutboundMessage, part: Part, files: FileStore) -> Outcome:
+    """One part of a reply: a piece of its text, or one attached file as a photo or a
+    document. The last part carries the reply's buttons."""
+    markup = keyboard(out.buttons) if part.last else None
     try:
-        sent = None
-        for n, piece in enumerate(pieces):
-            last = n == len(pieces) - 1 and not attached
+        if not part.attachments:
             sent = await bot.send_message(
-                chat_id=out.thread_key,
-                text=piece,
-                reply_markup=keyboard(out.buttons) if last else None,
+                chat_id=out.thread_key, text=part.text, reply_markup=markup
             )
-        for attachment, data in attached:
+        else:
+            attachment = part.attachments[0]
+            data = files.read(attachment.ref)
+            if data is None:
+                return Failed(f"attachment not found: {attachment.name}")
             upload = InputFile(data, filename=attachment.name)
             if attachment.content_type.startswith("image/"):
-                sent = await bot.send_photo(chat_id=out.thread_key, photo=upload)
+                sent = await bot.send_photo(
+                    chat_id=out.thread_key, photo=upload, reply_markup=markup
+                )
             else:
-                sent = await bot.send_document(chat_id=out.thread_key, document=upload)
+                sent = await bot.send_document(
+                    chat_id=out.thread_key, document=upload, reply_markup=markup
+                )
     except RetryAfter as error:
         return Retry("rate limited (429)", after=_seconds(error.retry_after))
     except Forbidden as error:
@@ -72,5 +63,4 @@ async def deliver(bot: Bot, out: OutboundMessage, files: FileStore) -> Outcome:
         return Retry(f"network: {error.message}")
     except TelegramError as error:
         return Failed(f"telegram: {error.message}")
-    assert sent is not None
     return Sent(f"{sent.chat_id}:{sent.message_id}")

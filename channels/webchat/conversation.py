@@ -26,6 +26,7 @@ from nats.js import JetStreamContext
 from pydantic_core import from_json
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from channels._adapter.capabilities import Part
 from channels._adapter.delivery import DeliveryReporter
 from channels._adapter.inbound import InboundPublisher
 from channels._adapter.outcome import Outcome, Sent
@@ -223,8 +224,9 @@ class Chat:
             with contextlib.suppress(Exception):  # NATS away: the next report says as much
                 await self.reports.receipt("webchat", tab.account, str(line_id), status)
 
-    async def deliver(self, out: OutboundMessage) -> Outcome:
-        """An agent's reply: into the visitor's transcript, then to each open tab."""
+    async def deliver(self, out: OutboundMessage, part: Part) -> Outcome:
+        """An agent's reply (always one part: the widget takes any length and files along):
+        into the visitor's transcript, then to each open tab."""
         line = transcript.Line(id=out.id, who="agent", text=out.text, files=out.attachments)
         await transcript.append(self.js, out.account, out.thread_key, line)
         for tab in list(self.tabs.get((out.account, out.thread_key), ())):

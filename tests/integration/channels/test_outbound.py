@@ -7,8 +7,9 @@ import asyncio
 import pytest
 from nats.aio.client import Client
 
+from channels._adapter.capabilities import Capabilities, Part
 from channels._adapter.outbound import OutboundWorker
-from channels._adapter.outcome import Outcome, Sent
+from channels._adapter.outcome import Outcome, Retry, Sent
 from contracts import streams, subjects
 from contracts.messages import DeliveryReport, OutboundMessage
 
@@ -39,7 +40,7 @@ async def next_report(nc: Client) -> DeliveryReport:
 async def test_a_reply_recorded_as_sent_is_reported_and_not_sent_again(nc: Client) -> None:
     calls: list[str] = []
 
-    async def deliver(out: OutboundMessage) -> Outcome:
+    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
         calls.append(out.text)
         return Sent("x")
 
@@ -65,12 +66,12 @@ async def test_a_reply_a_dead_worker_was_sending_is_failed_as_uncertain(nc: Clie
     calls: list[str] = []
     forever = asyncio.Event()
 
-    async def hang(out: OutboundMessage) -> Outcome:
+    async def hang(out: OutboundMessage, part: Part) -> Outcome:
         calls.append(out.text)
         await forever.wait()  # the platform has it; the worker dies before hearing back
         return Sent(None)
 
-    async def deliver(out: OutboundMessage) -> Outcome:
+    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
         calls.append(out.text)
         return Sent(None)
 
@@ -90,3 +91,94 @@ async def test_a_reply_a_dead_worker_was_sending_is_failed_as_uncertain(nc: Clie
 
     assert report.status == "failed" and "uncertain" in (report.reason or "")
     assert calls == ["в пути"]
+
+
+LONG = Capabilities(text_limit=10)  # "часть один часть два": "часть один", "часть два"
+
+
+async def test_a_split_reply_whose_second_part_fails_once_sends_each_part_once(
+    nc: Client,
+) -> None:
+    calls: list[tuple[str, str]] = []
+
+    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
+        failed_before = ("failed", part.text) in calls
+        if part.index == 1 and not failed_before:
+            calls.append(("failed", part.text))
+            return Retry("network: 502")
+        calls.append(("sent", part.text))
+        return Sent(f"p{part.index}")
+
+    worker = OutboundWorker(nc.jetstream(), "webchat", deliver, LONG)
+    await worker.start()
+    await publish(nc, reply("часть один часть два"))
+    report = await next_report(nc)
+    await worker.stop()
+
+    assert calls == [("sent", "часть один"), ("failed", "часть два"), ("sent", "часть два")]
+    assert (report.status, report.external_id, report.attempt) == ("sent", "p1", 3)
+
+
+async def test_a_crash_in_part_two_never_sends_part_one_again(nc: Client) -> None:
+    calls: list[int] = []
+    forever = asyncio.Event()
+
+    async def dies_in_part_two(out: OutboundMessage, part: Part) -> Outcome:
+        calls.append(part.index)
+        if part.index == 1:
+            await forever.wait()
+        return Sent(f"p{part.index}")
+
+    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
+        calls.append(part.index)
+        return Sent(f"p{part.index}")
+
+    dying = OutboundWorker(nc.jetstream(), "webchat", dies_in_part_two, LONG)
+    await dying.start()
+    await publish(nc, reply("часть один часть два"))
+    async with asyncio.timeout(5):
+        while len(calls) < 2:
+            await asyncio.sleep(0.01)
+    await dying.stop()
+    survivor = OutboundWorker(nc.jetstream(), "webchat", deliver, LONG)
+    await survivor.start()
+
+    report = await next_report(nc)
+    await survivor.stop()
+
+    assert calls == [0, 1]
+    assert report.status == "failed" and (report.reason or "").startswith("part 2 of")
+
+
+async def test_an_idempotent_platform_gets_the_cut_off_part_again_and_only_it(
+    nc: Client,
+) -> None:
+    calls: list[int] = []
+    forever = asyncio.Event()
+    idempotent = Capabilities(text_limit=10, idempotent=True)
+
+    async def dies_in_part_two(out: OutboundMessage, part: Part) -> Outcome:
+        calls.append(part.index)
+        if part.index == 1:
+            await forever.wait()
+        return Sent(f"p{part.index}")
+
+    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
+        calls.append(part.index)
+        return Sent(f"p{part.index}")
+
+    dying = OutboundWorker(nc.jetstream(), "webchat", dies_in_part_two, idempotent)
+    await dying.start()
+    await publish(nc, reply("часть один часть два"))
+    async with asyncio.timeout(5):
+        while len(calls) < 2:
+            await asyncio.sleep(0.01)
+    await dying.stop()
+    survivor = OutboundWorker(nc.jetstream(), "webchat", deliver, idempotent)
+    await survivor.start()
+
+    report = await next_report(nc)
+    await survivor.stop()
+
+    assert calls == [0, 1, 1]
+    assert (report.status, report.external_id) == ("sent", "p1")
