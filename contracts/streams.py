@@ -75,5 +75,13 @@ ROUTER_EVENTS = ConsumerSpec(
 
 
 def adapter_outbound(channel: Channel) -> ConsumerSpec:
-    """The consumer every replica of one channel adapter shares."""
-    return ConsumerSpec("OUTBOUND", f"adapter-{channel}", subjects.outbound(channel))
+    """The consumer every replica of one channel adapter shares. A short ack_wait brings a
+    crashed replica's replies back soon; heartbeats cover a long upload. At most 1,000
+    replies in a replica's hands at once."""
+    return ConsumerSpec(
+        "OUTBOUND",
+        f"adapter-{channel}",
+        subjects.outbound(channel),
+        ack_wait=6.0,
+        max_ack_pending=1000,
+    )

@@ -16,8 +16,8 @@ from router.presence import Presence
 from router.rules import SEED_RULES
 from router.settings import RouterSettings
 from router.store import StoreClient
-from services.runtime.batch import consume_batches, process_batch, report_lag
 from services.runtime.broker import make_broker
+from services.runtime.consumer import consume_batches, process_batch, report_lag
 from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
 from services.runtime.workers import Workers
@@ -48,7 +48,7 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
             await state["dispatcher"].on_events(events)
 
         with PROCESSING.labels("router", "decide_batch").time():
-            await process_batch(batch, parse_event, decide, dead)
+            await process_batch(batch, parse_event, decide, dead, streams.ROUTER_EVENTS)
         MESSAGES.labels("router", "", "in").inc(len(batch))
 
     async def sweep_forever(dispatcher: Dispatcher) -> None:

@@ -4,13 +4,16 @@ chat (order kept) and many chats at once; retries with backoff or the platform's
 
 Exactly once, or failed with a reason: before calling the platform the worker looks up the
 outbound id in the `delivered-<channel>` KV bucket, and right after a successful call it
-records it there, before the ack; so a message redelivered after a crash is skipped. Each
-call is preceded by a `sending.<id>` mark in the same bucket. A redelivered message that
-carries that mark and no delivered record was being sent when its worker died: the platform
-may or may not have it, and no platform here can be asked. Sending again could write to the
-customer twice, so it is reported failed with that reason and the agent decides. A worker
-that is alive keeps what it sent in memory, so losing NATS between the call and the record
-(a broker restart) never turns a sent message into a failed or repeated one.
+records it there, before the ack; so a message redelivered after a crash is skipped. A reply
+sent in several parts (see capabilities.py) records each part but the last as
+`part.<id>.<n>`, so it resumes at the first part not sent. Each call is preceded by a
+`sending.<id>.<n>` mark. A redelivered message whose next part carries that mark and no
+record was being sent when its worker died: the platform may or may not have it, and no
+platform here can be asked. Sending again could write to the customer twice, so it is
+reported failed with that reason and the agent decides; a platform idempotent on our id gets
+the part again instead. A worker that is alive keeps what it sent in memory, so losing NATS
+between the call and the record (a broker restart) never turns a sent message into a failed
+or repeated one. The consumer and its retry policy are `services.runtime.consumer`'s.
 """
 
 import asyncio
@@ -20,7 +23,6 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
-import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import KeyDeletedError, KeyNotFoundError
@@ -34,8 +36,7 @@ from channels._adapter.ratelimit import TokenBucket
 from contracts import streams
 from contracts.channels import Channel
 from contracts.messages import DeliveryStatus, OutboundMessage
-from services.runtime.batch import report_lag
-from services.runtime.broker import consumer_config
+from services.runtime.consumer import consume_batches, dead_publisher, give_back, report_lag
 from services.runtime.deadletter import dead_letter, describe
 from services.runtime.kv import open_bucket
 from services.runtime.metrics import CHANNEL_MESSAGES, DELIVERY_FAILURES, PLATFORM_CALLS
@@ -43,13 +44,11 @@ from services.runtime.metrics import CHANNEL_MESSAGES, DELIVERY_FAILURES, PLATFO
 log = logging.getLogger("relaydesk.adapter")
 Deliver = Callable[[OutboundMessage, Part], Awaitable[Outcome]]
 DELIVERED_TTL = 7 * 24 * 3600.0
-IN_FLIGHT = 1000  # messages taken from the consumer and not yet acked
 REMEMBERED = 20_000  # outbound ids this process sent, kept until recorded and acked
 UNCERTAIN = (
     "delivery uncertain: the adapter stopped while sending it, so the customer may or may "
     "not have it; send it again if they did not"
 )
-ACK_WAIT = 6.0  # short, so a crashed replica's messages come back soon; heartbeats cover long calls
 
 
 class OutboundWorker:
@@ -74,57 +73,50 @@ class OutboundWorker:
         self.chats: dict[tuple[str, str], deque[tuple[Msg, OutboundMessage]]] = {}
         self.tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.delivered: KeyValue | None = None
+        self.spec = streams.adapter_outbound(channel)
         self.pulling: asyncio.Task[None] | None = None
-        self.sub: JetStreamContext.PullSubscription | None = None
         self.lag: asyncio.Task[None] | None = None
-        self.room = asyncio.Semaphore(IN_FLIGHT)
+        self.room = asyncio.Semaphore(self.spec.max_ack_pending)
         self.sent: OrderedDict[str, str | None] = OrderedDict()  # id -> platform's id
         self.reports = DeliveryReporter(js)
+        self.dead = dead_publisher(js)
 
     async def start(self) -> None:
         self.delivered = await open_bucket(self.js, f"delivered-{self.channel}", DELIVERED_TTL)
-        spec = streams.adapter_outbound(self.channel)
-        config = consumer_config(spec)
-        config.ack_wait = ACK_WAIT
-        config.max_ack_pending = IN_FLIGHT
-        sub = await self.js.pull_subscribe(
-            spec.filter_subject, durable=spec.durable, stream=spec.stream, config=config
+        subscribed = asyncio.Event()
+        self.pulling = asyncio.create_task(
+            consume_batches(
+                self.js, self.spec, self._arrived, self.spec.max_ack_pending, subscribed
+            )
         )
-        self.sub = sub
-        self.pulling = asyncio.create_task(self._pull(sub))
-        self.lag = asyncio.create_task(report_lag(self.js, [spec]))
+        waiting = asyncio.ensure_future(subscribed.wait())
+        await asyncio.wait({self.pulling, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if self.pulling.done():  # it could not subscribe: say why
+            self.pulling.result()
+        self.lag = asyncio.create_task(report_lag(self.js, [self.spec]))
 
     async def stop(self) -> None:
         """Unacked messages simply come back to the next replica (or this one restarted)."""
         for task in [self.pulling, self.lag, *self.tasks.values()]:
             if task:
                 task.cancel()
-        if self.sub is not None:
-            # Left subscribed, the connection's drain at shutdown waits out its whole timeout.
-            with contextlib.suppress(Exception):
-                await self.sub.unsubscribe()
+        # The consumer unsubscribes as it ends: left subscribed, the connection's drain at
+        # shutdown would wait out its whole timeout.
+        if self.pulling is not None:
+            with contextlib.suppress(BaseException):
+                await self.pulling
 
-    async def _pull(self, sub: JetStreamContext.PullSubscription) -> None:
-        while True:
-            try:
-                # One at a time: a request for more is answered only once it is full or has
-                # expired, so after a quiet spell the first replies each waited ~100 ms.
-                batch = await sub.fetch(1, timeout=1.0)
-            except (nats.errors.TimeoutError, TimeoutError):
-                continue
-            except Exception as error:  # NATS reconnecting: the consumer is still there
-                log.warning("outbound fetch failed (%s); retrying", describe(error))
-                await asyncio.sleep(1)
-                continue
-            for msg in batch:
-                await self.room.acquire()
-                await self._enqueue(msg)
+    async def _arrived(self, batch: list[Msg]) -> None:
+        for msg in batch:
+            await self.room.acquire()
+            await self._enqueue(msg)
 
     async def _enqueue(self, msg: Msg) -> None:
         try:
             out = OutboundMessage.model_validate_json(msg.data)
         except ValidationError as error:
-            await dead_letter(self._publish, msg, f"unreadable outbound message: {describe(error)}")
+            await dead_letter(self.dead, msg, f"unreadable outbound message: {describe(error)}")
             self.room.release()
             return
         chat = (out.account, out.thread_key)
@@ -139,8 +131,10 @@ class OutboundWorker:
                 msg, out = queue[0]
                 try:
                     await self._handle(msg, out)
-                except Exception:  # NATS away while reporting: the message comes back
-                    log.exception("outbound %s left unacked", out.id)
+                except Exception as error:  # NATS away while recording: it comes back
+                    log.exception("outbound %s given back", out.id)
+                    with contextlib.suppress(Exception):
+                        await give_back(msg, error, self.spec, self.dead)
                 queue.popleft()
                 self.room.release()
         finally:
@@ -225,7 +219,7 @@ class OutboundWorker:
         outlast the ack wait, and then another replica would send it too)."""
         call = asyncio.ensure_future(self.deliver(out, part))
         while True:
-            done, _ = await asyncio.wait({call}, timeout=ACK_WAIT / 3)
+            done, _ = await asyncio.wait({call}, timeout=self.spec.ack_wait / 3)
             if done:
                 return call.result()
             with contextlib.suppress(Exception):
@@ -235,7 +229,7 @@ class OutboundWorker:
         """Sleep, telling JetStream we are still on it so nobody else takes the message."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, ACK_WAIT / 3))
+            await asyncio.sleep(min(left, self.spec.ack_wait / 3))
             with contextlib.suppress(Exception):
                 await msg.in_progress()
 
@@ -273,6 +267,3 @@ class OutboundWorker:
         reason: str | None = None,
     ) -> None:
         await self.reports.outcome(out, status, attempt, external_id=external_id, reason=reason)
-
-    async def _publish(self, subject: str, data: bytes, headers: dict[str, str]) -> None:
-        await self.js.publish(subject, data, headers=headers)

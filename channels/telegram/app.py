@@ -7,6 +7,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from channels._adapter.bus import declare_adapter
 from channels._adapter.capabilities import Part
 from channels._adapter.inbound import InboundPublisher
 from channels._adapter.outbound import OutboundWorker
@@ -30,6 +31,7 @@ RATE = 30  # messages per second a bot may send (Bot API FAQ); more is answered 
 def create_app(settings: TelegramSettings | None = None) -> Starlette:
     settings = settings or TelegramSettings()
     broker = make_broker(settings, "telegram")
+    declare_adapter(broker, "telegram")
     secrets = {b.account: b.secret.get_secret_value().encode() for b in settings.telegram_bots}
     pool = BotPool(settings)
     files = FileStore.under(settings.data_dir, settings.telegram_max_file_mb)

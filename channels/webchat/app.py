@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from channels._adapter.bus import declare_adapter
 from channels._adapter.outbound import OutboundWorker
 from channels._adapter.typing import follow_typing
 from channels.webchat.conversation import Chat
@@ -28,6 +29,7 @@ STATIC = Path(__file__).parent / "static"
 def create_app(settings: WebchatSettings | None = None) -> Starlette:
     settings = settings or WebchatSettings()
     broker = make_broker(settings, "webchat")
+    declare_adapter(broker, "webchat")
     chat = Chat(settings, _key(settings))
     files = FileStore.under(settings.data_dir, settings.webchat_max_file_mb)
     uploads = Uploads(chat, files, settings.webchat_file_types)

@@ -2,12 +2,10 @@
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import nats
-from faststream import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsBroker, NatsRouter, PullSub
+from faststream.nats import ConsumerConfig, NatsBroker
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import DeliverPolicy, StorageType, StreamConfig
@@ -16,20 +14,13 @@ from nats.js.errors import BadRequestError, NotFoundError
 from contracts import streams
 from contracts.streams import ConsumerSpec, StreamSpec
 from services.runtime.config import BaseServiceSettings
-from services.runtime.deadletter import DeadLetter
 
 log = logging.getLogger("relaydesk.broker")
 
 
-def make_broker(
-    settings: BaseServiceSettings,
-    service: str,
-    *,
-    max_deliver: int = streams.MAX_DELIVER,
-    backoff: tuple[float, ...] = streams.BACKOFF,
-) -> NatsBroker:
-    """A broker whose JetStream subscribers dead-letter what they cannot process."""
-    dead = DeadLetter(max_deliver=max_deliver, backoff=backoff)
+def make_broker(settings: BaseServiceSettings, service: str) -> NatsBroker:
+    """The service's connection, for core request/reply subscribers and publishing. Streams
+    are consumed through `services.runtime.consumer`, never through FastStream subscribers."""
     bus_log = logging.getLogger(f"relaydesk.{service}.bus")
     if settings.log_level.upper() != "DEBUG":
         # FastStream narrates its task supervision at INFO; only problems matter in production.
@@ -41,14 +32,8 @@ def make_broker(
         logger=bus_log,
         # FastStream logs two lines per message at INFO: keep them for DEBUG only.
         log_level=logging.DEBUG,
-        middlewares=[dead],
         max_reconnect_attempts=-1,
     )
-
-    async def publish(subject: str, data: bytes, headers: dict[str, str]) -> None:
-        await broker.connection.jetstream().publish(subject, data, headers=headers)
-
-    dead.bind(publish)
     return broker
 
 
@@ -97,35 +82,9 @@ def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=spec.ack_wait,
         max_ack_pending=spec.max_ack_pending,
-        # Unlimited on the server: the DeadLetter middleware decides when to give up.
+        # Unlimited on the server: services.runtime.consumer gives up after spec.max_deliver.
         max_deliver=-1,
     )
-
-
-def durable_subscriber(
-    router: NatsRouter | NatsBroker,
-    spec: ConsumerSpec,
-    *,
-    batch_size: int | None = None,
-    batch_timeout: float = 0.05,
-    **options: Any,
-) -> Callable[[Any], Any]:
-    """`@durable_subscriber(router, streams.STORE_INBOUND)`: a durable pull consumer with
-    explicit acks, nack-with-backoff on error and dead-lettering after `max_deliver`."""
-    pull = (
-        PullSub(batch_size, timeout=batch_timeout, batch=True)
-        if batch_size
-        else PullSub(1, timeout=5.0)
-    )
-    decorator: Callable[[Any], Any] = router.subscriber(
-        spec.filter_subject,
-        stream=JStream(spec.stream, declare=False),
-        durable=spec.durable,
-        config=consumer_config(spec),
-        pull_sub=pull,
-        **{"ack_policy": AckPolicy.NACK_ON_ERROR, **options},
-    )
-    return decorator
 
 
 async def check_nats(url: str, timeout: float) -> None:

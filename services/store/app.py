@@ -18,8 +18,8 @@ from contracts import queries as q
 from contracts import streams, subjects
 from contracts.events import Event
 from contracts.messages import DeliveryReport, InboundMessage, OutboundMessage
-from services.runtime.batch import consume_batches, process_batch, report_lag
 from services.runtime.broker import make_broker
+from services.runtime.consumer import consume_batches, process_batch, report_lag
 from services.runtime.deadletter import describe
 from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
@@ -70,12 +70,24 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
 
     async def on_inbound_messages(batch: list[Msg]) -> None:
         with PROCESSING.labels("store", "ingest_batch").time():
-            await process_batch(batch, InboundMessage.model_validate_json, writer.ingest, dead)
+            await process_batch(
+                batch,
+                InboundMessage.model_validate_json,
+                writer.ingest,
+                dead,
+                streams.STORE_INBOUND,
+            )
         for raw in batch:
             MESSAGES.labels("store", raw.subject.rsplit(".", 1)[-1], "in").inc()
 
     async def on_delivery_reports(batch: list[Msg]) -> None:
-        await process_batch(batch, DeliveryReport.model_validate_json, writer.deliveries, dead)
+        await process_batch(
+            batch,
+            DeliveryReport.model_validate_json,
+            writer.deliveries,
+            dead,
+            streams.STORE_DELIVERY,
+        )
 
     # Handled side by side: writes still take turns at the database, but decoding, replying
     # and awaiting the event publish of one command overlap with the next one's write.

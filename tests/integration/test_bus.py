@@ -1,17 +1,22 @@
-"""The bus against a real nats-server: durable delivery, redelivery, dead letters, dedupe."""
+"""The bus against a real nats-server: the one consumer path (services/runtime/consumer.py)
+with its spec's redelivery, backoff and dead letters, and JetStream's dedupe."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from faststream.nats import NatsBroker
-from nats.aio.client import Client
+import pytest
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from contracts import InboundMessage, Sender, streams, subjects
 from contracts.streams import ConsumerSpec
-from services.runtime.broker import durable_subscriber, make_broker
-from services.runtime.config import BaseServiceSettings
+from services.runtime.consumer import consume_batches, dead_publisher, process_batch
 
-SPEC = ConsumerSpec("INBOUND", "test-consumer", subjects.inbound("telegram"))
+SPEC = ConsumerSpec(
+    "INBOUND", "test-consumer", subjects.inbound("telegram"), max_deliver=3, backoff=(0.05,)
+)
+Handle = Callable[[list[InboundMessage]], Awaitable[object]]
 
 
 def sample(text: str = "Привет 👋") -> InboundMessage:
@@ -25,11 +30,6 @@ def sample(text: str = "Привет 👋") -> InboundMessage:
     )
 
 
-def broker_for(nc: Client, backoff: tuple[float, ...] = (0.05,)) -> NatsBroker:
-    settings = BaseServiceSettings(nats_url=nc.connected_url.geturl())  # type: ignore[union-attr]
-    return make_broker(settings, "test", max_deliver=3, backoff=backoff)
-
-
 async def publish(js: JetStreamContext, msg: InboundMessage, msg_id: str | None = None) -> None:
     await js.publish(
         subjects.inbound(msg.channel),
@@ -38,60 +38,68 @@ async def publish(js: JetStreamContext, msg: InboundMessage, msg_id: str | None 
     )
 
 
-async def test_inbound_message_reaches_a_durable_consumer(nc: Client, js: JetStreamContext) -> None:
-    broker = broker_for(nc)
+@contextlib.asynccontextmanager
+async def consuming(js: JetStreamContext, handle: Handle) -> AsyncIterator[None]:
+    dead = dead_publisher(js)
+
+    async def on_batch(batch: list[Msg]) -> None:
+        await process_batch(batch, InboundMessage.model_validate_json, handle, dead, SPEC)
+
+    task = asyncio.create_task(consume_batches(js, SPEC, on_batch, 100))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_inbound_message_reaches_a_durable_consumer(js: JetStreamContext) -> None:
     got: asyncio.Queue[InboundMessage] = asyncio.Queue()
 
-    @durable_subscriber(broker, SPEC)
-    async def on_message(body: InboundMessage) -> None:
-        await got.put(body)
+    async def handle(batch: list[InboundMessage]) -> None:
+        for item in batch:
+            await got.put(item)
 
     await publish(js, sample())
-    async with broker:
-        await broker.start()
+    async with consuming(js, handle):
         received = await asyncio.wait_for(got.get(), 10)
-    assert received == sample().model_copy(
-        update={"id": received.id, "received_at": received.received_at}
-    )
-    assert received.text == "Привет 👋"
+    assert received.text == "Привет 👋" and received.dedupe_key == sample().dedupe_key
 
 
-async def test_a_message_not_acked_is_redelivered(nc: Client, js: JetStreamContext) -> None:
-    broker = broker_for(nc)
-    attempts: list[int] = []
+async def test_a_message_not_acked_is_redelivered_after_the_specs_backoff(
+    js: JetStreamContext,
+) -> None:
+    attempts: list[float] = []
     done = asyncio.Event()
 
-    @durable_subscriber(broker, SPEC)
-    async def on_message(body: InboundMessage) -> None:
-        attempts.append(1)
-        if len(attempts) == 1:
+    async def handle(batch: list[InboundMessage]) -> None:
+        attempts.append(asyncio.get_running_loop().time())
+        if len(attempts) <= 2:  # the batch, then the message on its own
             raise ConnectionError("database briefly away")
         done.set()
 
     await publish(js, sample())
-    async with broker:
-        await broker.start()
+    async with consuming(js, handle):
         await asyncio.wait_for(done.wait(), 10)
-    assert len(attempts) == 2
+    assert len(attempts) == 3
+    assert attempts[2] - attempts[1] >= 0.04  # nacked with the spec's 0.05 s step
 
 
 async def test_a_message_failing_max_deliver_times_is_dead_lettered_with_the_reason(
-    nc: Client, js: JetStreamContext
+    js: JetStreamContext,
 ) -> None:
-    broker = broker_for(nc)
     attempts: list[int] = []
 
-    @durable_subscriber(broker, SPEC)
-    async def on_message(body: InboundMessage) -> None:
+    async def handle(batch: list[InboundMessage]) -> None:
         attempts.append(1)
         raise RuntimeError("store rejected the write")
 
     dead = await js.subscribe(subjects.dead_letter(subjects.inbound("telegram")), durable="ops")
     await publish(js, sample())
-    async with broker:
-        await broker.start()
+    async with consuming(js, handle):
         letter = await dead.next_msg(timeout=10)
-    assert len(attempts) == 3
+    assert len(attempts) == 2 * SPEC.max_deliver  # each delivery: as a batch, then alone
     assert letter.headers is not None
     assert letter.headers[streams.DEAD_REASON] == "RuntimeError: store rejected the write"
     assert letter.headers[streams.DEAD_SUBJECT] == "inbound.telegram"
@@ -100,20 +108,18 @@ async def test_a_message_failing_max_deliver_times_is_dead_lettered_with_the_rea
 
 
 async def test_a_malformed_payload_is_dead_lettered_at_once_and_the_next_is_handled(
-    nc: Client, js: JetStreamContext
+    js: JetStreamContext,
 ) -> None:
-    broker = broker_for(nc)
     handled: asyncio.Queue[str] = asyncio.Queue()
 
-    @durable_subscriber(broker, SPEC)
-    async def on_message(body: InboundMessage) -> None:
-        await handled.put(body.text)
+    async def handle(batch: list[InboundMessage]) -> None:
+        for item in batch:
+            await handled.put(item.text)
 
     dead = await js.subscribe(subjects.dead_letter(subjects.inbound("telegram")), durable="ops")
     await js.publish(subjects.inbound("telegram"), b'{"channel": "telegram", "text": 5}')
     await publish(js, sample("после"))
-    async with broker:
-        await broker.start()
+    async with consuming(js, handle):
         assert await asyncio.wait_for(handled.get(), 10) == "после"
         letter = await dead.next_msg(timeout=10)
     assert letter.headers is not None
@@ -121,6 +127,27 @@ async def test_a_malformed_payload_is_dead_lettered_at_once_and_the_next_is_hand
     assert reason.startswith("invalid ")
     assert "account: Field required" in reason
     assert letter.headers[streams.DEAD_DELIVERIES] == "1"
+
+
+async def test_a_pull_consumer_of_the_same_name_is_replaced_where_it_stopped(
+    js: JetStreamContext,
+) -> None:
+    await publish(js, sample("уже обработано"), "old-1")
+    old = await js.pull_subscribe(SPEC.filter_subject, durable=SPEC.durable, stream=SPEC.stream)
+    [done] = await old.fetch(1, timeout=2)
+    await done.ack()
+    await publish(js, sample("новое"), "new-1")
+    got: asyncio.Queue[str] = asyncio.Queue()
+
+    async def handle(batch: list[InboundMessage]) -> None:
+        for item in batch:
+            await got.put(item.text)
+
+    async with consuming(js, handle):
+        first = await asyncio.wait_for(got.get(), 10)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(got.get(), 0.5)
+    assert first == "новое"
 
 
 async def test_the_same_msg_id_published_twice_is_stored_once(js: JetStreamContext) -> None:

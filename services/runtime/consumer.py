@@ -1,4 +1,7 @@
-"""Batch consumption with per-message failure handling, shared by every batch consumer.
+"""The one way a service reads a JetStream stream: a durable consumer built from its
+`ConsumerSpec`, whose `ack_wait`, `max_ack_pending`, `max_deliver` and `backoff` are the only
+retry and dead-letter policy there is. The store, the router and every adapter's outbound
+worker consume through `consume_batches`; a failed message goes through `give_back`.
 
 Why not FastStream's `PullSub(batch=True)`: it keeps fetching until the batch is full or its
 timeout passes, so on quiet traffic every message waits the whole timeout. And why not
@@ -8,8 +11,8 @@ task, reached ~38k/s: large batches under load, no added latency when quiet.
 
 A batch is parsed message by message (bad payloads are dead-lettered at once), handled in
 one go, and acked. If the handler fails, the batch is retried one message at a time, so one
-poison message is nacked with backoff (and dead-lettered after `max_deliver`) while every
-message behind it is still stored.
+poison message is nacked with the spec's backoff (and dead-lettered after its `max_deliver`)
+while every message behind it is still stored.
 """
 
 import asyncio
@@ -20,8 +23,9 @@ from typing import TypeVar
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
-from contracts import streams
 from contracts.streams import ConsumerSpec
 from services.runtime.broker import consumer_config
 from services.runtime.deadletter import (
@@ -34,7 +38,26 @@ from services.runtime.deadletter import (
 from services.runtime.metrics import CONSUMER_PENDING
 
 T = TypeVar("T")
-log = logging.getLogger("relaydesk.batch")
+log = logging.getLogger("relaydesk.consumer")
+
+
+def dead_publisher(js: JetStreamContext) -> Publish:
+    """Where a consumer's dead letters go: the DEADLETTER stream, through `js`."""
+
+    async def publish(subject: str, data: bytes, headers: dict[str, str]) -> None:
+        await js.publish(subject, data, headers=headers)
+
+    return publish
+
+
+async def give_back(raw: Msg, error: BaseException, spec: ConsumerSpec, dead: Publish) -> None:
+    """A message its handler failed on: redelivered after the spec's backoff step, or moved
+    to the dead-letter stream with the reason once it has had `max_deliver` attempts."""
+    delivered = raw.metadata.num_delivered
+    if delivered >= spec.max_deliver:
+        await dead_letter(dead, raw, describe(error))
+    else:
+        await raw.nak(delay=retry_delay(delivered, spec.backoff))
 
 
 async def process_batch(
@@ -42,8 +65,7 @@ async def process_batch(
     parse: Callable[[bytes], T],
     handle: Callable[[list[T]], Awaitable[object]],
     publish_dead: Publish,
-    max_deliver: int = streams.MAX_DELIVER,
-    backoff: tuple[float, ...] = streams.BACKOFF,
+    spec: ConsumerSpec,
 ) -> None:
     parsed: list[tuple[Msg, T]] = []
     for raw in raws:
@@ -65,11 +87,8 @@ async def process_batch(
         try:
             await handle([item])
         except Exception as error:
-            delivered = raw.metadata.num_delivered
-            if delivered >= max_deliver:
-                await dead_letter(publish_dead, raw, describe(error))
-            else:
-                await raw.nak(delay=retry_delay(delivered, backoff))
+            log.warning("%s: a message failed", spec.durable, exc_info=True)
+            await give_back(raw, error, spec, publish_dead)
         else:
             await raw.ack()
 
@@ -79,10 +98,12 @@ async def consume_batches(
     spec: ConsumerSpec,
     handle: Callable[[list[Msg]], Awaitable[None]],
     batch_size: int,
+    subscribed: asyncio.Event | None = None,
 ) -> None:
     """Consume the durable `spec` forever, handing what has arrived (up to `batch_size`) to
-    `handle`. Replicas share the consumer through its deliver group; `max_ack_pending` bounds
-    what waits in memory, and anything unacked is redelivered after `ack_wait`."""
+    `handle`; `subscribed` is set once the consumer is there. Replicas share the consumer
+    through its deliver group; `max_ack_pending` bounds what waits in memory, and anything
+    unacked is redelivered after `ack_wait`."""
     arrived: list[Msg] = []
     ready = asyncio.Event()
 
@@ -90,6 +111,7 @@ async def consume_batches(
         arrived.append(msg)
         ready.set()
 
+    config = await _config_keeping_position(js, spec)
     sub = await js.subscribe(
         spec.filter_subject,
         queue=spec.durable,
@@ -97,9 +119,11 @@ async def consume_batches(
         stream=spec.stream,
         cb=collect,
         manual_ack=True,
-        config=consumer_config(spec),
+        config=config,
         pending_msgs_limit=spec.max_ack_pending * 2,
     )
+    if subscribed is not None:
+        subscribed.set()
     try:
         while True:
             await ready.wait()
@@ -116,6 +140,27 @@ async def consume_batches(
         # A subscription left open makes the connection's drain wait for its timeout.
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
+
+
+async def _config_keeping_position(js: JetStreamContext, spec: ConsumerSpec) -> ConsumerConfig:
+    """The consumer's config. A pull consumer of the same name (what outbound workers used
+    before this module was their only path) is replaced by a push one that starts where it
+    stopped: past what it acked, so nothing it finished is delivered again."""
+    config = consumer_config(spec)
+    try:
+        info = await js.consumer_info(spec.stream, spec.durable)
+    except NotFoundError:
+        return config
+    if info.config.deliver_subject:
+        return config
+    start = (info.ack_floor.stream_seq if info.ack_floor else 0) + 1
+    log.warning(
+        "replacing pull consumer %s with a push one from stream seq %d", spec.durable, start
+    )
+    await js.delete_consumer(spec.stream, spec.durable)
+    config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+    config.opt_start_seq = start
+    return config
 
 
 async def report_lag(
