@@ -15,11 +15,11 @@ from router.dispatch import Dispatcher
 from router.presence import Presence
 from router.rules import SEED_RULES
 from router.settings import RouterSettings
-from router.store import StoreClient
 from services.runtime.broker import make_broker
 from services.runtime.consumer import consume_batches, process_batch, report_lag
 from services.runtime.http import service_app
-from services.runtime.metrics import MESSAGES, PROCESSING
+from services.runtime.metrics import ERRORS, MESSAGES, PROCESSING
+from services.runtime.store_client import StoreClient, StoreUnavailable
 from services.runtime.workers import Workers
 
 log = logging.getLogger("relaydesk.router")
@@ -52,16 +52,24 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
         MESSAGES.labels("router", "", "in").inc(len(batch))
 
     async def sweep_forever(dispatcher: Dispatcher) -> None:
+        try:
+            rules = initial_rules(settings)
+        except Exception:  # a broken rules file is the operator's to fix, not a store outage
+            log.exception("routing rules in %s not loaded", settings.router_rules_file)
+            ERRORS.labels("router", "rules_file").inc()
+            rules = []
         # The store may start after the router (or be restarting): wait for it, don't crash.
         while True:
             try:
-                await dispatcher.seed_rules(initial_rules(settings))
+                await dispatcher.seed_rules(rules)
                 break
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
+            except StoreUnavailable as error:
                 log.warning("store not answering yet (%s); retrying", type(error).__name__)
                 await asyncio.sleep(1)
+            except Exception:
+                log.exception("seeding the routing rules failed; retrying")
+                ERRORS.labels("router", "seed_rules").inc()
+                await asyncio.sleep(5)
         while True:
             try:
                 await dispatcher.sweep()

@@ -26,7 +26,8 @@ from router.assignment import AgentLoad
 from router.fresh import Fresh, route_new
 from router.presence import Presence
 from router.queue import Waiting, drain
-from router.store import ACTOR, StoreClient
+from router.settings import ACTOR
+from services.runtime.store_client import StoreClient, StoreRefused
 
 log = logging.getLogger("relaydesk.router")
 RELEASED = ("resolved", "closed")
@@ -51,9 +52,10 @@ class Dispatcher:
         await self.refresh()
         if self.directory.rules or not rules:
             return
-        reply = await self.store.directory_command(d.SetRoutingRules(actor=ACTOR, rules=rules))
-        if isinstance(reply, c.CommandError):
-            log.warning("could not seed routing rules: %s", reply.message)
+        try:
+            await self.store.directory_command(d.SetRoutingRules(actor=ACTOR, rules=rules))
+        except StoreRefused as error:
+            log.warning("could not seed routing rules: %s", error.message)
         await self.refresh()
 
     def department(self, name: str) -> d.DepartmentView:
@@ -190,7 +192,7 @@ class Dispatcher:
                 order="queue",
                 limit=min(room + len(exclude), 500),
             )
-            queued = await self.store.page(query)
+            queued = (await self.store.page(query)).items
             known = {t.id for t in queued}
             tickets = [*queued, *(f.ticket for f in fresh if f.ticket.id not in known)]
             waiting = [await self._waiting(t, settings.policy, exclude) for t in tickets]
@@ -251,7 +253,7 @@ class Dispatcher:
         return [(t, a) for t, a in plan if (a.id, t.ticket_id) in claims]
 
     async def _sticky(self, contact_id: str, ticket_id: str) -> str | None:
-        earlier = await self.store.tickets(q.ListTickets(contact_id=contact_id, limit=20))
+        earlier = (await self.store.page(q.ListTickets(contact_id=contact_id, limit=20))).items
         return next((t.assignee for t in earlier if t.id != ticket_id and t.assignee), None)
 
     async def sweep(self, now: float | None = None) -> None:

@@ -81,10 +81,6 @@ class Presence:
         for task in self.tasks:
             task.cancel()
 
-    async def set_status(self, agent_id: str, status: PresenceStatus) -> None:
-        """What the inbox does on connect, heartbeat and disconnect."""
-        await self.presence.put(agent_id, AgentPresence(status=status, at=time.time()).to_bytes())
-
     async def statuses(self) -> dict[str, PresenceStatus]:
         """Agents with a live entry; anyone missing (expired, never seen) is offline."""
         if self.watching:

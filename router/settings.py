@@ -6,6 +6,8 @@ from pydantic import Field
 
 from services.runtime.config import BaseServiceSettings
 
+ACTOR = "router"  # how the router signs its commands in the audit trail
+
 
 class RouterSettings(BaseServiceSettings):
     router_port: int = Field(8087, ge=0, description="Router /healthz and /metrics")

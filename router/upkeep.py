@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from contracts import commands as c
 from contracts import queries as q
-from router.store import ACTOR
+from router.settings import ACTOR
 
 if TYPE_CHECKING:
     from router.dispatch import Dispatcher
@@ -17,7 +17,9 @@ async def assignment_timeouts(desk: "Dispatcher", now: datetime) -> None:
         if not department.assignment_timeout_minutes:
             continue
         limit = timedelta(minutes=department.assignment_timeout_minutes)
-        for t in await desk.store.tickets(q.ListTickets(department=department.id, status=["open"])):
+        for t in await desk.store.all_tickets(
+            q.ListTickets(department=department.id, status=["open"])
+        ):
             replied = (
                 t.last_agent_reply_at and t.assigned_at and t.last_agent_reply_at >= t.assigned_at
             )

@@ -16,7 +16,7 @@ import nats
 from contracts import directory as d
 from services.inbox.passwords import generate_password, hash_password
 from services.inbox.settings import InboxSettings
-from services.inbox.store import StoreClient, StoreRefused, StoreUnavailable
+from services.runtime.store_client import StoreClient, StoreRefused, StoreUnavailable
 
 ACTOR = "cli"
 DEFAULT_DEPARTMENT = d.DepartmentView(id="support", name="Support")

@@ -18,11 +18,11 @@ from services.inbox.indicators import TypingRelay
 from services.inbox.observe import RequestMetrics
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
-from services.inbox.store import StoreClient
 from services.runtime.broker import make_broker
 from services.runtime.files import FileStore
 from services.runtime.http import service_app
 from services.runtime.kv import bucket_ttl, open_bucket
+from services.runtime.store_client import StoreClient
 
 log = logging.getLogger("relaydesk.inbox")
 UI = Path(__file__).parent / "ui" / "static"

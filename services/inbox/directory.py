@@ -15,7 +15,7 @@ from nats.aio.subscription import Subscription
 
 from contracts import directory as d
 from contracts import subjects
-from services.inbox.store import StoreClient, StoreUnavailable
+from services.runtime.store_client import StoreClient, StoreUnavailable
 
 log = logging.getLogger("relaydesk.inbox")
 REFRESH = 30.0

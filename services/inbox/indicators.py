@@ -23,7 +23,7 @@ from contracts.tickets import TicketView
 from contracts.typing import Typing
 from services.inbox.directory import DirectoryCache
 from services.inbox.permissions import can_see
-from services.inbox.store import StoreClient, StoreRefused, StoreUnavailable
+from services.runtime.store_client import StoreClient, StoreRefused, StoreUnavailable
 
 log = logging.getLogger("relaydesk.inbox")
 CACHE_SECONDS = 30.0  # a transfer moves a ticket; a stale answer shows one indicator late
@@ -92,7 +92,7 @@ class TypingRelay:
             return cached[1]
         live: list[Any] = ["open", "pending", "resolved"]
         try:
-            page = await self.store.tickets(q.ListTickets(thread=thread, status=live, limit=1))
+            page = await self.store.page(q.ListTickets(thread=thread, status=live, limit=1))
         except (StoreUnavailable, StoreRefused) as error:
             log.debug("typing indicator dropped: %s", error)
             return None

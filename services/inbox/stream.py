@@ -32,9 +32,12 @@ from contracts import streams, subjects
 from contracts.directory import AgentView, DirectoryChanged
 from services.inbox.api.context import Inbox
 from services.inbox.permissions import can_see
-from services.runtime.metrics import OPEN_STREAMS
+from services.runtime.metrics import ERRORS, OPEN_STREAMS
 
 log = logging.getLogger("relaydesk.inbox")
+# How a WebSocket ends when the agent goes away (Starlette raises RuntimeError on a send
+# after the close); anything else ending a stream is a bug, logged with its traceback.
+GONE: tuple[type[BaseException], ...] = (WebSocketDisconnect, RuntimeError, ConnectionError)
 AUTH_TIMEOUT = 10.0
 UNAUTHORIZED = 4401  # application close code: log in again
 
@@ -111,10 +114,13 @@ async def serve(ws: WebSocket, ctx: Inbox, js: JetStreamContext) -> None:
         for task in pending:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):  # the peer went away
+            with contextlib.suppress(asyncio.CancelledError, *GONE):  # the peer went away
                 await task
-    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+    except GONE:
         pass
+    except Exception:  # a bug: the agent reconnects and resumes, but it must be seen
+        log.exception("stream of %s ended by an error", agent.id)
+        ERRORS.labels("inbox", "stream").inc()
     finally:
         OPEN_STREAMS.labels("inbox").dec()
         unlisten()

@@ -62,7 +62,8 @@ class NatsServer:
         return self
 
     def _read_log(self, ready: threading.Event) -> None:
-        assert self.process and self.process.stderr
+        if self.process is None or self.process.stderr is None:
+            raise RuntimeError("nats-server was not started with its log piped")
         for line in self.process.stderr:
             self.log_tail = [*self.log_tail[-50:], line]
             if m := _LISTENING.search(line):

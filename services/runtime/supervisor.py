@@ -54,8 +54,8 @@ class Supervisor:
         self.out = out
         self.stopping = asyncio.Event()
 
-    async def _spawn(self, child: Child) -> None:
-        child.process = await asyncio.create_subprocess_exec(
+    async def _spawn(self, child: Child) -> asyncio.subprocess.Process:
+        process = child.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "services.runtime.cli",
@@ -68,10 +68,12 @@ class Supervisor:
             preexec_fn=_die_with_parent,
         )
         child.started_at = time.monotonic()
-        child.pump = asyncio.create_task(self._pump(child, child.process))
+        child.pump = asyncio.create_task(self._pump(child, process))
+        return process
 
     async def _pump(self, child: Child, process: asyncio.subprocess.Process) -> None:
-        assert process.stdout
+        if process.stdout is None:  # spawned with stdout=PIPE: never
+            raise RuntimeError(f"{child.name} has no output to follow")
         width = max(len(n) for n in self.children)
         async for raw in process.stdout:
             line = raw.decode(errors="replace").rstrip()
@@ -84,9 +86,8 @@ class Supervisor:
     async def _watch(self, child: Child) -> None:
         delay = 1.0
         while not self.stopping.is_set():
-            await self._spawn(child)
-            assert child.process
-            code = await child.process.wait()
+            process = await self._spawn(child)
+            code = await process.wait()
             if child.pump:
                 await child.pump
             if self.stopping.is_set():

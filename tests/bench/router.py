@@ -24,6 +24,7 @@ from services.runtime.nats_server import NatsServer
 from tests.bench.cpu import CpuMeter, cores_needed, pids
 from tests.bench.store import publish
 from tests.integration.processes import ServiceProcess
+from tests.integration.router.agents import set_status
 from tests.integration.test_store import drained
 
 BURST = 10_000
@@ -85,7 +86,7 @@ async def setup(nc: Client, js: Any) -> None:
             capacity=1000,
         )
         await put(d.PutAgent(actor="bench", agent=agent))
-        await presence.set_status(agent.id, "online")
+        await set_status(presence, agent.id, "online")
     await put(d.SetRoutingRules(actor="bench", rules=[]))
 
 

@@ -27,7 +27,7 @@ from services.inbox.api.schemas import (
     agent_out,
 )
 from services.inbox.passwords import hash_password
-from services.inbox.store import StoreRefused
+from services.runtime.store_client import StoreRefused
 
 router = APIRouter(prefix="/api/v1", tags=["configuration"], responses=ERRORS)
 

@@ -32,8 +32,8 @@ from services.inbox.api.schemas import (
     message_out,
     ticket_out,
 )
-from services.inbox.store import StoreRefused
 from services.runtime.files import PREFIX
+from services.runtime.store_client import StoreRefused
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=ERRORS)
 

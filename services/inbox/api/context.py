@@ -12,9 +12,9 @@ from services.inbox.directory import DirectoryCache
 from services.inbox.indicators import TypingRelay
 from services.inbox.presence import PresenceKeeper
 from services.inbox.settings import InboxSettings
-from services.inbox.store import StoreClient
 from services.inbox.throttle import LoginThrottle
 from services.runtime.files import FileStore
+from services.runtime.store_client import StoreClient
 
 ADDRESS_FREE_FAILURES = 30  # one office behind one address has many people mistyping
 

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from services.inbox.api.schemas import Problem
 from services.inbox.permissions import Forbidden
-from services.inbox.store import StoreRefused, StoreUnavailable
+from services.runtime.store_client import StoreRefused, StoreUnavailable
 
 STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403, "internal": 503}
 
@@ -33,7 +33,8 @@ class NotFound(Exception):
 
 def install(app: FastAPI) -> None:
     async def refused(request: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, StoreRefused)
+        if not isinstance(error, StoreRefused):
+            raise TypeError(f"registered for StoreRefused, given {type(error).__name__}")
         if error.code == "invalid":
             return invalid(error.message, error.field)
         body = Problem(detail=error.message, field=error.field).model_dump(exclude_none=True)
@@ -49,7 +50,8 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": str(error) or "not found"}, status_code=404)
 
     async def bad(request: Request, error: Exception) -> JSONResponse:
-        assert isinstance(error, Invalid)
+        if not isinstance(error, Invalid):
+            raise TypeError(f"registered for Invalid, given {type(error).__name__}")
         return invalid(error.message, error.field)
 
     app.add_exception_handler(StoreRefused, refused)
@@ -60,7 +62,8 @@ def install(app: FastAPI) -> None:
 
     async def unvalidated(request: Request, error: Exception) -> JSONResponse:
         # A value the request shape let through but a domain model refuses (e.g. an email).
-        assert isinstance(error, ValidationError)
+        if not isinstance(error, ValidationError):
+            raise TypeError(f"registered for ValidationError, given {type(error).__name__}")
         return JSONResponse(
             {
                 "detail": [

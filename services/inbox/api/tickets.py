@@ -26,7 +26,7 @@ from services.inbox.api.schemas import (
     message_out,
     ticket_out,
 )
-from services.inbox.store import StoreRefused
+from services.runtime.store_client import StoreRefused
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=ERRORS)
 
@@ -86,7 +86,7 @@ async def list_tickets(
         limit=limit,
         with_contacts=True,
     )
-    return _page(await ctx.store.tickets(query))
+    return _page(await ctx.store.page(query))
 
 
 @router.get("/search", response_model=TicketList)
@@ -101,7 +101,7 @@ async def search(
     query = q.ListTickets(
         departments=permissions.scope(agent), q=q_, cursor=cursor, limit=limit, with_contacts=True
     )
-    return _page(await ctx.store.tickets(query))
+    return _page(await ctx.store.page(query))
 
 
 @router.post("/tickets", response_model=TicketFull, status_code=201)

@@ -1,62 +1,18 @@
-"""MongoDB documents, filters and indexes for the store's records. Pure."""
+"""MongoDB documents and filters for the store's records. Pure (no pymongo: the indexes,
+which need its IndexModel, are in indexes.py)."""
 
 import re
 from typing import Any
-
-from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from contracts.queries import ListTickets
 from contracts.tickets import PRIORITIES, ContactView, MessageView, TicketView
 from services.store import paging, rules
 
+ASCENDING, DESCENDING = 1, -1  # pymongo's sort directions, without importing it
 Doc = dict[str, Any]
 NO_SPACE_SCRIPTS = re.compile(
     r"[\u0E00-\u0E7F\u0E80-\u0EFF\u1000-\u109F\u3040-\u30FF\u4E00-\u9FFF]"
 )
-
-INDEXES: dict[str, list[IndexModel]] = {
-    "tickets": [
-        IndexModel([("number", ASCENDING)], unique=True),
-        # At most one live ticket per thread ($ne is not allowed in partial filters).
-        IndexModel(
-            [("thread", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"live": True},
-            name="live_thread",
-        ),
-        IndexModel([("thread", ASCENDING), ("created_ts", DESCENDING)]),
-        IndexModel([("status", ASCENDING), ("department", ASCENDING), ("updated_ts", DESCENDING)]),
-        IndexModel([("department", ASCENDING), ("updated_ts", DESCENDING)]),
-        IndexModel([("assignee", ASCENDING), ("updated_ts", DESCENDING)]),
-        IndexModel([("updated_ts", DESCENDING), ("_id", DESCENDING)]),
-        IndexModel([("contact_id", ASCENDING), ("updated_ts", DESCENDING)]),
-    ],
-    "messages": [
-        IndexModel(
-            [("dedupe_key", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"dedupe_key": {"$type": "string"}},
-            name="dedupe_key",
-        ),
-        IndexModel([("ticket_id", ASCENDING), ("seq", ASCENDING)]),
-        # "none": no stemming or stop words, so any language is matched word for word.
-        IndexModel([("search", "text")], default_language="none", name="search_text"),
-    ],
-    "contacts": [IndexModel([("identities", ASCENDING)], unique=True)],
-    "outbox": [IndexModel([("published_ts", ASCENDING), ("created_ts", ASCENDING)])],
-    "audit": [IndexModel([("ticket_id", ASCENDING), ("at_ts", ASCENDING)])],
-    # Receipts that came before the report of the send they are about (see ingest.py).
-    "receipts": [IndexModel([("key", ASCENDING)])],
-    "directory": [
-        IndexModel([("kind", ASCENDING), ("seq", ASCENDING)]),
-        IndexModel(
-            [("email", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"kind": "agent"},
-            name="agent_email",
-        ),
-    ],
-}
 
 
 def ticket_doc(t: TicketView) -> Doc:

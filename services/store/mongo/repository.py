@@ -14,6 +14,7 @@ from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import paging
 from services.store.errors import LostRace
 from services.store.mongo import documents as d
+from services.store.mongo.indexes import INDEXES
 from services.store.mongo.unit_of_work import MongoUnitOfWork
 from services.store.records import AuditEntry, OutboxBatch
 
@@ -32,7 +33,7 @@ class MongoRepository:
         return cls(AsyncMongoClient(uri, tz_aware=True), database)
 
     async def setup(self) -> None:
-        for collection, indexes in d.INDEXES.items():
+        for collection, indexes in INDEXES.items():
             await self.db[collection].create_indexes(indexes)
 
     async def close(self) -> None:

@@ -168,7 +168,7 @@ async def test_a_reply_reaches_the_bot_api_as_send_message_to_the_chat(
     assert call.token == "123:ABC"
     assert call.params["chat_id"] == "111111"
     assert call.params["text"] == "Здравствуйте! Чем помочь? 🙂"
-    assert sent.external_id is None or sent.external_id.startswith("111111:")
+    assert sent.external_id is not None and sent.external_id.startswith("111111:")
 
 
 async def test_429_waits_retry_after_then_delivers_exactly_once(

@@ -18,9 +18,10 @@ from contracts import subjects
 from contracts.tickets import TicketView
 from router.dispatch import Dispatcher
 from router.presence import Presence
-from router.store import StoreClient
 from services.runtime.nats_server import NatsServer
+from services.runtime.store_client import StoreClient
 from tests.integration.processes import ServiceProcess
+from tests.integration.router.agents import set_status
 from tests.integration.router.test_routing import FAST, setup_directory
 from tests.integration.test_store import message, publish_all
 
@@ -40,7 +41,7 @@ async def desk(
     await setup_directory(nc, AGENTS, assignment_timeout_minutes=1, offline_grace_minutes=1)
     presence = await Presence.open(js, ttl=60)
     for agent in AGENTS:
-        await presence.set_status(agent.id, "online")
+        await set_status(presence, agent.id, "online")
     router = ServiceProcess("router", nats_server.url, data_dir, **FAST).start()
     dispatcher = Dispatcher(StoreClient(nc), presence, "support")
     await dispatcher.refresh()
@@ -54,7 +55,7 @@ async def wait_for(
 ) -> TicketView:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        tickets = await StoreClient(nc).tickets(q.ListTickets())
+        tickets = await StoreClient(nc).all_tickets(q.ListTickets())
         if tickets and check(tickets[0]):
             return tickets[0]
         await asyncio.sleep(0.2)
@@ -114,7 +115,7 @@ async def test_a_reply_in_time_keeps_the_assignment(
     await desk.sweep(now=time.time() + 61)
     await asyncio.sleep(1)
 
-    after = (await StoreClient(nc).tickets(q.ListTickets()))[0]
+    after = (await StoreClient(nc).all_tickets(q.ListTickets()))[0]
     assert after.assignee == ticket.assignee
 
 
@@ -123,11 +124,11 @@ async def test_an_agent_gone_offline_past_the_grace_period_loses_their_tickets(
 ) -> None:
     ticket = await first_assigned(nc, js)
     gone = ticket.assignee or ""
-    await desk.presence.set_status(gone, "offline")
+    await set_status(desk.presence, gone, "offline")
     now = time.time()
 
     await desk.sweep(now=now)  # notices: the grace period starts
-    still = (await StoreClient(nc).tickets(q.ListTickets()))[0]
+    still = (await StoreClient(nc).all_tickets(q.ListTickets()))[0]
     await desk.sweep(now=now + 61)
     moved = await wait_for(nc, lambda t: t.assignee not in (None, gone))
 

@@ -6,6 +6,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from router.presence import Presence
+from tests.integration.router.agents import set_status
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +53,7 @@ async def test_claiming_a_ticket_twice_is_refused_and_release_is_idempotent(
 async def test_a_status_older_than_the_ttl_counts_as_offline(js: JetStreamContext) -> None:
     presence = await Presence.open(js, ttl=1)
     await presence.watch()
-    await presence.set_status("a1", "online")
+    await set_status(presence, "a1", "online")
     await asyncio.sleep(0.2)
     assert (await presence.statuses()) == {"a1": "online"}
 

@@ -17,9 +17,10 @@ from contracts import subjects
 from contracts.tickets import PRIORITIES, TicketView
 from router.dispatch import Dispatcher
 from router.presence import Presence
-from router.store import StoreClient
 from services.runtime.nats_server import NatsServer
+from services.runtime.store_client import StoreClient, StoreUnavailable
 from tests.integration.processes import ServiceProcess
+from tests.integration.router.agents import set_status
 from tests.integration.test_store import drained, message, publish_all
 
 pytestmark = pytest.mark.integration
@@ -67,7 +68,7 @@ async def setup_directory(nc: Client, agents: list[d.AgentView], **dept: object)
 
 
 async def all_tickets(nc: Client) -> list[TicketView]:
-    return await StoreClient(nc).tickets(q.ListTickets(limit=500))
+    return await StoreClient(nc).all_tickets(q.ListTickets(limit=500))
 
 
 async def settle(
@@ -123,7 +124,7 @@ async def test_five_hundred_tickets_two_replicas_capacity_and_queue(
     await setup_directory(nc, agents)
     for agent in agents:
         if agent.id not in offline:
-            await presence.set_status(agent.id, "online")
+            await set_status(presence, agent.id, "online")
     stack += [ServiceProcess("router", nats_server.url, data_dir, **FAST).start() for _ in range(2)]
     expected = {}
     messages = []
@@ -156,8 +157,8 @@ async def test_five_hundred_tickets_two_replicas_capacity_and_queue(
         for dep in ("billing", "tech")
     }
 
-    await presence.set_status("a2", "online")
-    await presence.set_status("a4", "online")
+    await set_status(presence, "a2", "online")
+    await set_status(presence, "a4", "online")
     tickets = await settle(
         nc,
         check=lambda ts: (
@@ -190,7 +191,7 @@ async def test_a_router_started_before_the_store_waits_for_it(
     stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
     agent = d.AgentView(id="a1", email="a1@desk.ru", name="Агент", departments=["billing"])
     await setup_directory(nc, [agent])
-    await presence.set_status("a1", "online")
+    await set_status(presence, "a1", "online")
     await asyncio.sleep(0.5)  # the router refreshes its rules on directory.changed
 
     await publish_all(js, [message(1, 1, "Не проходит оплата")])
@@ -204,7 +205,7 @@ class SilentStore(StoreClient):
     """The store as the router sees it when the answer to a command batch never comes."""
 
     async def commands(self, commands: list[c.Command]) -> list[c.CommandOk | c.CommandError]:
-        raise TimeoutError("no answer from the store")
+        raise StoreUnavailable("the store did not answer (TimeoutError)")
 
 
 async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
@@ -218,7 +219,7 @@ async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
     stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
     agent = d.AgentView(id="b1", email="b1@desk.ru", name="Борис", departments=["billing"])
     await setup_directory(nc, [agent])
-    await presence.set_status("b1", "online")
+    await set_status(presence, "b1", "online")
     await publish_all(js, [message(1, 1, "Не проходит оплата")])
     await drained(js)
     ticket = (await all_tickets(nc))[0]
@@ -228,7 +229,7 @@ async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
     dispatcher = Dispatcher(SilentStore(nc), presence, "support")
     await dispatcher.refresh()
 
-    with pytest.raises(TimeoutError):
+    with pytest.raises(StoreUnavailable):
         await dispatcher.drain("billing")
 
     assert (await presence.loads())["b1"].tickets == []

@@ -1,7 +1,8 @@
-"""The store, as the inbox uses it: ticket queries and commands, the directory, credentials.
+"""The store as every other service asks it: ticket queries and commands, command batches,
+the directory and credentials, over core NATS request/reply. Used by the router and the inbox.
 
-A refusal comes back as `StoreRefused` with the store's code (the API maps it to HTTP); no
-answer in time is `StoreUnavailable` (503), never a hang.
+A refusal comes back as `StoreRefused` with the store's code (the inbox maps it to HTTP); no
+answer in time is `StoreUnavailable`, never a hang.
 """
 
 import functools
@@ -16,8 +17,10 @@ from contracts import commands as c
 from contracts import directory as d
 from contracts import queries as q
 from contracts import subjects
+from contracts.tickets import TicketView
 
 T = TypeVar("T", bound=BaseModel)
+BATCH = 250  # commands per request: a reply is ~2 KB per command, NATS allows 1 MB
 
 
 class StoreUnavailable(Exception):
@@ -53,8 +56,18 @@ class StoreClient:
             raise StoreRefused(found.code, found.message)
         return found
 
-    async def tickets(self, query: q.ListTickets) -> q.TicketPage:
+    async def page(self, query: q.ListTickets) -> q.TicketPage:
         return await self._query("list", query, q.TicketPage)
+
+    async def all_tickets(self, query: q.ListTickets) -> list[TicketView]:
+        """Every page of a ticket list."""
+        items: list[TicketView] = []
+        while True:
+            page = await self.page(query)
+            items += page.items
+            if not page.next_cursor:
+                return items
+            query = query.model_copy(update={"cursor": page.next_cursor})
 
     async def ticket(
         self, ticket_id: str, departments: list[str] | None, *, messages: bool = True
@@ -81,6 +94,17 @@ class StoreClient:
     async def command(self, command: c.Command) -> c.CommandOk:
         data = await self._ask(subjects.command(type(command).name), command)
         return _ok(c.COMMAND_REPLY.validate_json(data))
+
+    async def commands(self, commands: list[c.Command]) -> list[c.CommandOk | c.CommandError]:
+        """Several commands per request, in order, each answered on its own: a round trip
+        for a whole batch of decisions, at most BATCH commands per request."""
+        replies: list[c.CommandOk | c.CommandError] = []
+        for start in range(0, len(commands), BATCH):
+            chunk = commands[start : start + BATCH]
+            batch = c.CommandBatch(commands=chunk)
+            data = await self._ask(subjects.COMMAND_BATCH, batch, self.timeout + len(chunk) * 0.01)
+            replies += c.CommandBatchReply.model_validate_json(data).replies
+        return replies
 
     async def directory(self) -> d.Directory:
         data = await self._ask(subjects.directory_query("get"), d.GetDirectory())
