@@ -16,7 +16,7 @@ from router.presence import Presence
 from router.rules import SEED_RULES
 from router.settings import RouterSettings
 from services.runtime.broker import make_broker
-from services.runtime.consumer import consume_batches, process_batch, report_lag
+from services.runtime.consumer import consume_batches, dead_publisher, process_batch, report_lag
 from services.runtime.http import service_app
 from services.runtime.metrics import ERRORS, MESSAGES, PROCESSING
 from services.runtime.store_client import StoreClient, StoreUnavailable
@@ -37,19 +37,7 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
     settings = settings or RouterSettings()
     broker = make_broker(settings, "router")
     workers = Workers()
-    state: dict[str, Dispatcher] = {}
     closing: list[Callable[[], Awaitable[None]]] = []
-
-    async def dead(subject: str, data: bytes, headers: dict[str, str]) -> None:
-        await broker.connection.jetstream().publish(subject, data, headers=headers)
-
-    async def on_ticket_events(batch: list[Msg]) -> None:
-        async def decide(events: list[Event]) -> None:
-            await state["dispatcher"].on_events(events)
-
-        with PROCESSING.labels("router", "decide_batch").time():
-            await process_batch(batch, parse_event, decide, dead, streams.ROUTER_EVENTS)
-        MESSAGES.labels("router", "", "in").inc(len(batch))
 
     async def sweep_forever(dispatcher: Dispatcher) -> None:
         try:
@@ -87,7 +75,17 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
         dispatcher = Dispatcher(
             StoreClient(broker.connection), presence, settings.router_default_department
         )
-        state["dispatcher"] = dispatcher
+
+        dead = dead_publisher(js)
+
+        async def on_ticket_events(batch: list[Msg]) -> None:
+            async def decide(events: list[Event]) -> None:
+                await dispatcher.on_events(events)
+
+            with PROCESSING.labels("router", "decide_batch").time():
+                await process_batch(batch, parse_event, decide, dead, streams.ROUTER_EVENTS)
+            MESSAGES.labels("router", "", "in").inc(len(batch))
+
         app.state.dispatcher = dispatcher
 
         async def on_directory_changed(msg: Msg) -> None:

@@ -2,7 +2,6 @@
 every bot. The webhook itself lives in `webhook.py`."""
 
 import asyncio
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -12,6 +11,7 @@ from channels._adapter.capabilities import Part
 from channels._adapter.inbound import InboundPublisher
 from channels._adapter.outbound import OutboundWorker
 from channels._adapter.outcome import Outcome, Retry
+from channels._adapter.running import Running
 from channels._adapter.typing import follow_typing
 from channels._adapter.webhook import Webhook
 from channels.telegram import polling, send, webhook
@@ -35,8 +35,7 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
     secrets = {b.account: b.secret.get_secret_value().encode() for b in settings.telegram_bots}
     pool = BotPool(settings)
     files = FileStore.under(settings.data_dir, settings.telegram_max_file_mb)
-    parts: dict[str, Any] = {}
-    tasks: list[asyncio.Task[None]] = []
+    running = Running()
 
     async def deliver(out: OutboundMessage, part: Part) -> Outcome:
         if out.account not in pool.bots:
@@ -51,24 +50,19 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
 
     async def start() -> None:
         js = broker.connection.jetstream()
-        parts["typing"] = await follow_typing(broker.connection, "telegram", agent_typing)
-        parts["intake"] = telegram_intake(pool, files, InboundPublisher(js))
+        running.typing = await follow_typing(broker.connection, "telegram", agent_typing)
+        intake = running.intake = telegram_intake(pool, files, InboundPublisher(js))
         worker = OutboundWorker(js, "telegram", deliver, send.CAPABILITIES, rate=RATE, burst=RATE)
         await worker.start()
-        parts["outbound"] = worker
+        running.outbound = worker
         if settings.telegram_mode == "polling":
             offsets = await open_bucket(js, polling.OFFSETS)
             for account in pool.bots:
-                poller = polling.poll(pool, account, parts["intake"], offsets)
-                tasks.append(asyncio.create_task(poller))
+                poller = polling.poll(pool, account, intake, offsets)
+                running.tasks.append(asyncio.create_task(poller))
 
     async def stop() -> None:
-        if "typing" in parts:
-            await parts["typing"].unsubscribe()
-        for task in tasks:
-            task.cancel()
-        if "outbound" in parts:
-            await parts["outbound"].stop()
+        await running.stop()
         await pool.close()
 
     async def set_webhook(base_url: str) -> list[str]:
@@ -89,7 +83,7 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         routes=[
             Route(
                 "/telegram/{account}/webhook",
-                Webhook(lambda: parts["intake"], webhook.verifier(secrets)),
+                Webhook(running.connected_intake, webhook.verifier(secrets)),
                 methods=["POST"],
             )
         ],

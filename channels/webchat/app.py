@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from channels._adapter.bus import declare_adapter
 from channels._adapter.outbound import OutboundWorker
+from channels._adapter.running import Running
 from channels._adapter.typing import follow_typing
 from channels.webchat.conversation import Chat
 from channels.webchat.settings import WebchatSettings
@@ -33,7 +34,7 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
     chat = Chat(settings, _key(settings))
     files = FileStore.under(settings.data_dir, settings.webchat_max_file_mb)
     uploads = Uploads(chat, files, settings.webchat_file_types)
-    parts: dict[str, Any] = {}
+    running = Running()
 
     async def widget(request: Any) -> Response:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
@@ -45,14 +46,11 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
         chat.connect(broker.connection)
         worker = OutboundWorker(chat.js, "webchat", chat.deliver)
         await worker.start()
-        parts["outbound"] = worker
-        parts["typing"] = await follow_typing(broker.connection, "webchat", chat.agent_typing)
+        running.outbound = worker
+        running.typing = await follow_typing(broker.connection, "webchat", chat.agent_typing)
 
     async def stop() -> None:
-        if "typing" in parts:
-            await parts["typing"].unsubscribe()
-        if "outbound" in parts:
-            await parts["outbound"].stop()
+        await running.stop()
 
     files_path = "/webchat/{account}/files"
     return service_app(

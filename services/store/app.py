@@ -19,7 +19,12 @@ from contracts import streams, subjects
 from contracts.events import Event
 from contracts.messages import DeliveryReport, InboundMessage, OutboundMessage
 from services.runtime.broker import make_broker
-from services.runtime.consumer import consume_batches, process_batch, report_lag
+from services.runtime.consumer import (
+    consume_batches,
+    dead_publisher,
+    process_batch,
+    report_lag,
+)
 from services.runtime.deadletter import describe
 from services.runtime.http import service_app
 from services.runtime.metrics import MESSAGES, PROCESSING
@@ -47,13 +52,14 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
     )
     repo = make_repository(settings)
 
-    js: dict[str, JetStreamContext] = {}
+    context: JetStreamContext | None = None
 
     def jetstream() -> JetStreamContext:
         # One context: publish_async keeps its reply subscription and futures on it.
-        if "js" not in js:
-            js["js"] = broker.connection.jetstream(publish_async_max_pending=4000)
-        return js["js"]
+        nonlocal context
+        if context is None:
+            context = broker.connection.jetstream(publish_async_max_pending=4000)
+        return context
 
     async def publish(entries: Sequence[OutboxEntry]) -> None:
         context = jetstream()
@@ -64,7 +70,7 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
         await asyncio.gather(*acks)
 
     async def dead(subject: str, data: bytes, headers: dict[str, str]) -> None:
-        await jetstream().publish(subject, data, headers=headers)
+        await dead_publisher(jetstream())(subject, data, headers)
 
     writer = Writer(repo, publish)
 

@@ -2,6 +2,9 @@
 
 import asyncio
 import itertools
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from services.store import writer as writer_module
 from services.store.errors import Invalid
 from services.store.records import Outcome
 from services.store.repository import Repository, UnitOfWork
-from services.store.sqlite import SqliteRepository
+from services.store.sqlite import SqliteRepository, checkpoint
 from services.store.writer import Writer
 from tests.contract.directory_suite import DirectorySuite
 from tests.contract.platform_suite import PlatformIdSuite
@@ -141,7 +144,30 @@ async def test_what_was_written_reaches_the_database_file_without_a_commit_doing
     )
     written = repo.path.stat().st_size  # the commit itself left everything in the WAL
 
-    await asyncio.sleep(0.5)
+    async with asyncio.timeout(5):  # the checkpointer runs every 0.05 s here
+        while repo.path.stat().st_size == before:
+            await asyncio.sleep(0.01)
 
     assert written == before
     assert repo.path.stat().st_size > before
+
+
+async def test_stopping_the_checkpointer_mid_checkpoint_waits_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_checkpoint(conn: sqlite3.Connection) -> None:
+        started.set()
+        time.sleep(0.2)  # the copy back into the database file, in its thread
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()  # the connection is open
+        finished.set()
+
+    monkeypatch.setattr(checkpoint, "_checkpoint", slow_checkpoint)
+    checkpointer = checkpoint.Checkpointer(tmp_path / "c.sqlite3", interval=0.01)
+    checkpointer.start()
+    await asyncio.to_thread(started.wait, 5)
+
+    await checkpointer.stop()
+
+    assert finished.is_set()

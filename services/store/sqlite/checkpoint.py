@@ -40,10 +40,17 @@ class Checkpointer:
         try:
             while True:
                 await asyncio.sleep(self.interval)
+                work = asyncio.ensure_future(asyncio.to_thread(_checkpoint, conn))
                 try:
-                    await asyncio.to_thread(_checkpoint, conn)
+                    await asyncio.shield(work)
                 except sqlite3.Error as error:  # busy, or the file went away: next round
                     log.warning("WAL checkpoint skipped: %s", error)
+                except asyncio.CancelledError:
+                    # Stopped mid-checkpoint: the thread still uses the connection, and
+                    # closing it under the thread crashes the process (a segfault).
+                    with contextlib.suppress(Exception):
+                        await work
+                    raise
         finally:
             conn.close()
 

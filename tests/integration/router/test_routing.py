@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from nats.aio.client import Client
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 from contracts import commands as c
@@ -50,7 +51,10 @@ async def presence(js: JetStreamContext) -> Presence:
     return await Presence.open(js, ttl=60)
 
 
-async def setup_directory(nc: Client, agents: list[d.AgentView], **dept: object) -> None:
+async def setup_directory(nc: Client, agents: list[d.AgentView], **dept: object) -> int:
+    """Departments, agents and rules, as a fresh desk's admin would; returns how many
+    directory changes that made."""
+
     async def put(command: d.DirectoryCommand) -> None:
         subject = subjects.directory_command(type(command).name)
         reply = c.COMMAND_REPLY.validate_json(
@@ -65,6 +69,24 @@ async def setup_directory(nc: Client, agents: list[d.AgentView], **dept: object)
     for agent in agents:
         await put(d.PutAgent(actor="t", agent=agent))
     await put(d.SetRoutingRules(actor="t", rules=RULES))
+    return len(DEPARTMENTS) + 1 + len(agents) + 1
+
+
+async def router_read_the_directory(everything: Subscription, after_changes: int) -> None:
+    """Reading a `>` subscription in the server's order: after the last of `after_changes`
+    directory changes, someone (the router: it refreshes on each) asked for the directory
+    and the store answered."""
+    seen, question = 0, None
+    async with asyncio.timeout(15):
+        while True:
+            msg = await everything.next_msg(timeout=15)
+            if msg.subject == subjects.event("directory.changed"):
+                seen, question = seen + 1, None
+            elif seen >= after_changes and msg.subject == subjects.directory_query("get"):
+                question = msg.reply
+            elif question and msg.subject == question:
+                await everything.unsubscribe()
+                return
 
 
 async def all_tickets(nc: Client) -> list[TicketView]:
@@ -186,13 +208,16 @@ async def test_a_router_started_before_the_store_waits_for_it(
     presence: Presence,
     data_dir: Path,
 ) -> None:
+    asked = await nc.subscribe(subjects.directory_query("get"))  # answers nothing
     stack.append(ServiceProcess("router", nats_server.url, data_dir, **FAST).start())
-    await asyncio.sleep(1.5)
+    await asked.next_msg(timeout=10)  # the router is asking for a store that is not there
+    await asked.unsubscribe()
     stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
     agent = d.AgentView(id="a1", email="a1@desk.ru", name="Агент", departments=["billing"])
-    await setup_directory(nc, [agent])
+    everything = await nc.subscribe(">")  # in the server's order
+    changes = await setup_directory(nc, [agent])
     await set_status(presence, "a1", "online")
-    await asyncio.sleep(0.5)  # the router refreshes its rules on directory.changed
+    await router_read_the_directory(everything, after_changes=changes)
 
     await publish_all(js, [message(1, 1, "Не проходит оплата")])
     tickets = await settle(nc, check=lambda ts: bool(ts) and ts[0].assignee == "a1")
