@@ -37,21 +37,29 @@ async def login(body: Login, request: Request, ctx: Ctx) -> Session:
     """Exchange email and password for a bearer token."""
     email = body.email.strip().lower()
     address = request.client.host if request.client else "unknown"
+    pair = [f"{email} from {address}"]
     now = time.monotonic()
-    wait = max(ctx.emails.wait([email], now), ctx.addresses.wait([address], now))
+    # Counted before the slow check, in one step with the check of the limit (see throttle).
+    wait = ctx.addresses.wait([address], now) or ctx.emails.reserve(pair, now)
+    if wait <= 0:
+        ctx.addresses.failed([address], now)
     if wait > 0:
         seconds = str(math.ceil(wait))
         raise HTTPException(
             429, f"too many failed logins: try again in {seconds} s", {"Retry-After": seconds}
         )
-    found = await ctx.store.credentials(email)
+    try:
+        found = await ctx.store.credentials(email)
+    except Exception:  # the store did not answer: that attempt proved nothing
+        ctx.emails.refund(pair)
+        ctx.addresses.refund([address])
+        raise
     # argon2 takes tens of milliseconds of CPU on purpose: keep the event loop free meanwhile.
     valid = await asyncio.to_thread(verify_password, found.password_hash, body.password)
     if not valid or found.agent is None or not found.agent.active:
-        ctx.emails.failed([email], now)
-        ctx.addresses.failed([address], now)
         raise HTTPException(401, "wrong email or password")
-    ctx.emails.succeeded([email])
+    ctx.emails.succeeded(pair)
+    ctx.addresses.refund([address])
     hours = ctx.settings.inbox_token_hours
     return Session(
         token=tokens.issue(found.agent.id, ctx.key, hours),

@@ -63,6 +63,35 @@ async def test_repeated_failed_logins_are_slowed_down(desk: Desk) -> None:
     assert right.status_code == 429 and int(right.headers["Retry-After"]) >= 1
 
 
+def from_address(address: str) -> httpx.AsyncHTTPTransport:
+    """Another loopback address: the throttle is per address, and other tests log in from
+    127.0.0.1."""
+    return httpx.AsyncHTTPTransport(local_address=address)
+
+
+async def test_wrong_passwords_sent_in_parallel_are_throttled_too(desk: Desk) -> None:
+    async with httpx.AsyncClient(base_url=desk.url, transport=from_address("127.0.0.4")) as client:
+        body = {"email": "sam@desk.test", "password": "guess-guess"}
+        replies = await asyncio.gather(
+            *(client.post("/api/v1/auth/login", json=body) for _ in range(12))
+        )
+
+    codes = sorted(r.status_code for r in replies)
+    assert codes.count(401) <= 4 and codes.count(429) >= 8
+
+
+async def test_failures_from_one_address_never_lock_the_agent_out_of_another(desk: Desk) -> None:
+    wrong = {"email": "boris@desk.test", "password": "guess-guess"}
+    right = {"email": "boris@desk.test", "password": PASSWORD}
+    async with httpx.AsyncClient(base_url=desk.url, transport=from_address("127.0.0.3")) as bad:
+        codes = [(await bad.post("/api/v1/auth/login", json=wrong)).status_code for _ in range(8)]
+    async with httpx.AsyncClient(base_url=desk.url, transport=from_address("127.0.0.2")) as agent:
+        reply = await agent.post("/api/v1/auth/login", json=right)
+
+    assert 429 in codes
+    assert reply.status_code == 200
+
+
 async def test_a_customer_message_becomes_a_ticket_in_its_department(desk: Desk) -> None:
     thread = await desk.customer_writes("Не проходит оплата картой")
 

@@ -69,3 +69,23 @@ def test_success_clears_the_record_and_others_are_unaffected() -> None:
     assert throttle.wait(["b@x"], now=100.0) == 0
     throttle.succeeded(["a@x"])
     assert throttle.wait(["a@x"], now=100.0) == 0
+
+
+def test_attempts_reserved_in_parallel_cannot_all_pass_the_limit() -> None:
+    throttle = LoginThrottle()
+
+    waits = [throttle.reserve(["a@x from 1.2.3.4"], now=100.0) for _ in range(12)]
+
+    assert waits[: FREE_FAILURES + 1] == [0.0] * (FREE_FAILURES + 1)
+    assert all(w > 0 for w in waits[FREE_FAILURES + 1 :])
+
+
+def test_a_refunded_success_forgives_only_itself() -> None:
+    throttle = LoginThrottle()
+    for _ in range(FREE_FAILURES):
+        throttle.reserve(["k"], now=100.0)
+    throttle.reserve(["k"], now=100.0)
+    throttle.refund(["k"])
+
+    assert throttle.wait(["k"], now=100.0) == 0
+    assert throttle.records["k"].failures == FREE_FAILURES
