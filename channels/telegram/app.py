@@ -80,13 +80,16 @@ def create_app(settings: TelegramSettings | None = None) -> Starlette:
         broker,
         settings,
         settings.telegram_port,
+        # Polling needs no webhook, and a route nobody configured is one nobody can misuse.
         routes=[
             Route(
                 "/telegram/{account}/webhook",
                 Webhook(running.connected_intake, webhook.verifier(secrets)),
                 methods=["POST"],
             )
-        ],
+        ]
+        if settings.telegram_mode == "webhook"
+        else [],
         after_startup=[start],
         before_shutdown=[stop],
     )
