@@ -124,6 +124,7 @@ class Chat:
             visitor = visitors.visitor_of(token, self.key)
         if visitor is None:  # a token just signed with our own key always reads back
             raise RuntimeError("a new visitor token does not verify: the signing key is broken")
+        token = visitors.sign(visitor, self.key)  # an older kind of token is renewed
         tab = Tab(ws, site.account, visitor, _profile(first, site), address)
         await ws.send_json(
             {

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from channels.webchat import transcript, visitors
+from channels.webchat import keys, transcript, visitors
 from contracts.messages import Attachment
 from services.runtime.files import PREFIX, FileStore, FileTooLarge, read_upload
 
@@ -29,7 +29,9 @@ DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Polic
 
 def receipt(key: bytes, visitor: str, attachment: Attachment) -> str:
     signed = f"{visitor}|{attachment.ref}|{attachment.size}|{attachment.content_type}"
-    return hmac.new(key, signed.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        keys.for_purpose(key, "upload-receipt"), signed.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def attachments(files: Any, visitor: str, key: bytes) -> list[Attachment] | None:
