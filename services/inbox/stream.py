@@ -48,7 +48,7 @@ def frame_for(agent: AgentView, seq: int, event: ev.Event) -> dict[str, Any] | N
         return {"id": str(seq), "type": event.type, "data": event.model_dump(mode="json")}
     visible = can_see(agent, event.ticket.department)
     if isinstance(event, ev.TicketMerged):
-        visible = visible or can_see(agent, event.into.department)
+        return _merged(agent, seq, event, visible)
     if not visible:
         if isinstance(event, ev.TicketTransferred) and can_see(agent, event.previous_department):
             return {
@@ -58,6 +58,22 @@ def frame_for(agent: AgentView, seq: int, event: ev.Event) -> dict[str, Any] | N
             }
         return None
     return {"id": str(seq), "type": event.type, "data": event.model_dump(mode="json")}
+
+
+def _merged(
+    agent: AgentView, seq: int, event: ev.TicketMerged, sees_source: bool
+) -> dict[str, Any] | None:
+    """A merge across departments: each side is shown only to whoever may see it; the other
+    is named by its id alone, so the list can drop or refresh it."""
+    sees_target = can_see(agent, event.into.department)
+    if not (sees_source or sees_target):
+        return None
+    data = event.model_dump(mode="json")
+    if not sees_source:
+        data["ticket"] = {"id": event.ticket.id, "hidden": True}
+    if not sees_target:
+        data["into"] = {"id": event.into.id, "hidden": True}
+    return {"id": str(seq), "type": event.type, "data": data}
 
 
 async def _credentials(ws: WebSocket) -> tuple[str | None, str | None]:

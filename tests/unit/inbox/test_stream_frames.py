@@ -50,3 +50,24 @@ def test_directory_changes_reach_everyone() -> None:
     frame = frame_for(BILLING, 2, DirectoryChanged(kind="template", item_id="x"))
 
     assert frame is not None and frame["type"] == "directory.changed"
+
+
+def test_a_merge_into_another_department_hides_the_target_from_the_source_side() -> None:
+    target = ticket("tech").model_copy(update={"id": "t2", "subject": "Секретная тема"})
+    merged = ev.TicketMerged(ticket=ticket("billing"), into=target)
+
+    frame = frame_for(BILLING, 9, merged)
+
+    assert frame is not None and frame["data"]["into"] == {"id": "t2", "hidden": True}
+    assert frame["data"]["ticket"]["id"] == "t1"
+    assert "Секретная тема" not in str(frame)
+
+
+def test_a_merge_from_another_department_hides_the_source_from_the_target_side() -> None:
+    source = ticket("tech").model_copy(update={"subject": "Чужая тема"})
+    merged = ev.TicketMerged(ticket=source, into=ticket("billing").model_copy(update={"id": "t2"}))
+
+    frame = frame_for(BILLING, 9, merged)
+
+    assert frame is not None and frame["data"]["ticket"] == {"id": "t1", "hidden": True}
+    assert "Чужая тема" not in str(frame)
