@@ -14,6 +14,7 @@ from services.inbox import stream
 from services.inbox.api import admin, auth, changes, errors, files, indicators, reports, tickets
 from services.inbox.api.context import Inbox
 from services.inbox.directory import DirectoryCache
+from services.inbox.headers import PAGE_HEADERS, WithHeaders
 from services.inbox.indicators import TypingRelay
 from services.inbox.observe import RequestMetrics
 from services.inbox.presence import PresenceKeeper
@@ -26,14 +27,6 @@ from services.runtime.store_client import StoreClient
 
 log = logging.getLogger("relaydesk.inbox")
 UI = Path(__file__).parent / "ui" / "static"
-# The page runs only its own scripts: even text that slipped into markup could not execute.
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 def create_api(ctx: Inbox) -> FastAPI:
@@ -50,7 +43,8 @@ def create_api(ctx: Inbox) -> FastAPI:
     for module in (auth, tickets, changes, reports, indicators, files, admin):
         api.include_router(module.router)
 
-    api.mount("/ui", StaticFiles(directory=UI), name="ui")
+    # Every file of the UI, index.html included, carries the page's headers.
+    api.mount("/ui", WithHeaders(StaticFiles(directory=UI), PAGE_HEADERS), name="ui")
 
     @api.get("/", include_in_schema=False)
     async def index() -> FileResponse:

@@ -336,3 +336,14 @@ async def test_a_reply_cannot_attach_a_file_that_was_never_uploaded(desk: Desk) 
 
     assert reply.status_code == 422
     assert reply.json()["detail"][0]["loc"][-1] == "attachments"
+
+
+@pytest.mark.parametrize("path", ["/", "/ui/index.html", "/ui/app.js", "/ui/style.css"])
+async def test_every_ui_path_carries_the_pages_security_headers(desk: Desk, path: str) -> None:
+    async with httpx.AsyncClient(base_url=desk.url) as client:
+        reply = await client.get(path)
+
+    assert reply.status_code == 200
+    assert "frame-ancestors 'none'" in reply.headers["content-security-policy"]
+    assert "script-src 'self'" in reply.headers["content-security-policy"]
+    assert reply.headers["x-content-type-options"] == "nosniff"
