@@ -15,8 +15,9 @@ from fastapi import APIRouter
 from contracts import commands as c
 from contracts import queries as q
 from contracts.directory import AgentView
+from contracts.messages import Attachment
 from contracts.tickets import ContactView
-from services.inbox import permissions, replies
+from services.inbox import permissions, receipts, replies
 from services.inbox.api.context import Agent, Ctx, Inbox
 from services.inbox.api.errors import ERRORS, Invalid, NotFound
 from services.inbox.api.schemas import (
@@ -29,6 +30,7 @@ from services.inbox.api.schemas import (
     StatusIn,
     TagsIn,
     TransferIn,
+    Upload,
     message_out,
     ticket_out,
 )
@@ -97,14 +99,7 @@ async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) 
         text = template.text
     if not text:
         raise Invalid("a message needs text", "text")
-    for attachment in body.attachments:
-        digest = (attachment.ref or "").removeprefix(PREFIX)
-        if (
-            not attachment.ref
-            or not attachment.ref.startswith(PREFIX)
-            or not ctx.files.path(digest)
-        ):
-            raise Invalid("attach files uploaded with POST /api/v1/files", "attachments")
+    attachments = [await _attachable(ctx, agent, ticket.id, upload) for upload in body.attachments]
     if body.attachments and body.internal:
         raise Invalid("internal notes carry no files", "attachments")
     text = replies.fill(text, ticket, contact, agent)
@@ -120,8 +115,22 @@ async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) 
         c.AddReply,
         contact,
         text=text,
-        attachments=body.attachments,
+        attachments=attachments,
     )
+
+
+async def _attachable(ctx: Inbox, agent: AgentView, ticket_id: str, upload: Upload) -> Attachment:
+    """The file, if this agent uploaded it (their receipt) or this ticket already has it.
+    Every refusal reads the same, so nobody learns whether a digest exists."""
+    ref = upload.ref or ""
+    known = ref.startswith(PREFIX) and ctx.files.path(ref.removeprefix(PREFIX)) is not None
+    if known and receipts.holds(ctx.key, agent.id, ref, upload.receipt):
+        return upload.attachment()
+    if known:
+        detail = await ctx.store.ticket(ticket_id, permissions.scope(agent))
+        if any(a.ref == ref for m in detail.messages for a in m.attachments):
+            return upload.attachment()
+    raise Invalid("attach files uploaded with POST /api/v1/files", "attachments")
 
 
 @router.post("/tickets/{ticket_id}/assign", response_model=ChangeResult)

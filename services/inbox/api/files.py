@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
-from contracts.messages import Attachment
+from services.inbox import receipts
 from services.inbox.api.context import Agent, Ctx
 from services.inbox.api.errors import ERRORS, NotFound
+from services.inbox.api.schemas import Upload
 from services.inbox.api.tickets import detail_for
 from services.runtime.files import PREFIX, FileTooLarge, read_upload
 
@@ -22,7 +23,7 @@ DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Polic
 
 @router.post(
     "/files",
-    response_model=Attachment,
+    response_model=Upload,
     status_code=201,
     openapi_extra={"requestBody": {**BINARY, "required": True}},
     responses={413: {"description": "Larger than RELAYDESK_INBOX_MAX_FILE_MB"}},
@@ -32,18 +33,20 @@ async def upload(
     agent: Agent,
     ctx: Ctx,
     name: Annotated[str, Query(min_length=1, max_length=255, description="The file's name")],
-) -> Attachment:
-    """The request body is the file; its Content-Type is kept. Send the returned attachment
-    in `attachments` of a reply."""
+) -> Upload:
+    """The request body is the file; its Content-Type is kept. Send the returned attachment,
+    with its receipt, in `attachments` of a reply."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > ctx.files.max_bytes:
         raise HTTPException(413, f"a file may be at most {ctx.settings.inbox_max_file_mb} MB")
     content_type = request.headers.get("content-type", "application/octet-stream")[:200]
     try:
         data = await read_upload(request.stream(), ctx.files.max_bytes)
-        return await asyncio.to_thread(ctx.files.save, data, name, content_type)
+        saved = await asyncio.to_thread(ctx.files.save, data, name, content_type)
     except FileTooLarge as error:
         raise HTTPException(413, str(error)) from error
+    receipt = receipts.receipt(ctx.key, agent.id, saved.ref or "")
+    return Upload(**saved.model_dump(), receipt=receipt)
 
 
 @router.get(

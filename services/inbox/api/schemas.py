@@ -143,7 +143,7 @@ class NewMessage(_Change):
     text: str = Field(default="", max_length=100_000)
     internal: bool = Field(default=False, description="An internal note, never sent")
     template: str | None = Field(default=None, description="Reply template id to send")
-    attachments: list[Attachment] = Field(
+    attachments: list["Upload"] = Field(
         default_factory=list, max_length=20, description="As returned by POST /api/v1/files"
     )
 
@@ -279,3 +279,16 @@ class TemplateList(BaseModel):
 class RuleList(BaseModel):
     items: list[RoutingRule]
     next_cursor: str | None = None
+
+
+class Upload(Attachment):
+    """A file as POST /api/v1/files returns it: the attachment and the uploader's receipt,
+    which attaching it to a reply requires (unless the ticket already carries the file)."""
+
+    receipt: str | None = None
+
+    def attachment(self) -> Attachment:
+        return Attachment.model_validate(self.model_dump(exclude={"receipt"}))
+
+
+NewMessage.model_rebuild()

@@ -338,6 +338,42 @@ async def test_a_reply_cannot_attach_a_file_that_was_never_uploaded(desk: Desk) 
     assert reply.json()["detail"][0]["loc"][-1] == "attachments"
 
 
+async def test_another_departments_file_cannot_be_attached_by_its_digest(desk: Desk) -> None:
+    uploaded = await desk.call(
+        "anna", "POST", "/api/v1/files", params={"name": "счёт.txt"}, content="секрет".encode()
+    )
+    theirs = uploaded.json()
+    ticket = await desk.ticket_of("tina", await desk.customer_writes("ошибка в приложении"))
+    path = f"/api/v1/tickets/{ticket['id']}/messages"
+    never = {"name": "x", "size": 1, "ref": "file:" + "0" * 64}
+
+    stolen = await desk.call("tina", "POST", path, json={"text": "вот", "attachments": [theirs]})
+    unsigned = {k: v for k, v in theirs.items() if k != "receipt"}
+    bare = await desk.call("tina", "POST", path, json={"text": "вот", "attachments": [unsigned]})
+    missing = await desk.call("tina", "POST", path, json={"text": "вот", "attachments": [never]})
+
+    assert uploaded.status_code == 201 and theirs["receipt"]
+    assert stolen.status_code == bare.status_code == missing.status_code == 422
+    assert stolen.json() == bare.json() == missing.json()  # existence is not told either
+
+
+async def test_a_file_already_on_the_ticket_can_be_sent_again_without_its_receipt(
+    desk: Desk,
+) -> None:
+    ticket = await desk.ticket_of("anna", await desk.customer_writes("оплата: второй акт"))
+    path = f"/api/v1/tickets/{ticket['id']}/messages"
+    upload = (
+        await desk.call("anna", "POST", "/api/v1/files", params={"name": "a.txt"}, content=b"a")
+    ).json()
+    first = await desk.call("anna", "POST", path, json={"text": "1", "attachments": [upload]})
+    again = {k: v for k, v in upload.items() if k != "receipt"}
+
+    second = await desk.call("sam", "POST", path, json={"text": "2", "attachments": [again]})
+
+    assert first.status_code == second.status_code == 201
+    assert "receipt" not in first.json()["message"]["attachments"][0]
+
+
 @pytest.mark.parametrize("path", ["/", "/ui/index.html", "/ui/app.js", "/ui/style.css"])
 async def test_every_ui_path_carries_the_pages_security_headers(desk: Desk, path: str) -> None:
     async with httpx.AsyncClient(base_url=desk.url) as client:
