@@ -27,6 +27,12 @@ class AgentView(BusModel):
     languages: list[str] = Field(default_factory=list, description="e.g. ['ru', 'en']")
     capacity: int = Field(default=10, ge=0, le=1000, description="Open tickets at most")
     active: bool = True
+    sessions: int = Field(
+        default=0,
+        ge=0,
+        description="Login tokens carry the value they were issued with; raising it (logout, "
+        "a new password, another role or departments, deactivation) ends every one of them",
+    )
 
     @field_validator("email")
     @classmethod

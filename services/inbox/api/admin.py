@@ -71,8 +71,21 @@ async def list_agents(agent: Agent, ctx: Ctx) -> AgentList:
     return AgentList(items=[agent_out(a) for a in ctx.directory.agents.values()])
 
 
+def ends_sessions(before: d.AgentView, after: d.AgentView, body: AgentIn) -> bool:
+    """A new password, another role or departments, or deactivation end the agent's tokens:
+    whoever holds one must log in again under the new terms."""
+    return bool(
+        body.password
+        or before.role != after.role
+        or sorted(before.departments) != sorted(after.departments)
+        or (before.active and not after.active)
+    )
+
+
 async def _put_agent(ctx: Inbox, actor: str, agent_id: str, body: AgentIn) -> AgentOut:
     agent = d.AgentView(id=agent_id, **body.model_dump(exclude={"password"}))
+    if (before := ctx.directory.agent(agent_id)) is not None:
+        agent.sessions = before.sessions + (1 if ends_sessions(before, agent, body) else 0)
     # argon2 spends ~150 ms of CPU on purpose: off the event loop, like login's verify.
     password = await asyncio.to_thread(hash_password, body.password) if body.password else None
     await _write(ctx, d.PutAgent(actor=actor, agent=agent, password_hash=password))

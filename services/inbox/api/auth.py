@@ -5,8 +5,9 @@ import math
 import time
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 
+from contracts import directory as d
 from services.inbox import tokens
 from services.inbox.api.context import Agent, Ctx
 from services.inbox.api.errors import ERRORS
@@ -62,10 +63,19 @@ async def login(body: Login, request: Request, ctx: Ctx) -> Session:
     ctx.addresses.refund([address])
     hours = ctx.settings.inbox_token_hours
     return Session(
-        token=tokens.issue(found.agent.id, ctx.key, hours),
+        token=tokens.issue(found.agent.id, ctx.key, hours, sessions=found.agent.sessions),
         expires_at=datetime.now(UTC) + timedelta(hours=hours),
         agent=agent_out(found.agent),
     )
+
+
+@router.post("/auth/logout", status_code=204, responses={401: ERRORS[401], 503: ERRORS[503]})
+async def logout(agent: Agent, ctx: Ctx) -> Response:
+    """End every login token of this agent (this browser's and any other's)."""
+    ended = agent.model_copy(update={"sessions": agent.sessions + 1})
+    await ctx.store.directory_command(d.PutAgent(actor=agent.id, agent=ended))
+    await ctx.directory.refresh()  # this inbox refuses the token at once
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=AgentOut, responses={401: ERRORS[401]})

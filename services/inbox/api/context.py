@@ -38,14 +38,16 @@ class Inbox:
     async def agent_for(self, token: str) -> AgentView | None:
         """The active agent a valid token names, as the directory says now."""
         try:
-            agent_id = tokens.agent_of(token, self.key)
+            agent_id, sessions = tokens.session_of(token, self.key)
         except tokens.InvalidToken:
             return None
         agent = self.directory.agent(agent_id)
         if agent is None:  # created a moment ago, before the change event reached us
             await self.directory.refresh()
             agent = self.directory.agent(agent_id)
-        return agent if agent is not None and agent.active else None
+        if agent is None or not agent.active or agent.sessions != sessions:
+            return None  # gone, deactivated, or its tokens were ended (see AgentView.sessions)
+        return agent
 
 
 def inbox(request: Request) -> Inbox:

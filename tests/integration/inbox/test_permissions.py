@@ -36,6 +36,29 @@ async def login_is_public(desk: Desk, w: World) -> None:
         assert (await anonymous.post("/api/v1/auth/login", json=body)).status_code == 200
 
 
+async def logout_ends_only_your_own_tokens(desk: Desk, w: World) -> None:
+    token = await _new_agent_token(desk, "leaver")
+    async with httpx.AsyncClient(
+        base_url=desk.url, headers={"Authorization": f"Bearer {token}"}
+    ) as leaver:
+        assert (await leaver.post("/api/v1/auth/logout")).status_code == 204
+        assert (await leaver.get("/api/v1/me")).status_code == 401
+    assert (await desk.call("tina", "GET", "/api/v1/me")).status_code == 200
+
+
+async def _new_agent_token(desk: Desk, name: str, **fields: object) -> str:
+    """A fresh agent of tech (so the shared desk's agents keep their tokens) and a token."""
+    body = {"email": f"{name}@desk.test", "name": name, "departments": ["tech"], **fields}
+    made = await desk.call("root", "POST", "/api/v1/agents", json={**body, "password": PASSWORD})
+    assert made.status_code == 201, made.text
+    async with httpx.AsyncClient(base_url=desk.url) as client:
+        login = {"email": f"{name}@desk.test", "password": PASSWORD}
+        reply = await client.post("/api/v1/auth/login", json=login)
+    assert reply.status_code == 200, reply.text
+    token: str = reply.json()["token"]
+    return token
+
+
 async def me_is_yourself(desk: Desk, w: World) -> None:
     assert (await desk.call("tina", "GET", "/api/v1/me")).json()["id"] == "tina"
 
@@ -150,6 +173,7 @@ AGENT = {"email": "new@desk.test", "name": "New", "departments": ["tech"], "pass
 DEPARTMENT = {"id": "billing", "name": "Hijacked"}
 MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/auth/login"): login_is_public,
+    ("POST", "/api/v1/auth/logout"): logout_ends_only_your_own_tokens,
     ("GET", "/api/v1/me"): me_is_yourself,
     ("GET", "/api/v1/me/presence"): presence_is_yours,
     ("PUT", "/api/v1/me/presence"): set_presence_is_yours,
@@ -277,3 +301,34 @@ async def test_a_change_outside_the_agents_departments_is_refused_by_the_store_u
     assert reply.status_code == 404, reply.text
     assert reads == 0
     assert b'"departments":["tech"]' in sent
+
+
+@pytest.mark.parametrize(
+    ("change", "ends"),
+    [
+        ({"password": "новый-пароль-42"}, True),
+        ({"role": "supervisor"}, True),
+        ({"departments": ["billing"]}, True),
+        ({"active": False}, True),
+        ({"capacity": 3}, False),
+    ],
+)
+async def test_a_new_password_role_departments_or_deactivation_end_the_agents_tokens(
+    desk: Desk, change: dict[str, Any], ends: bool
+) -> None:
+    name = f"changed-{next(iter(change))}"
+    token = await _new_agent_token(desk, name)
+    agent_id = next(
+        a["id"] for a in (await desk.call("root", "GET", "/api/v1/agents")).json()["items"]
+        if a["email"] == f"{name}@desk.test"
+    )  # fmt: skip
+    body = {"email": f"{name}@desk.test", "name": name, "departments": ["tech"], **change}
+
+    changed = await desk.call("root", "PUT", f"/api/v1/agents/{agent_id}", json=body)
+    async with httpx.AsyncClient(
+        base_url=desk.url, headers={"Authorization": f"Bearer {token}"}
+    ) as holder:
+        me = await holder.get("/api/v1/me")
+
+    assert changed.status_code == 200, changed.text
+    assert me.status_code == (401 if ends else 200)

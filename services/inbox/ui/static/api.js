@@ -69,6 +69,15 @@ export class Api {
     return session;
   }
 
+  // Ends the token on the server too (every session of this agent), then forgets it here.
+  async endSession() {
+    if (this.token) {
+      const headers = { Authorization: `Bearer ${this.token}` };
+      await fetch("/api/v1/auth/logout", { method: "POST", headers }).catch(() => null);
+    }
+    this.logout();
+  }
+
   logout() {
     this.token = null;
     sessionStorage.removeItem("relaydesk.token");

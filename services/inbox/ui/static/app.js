@@ -127,7 +127,7 @@ function header() {
     state.me.role === "agent" ? null : h("button", { onclick: () => { state.page = state.page === "admin" ? "inbox" : "admin"; layout(); } },
       state.page === "admin" ? t("inbox") : t("admin")),
     h("span", {}, state.me.name),
-    h("button", { onclick: logout }, t("logout")));
+    h("button", { onclick: () => api.endSession().finally(logout) }, t("logout")));
 }
 
 function nav() {
