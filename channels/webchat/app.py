@@ -4,7 +4,6 @@ files, agents' replies and typing pushed to every open tab of that visitor.
 What a conversation does lives in `conversation.py`; files in `uploads.py`.
 """
 
-import secrets as random_secrets
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from contracts import streams
 from services.runtime.broker import make_broker
 from services.runtime.files import FileStore
 from services.runtime.http import service_app
+from services.runtime.private import stored_secret
 
 STATIC = Path(__file__).parent / "static"
 
@@ -76,9 +76,4 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
 def _key(settings: WebchatSettings) -> bytes:
     if settings.webchat_secret is not None:
         return settings.webchat_secret.get_secret_value().encode()
-    path = settings.data_dir / "webchat-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(random_secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
+    return stored_secret(settings.data_dir / "webchat-secret").encode()

@@ -1,12 +1,9 @@
 """Inbox settings (`RELAYDESK_INBOX_*`, `RELAYDESK_ADMIN_*`)."""
 
-import os
-import secrets
-from pathlib import Path
-
 from pydantic import Field, SecretStr
 
 from services.runtime.config import BaseServiceSettings
+from services.runtime.private import stored_secret
 
 
 class InboxSettings(BaseServiceSettings):
@@ -31,19 +28,4 @@ class InboxSettings(BaseServiceSettings):
     def signing_key(self) -> str:
         if self.inbox_secret is not None:
             return self.inbox_secret.get_secret_value()
-        return _stored_secret(self.data_dir / "inbox-secret")
-
-
-def _stored_secret(path: Path) -> str:
-    """A random key kept in a 0600 file, so tokens survive a restart of a single inbox."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process wrote it first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as file:
-        file.write(key)
-    return key
+        return stored_secret(self.data_dir / "inbox-secret")

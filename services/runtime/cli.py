@@ -22,6 +22,7 @@ from services.runtime.broker import check_nats
 from services.runtime.config import BaseServiceSettings, UpSettings
 from services.runtime.logging import configure_logging
 from services.runtime.nats_server import NatsServer
+from services.runtime.private import keep_private
 from services.runtime.supervisor import Supervisor
 
 # name -> factory building the service's ASGI app (no I/O until its lifespan starts).
@@ -82,6 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     name: str = args.service
     settings = BaseServiceSettings()
     configure_logging(name, settings.log_level, settings.log_format)
+    keep_private(settings.data_dir)
     try:
         asyncio.run(check_nats(settings.nats_servers[0], settings.connect_timeout))
         app = load_factory(name)()
@@ -115,6 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     settings = UpSettings()
     configure_logging("up", settings.log_level, settings.log_format)
+    keep_private(settings.data_dir)  # the embedded NATS store and every service inherit it
     env = dict(os.environ)
     nats: NatsServer | None = None
     if not settings.nats_url:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
@@ -20,6 +20,9 @@ class BaseServiceSettings(BaseSettings):
     js_replicas: int = Field(1, ge=1, le=5, description="JetStream stream replicas")
     connect_timeout: float = Field(3.0, gt=0, description="Seconds before giving up on NATS")
     host: str = Field("127.0.0.1", description="Interface the HTTP endpoints bind to")
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token `/metrics` requires; unset: local requests only"
+    )
 
     @property
     def nats_servers(self) -> list[str]:

@@ -2,12 +2,15 @@
 
 import contextlib
 import gc
+import hmac
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from faststream.nats import NatsBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -79,6 +82,10 @@ def service_app(
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics(request: Request) -> Response:
+        client = request.client.host if request.client else ""
+        given = request.headers.get("authorization", "")
+        if not metrics_allowed(client, given, settings.metrics_token):
+            return JSONResponse({"detail": "metrics need the metrics token"}, status_code=401)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(
@@ -90,3 +97,15 @@ def service_app(
     app.state.port = port
     app.state.settings = settings
     return app
+
+
+def metrics_allowed(client: str, authorization: str, token: SecretStr | None) -> bool:
+    """With `RELAYDESK_METRICS_TOKEN` set, only `Authorization: Bearer <token>` reads the
+    metrics; without it, only this machine does (a Prometheus beside the service)."""
+    if token is not None:
+        expected = f"Bearer {token.get_secret_value()}"
+        return hmac.compare_digest(authorization.encode(), expected.encode())
+    try:
+        return ipaddress.ip_address(client).is_loopback
+    except ValueError:
+        return False

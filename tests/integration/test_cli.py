@@ -47,10 +47,13 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def start_up(tmp_path: Path) -> tuple["subprocess.Popen[str]", dict[str, str], list[str]]:
+def start_up(
+    tmp_path: Path, **extra: str
+) -> tuple["subprocess.Popen[str]", dict[str, str], list[str]]:
     """`relaydesk up` with its own data dir and free ports, once every service is ready."""
     env = {
         **os.environ,
+        **extra,
         "RELAYDESK_DATA_DIR": str(tmp_path / "var"),
         "RELAYDESK_EMBEDDED_NATS_PORT": "0",
         "RELAYDESK_STORE_PORT": "0",
@@ -117,6 +120,34 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
     assert (tmp_path / "var" / "nats" / "jetstream").is_dir()
     assert (tmp_path / "var" / "store.sqlite3").exists()
+
+
+def test_what_up_writes_is_readable_by_its_user_alone(tmp_path: Path) -> None:
+    up, _, _ = start_up(tmp_path)
+    up.send_signal(signal.SIGTERM)
+    up.communicate(timeout=30)
+    data = tmp_path / "var"
+
+    open_to_others = [
+        str(p.relative_to(tmp_path)) for p in [data, *data.rglob("*")] if p.stat().st_mode & 0o077
+    ]
+
+    assert (data / "store.sqlite3").exists() and (data / "inbox-secret").exists()
+    assert open_to_others == []
+
+
+def test_metrics_are_refused_to_a_request_without_the_token(tmp_path: Path) -> None:
+    up, health, _ = start_up(tmp_path, RELAYDESK_METRICS_TOKEN="metrics-token-123")
+    try:
+        url = next(iter(health.values())).replace("/healthz", "/metrics")
+        anonymous = httpx.get(url, timeout=5)
+        scraper = httpx.get(url, timeout=5, headers={"Authorization": "Bearer metrics-token-123"})
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.communicate(timeout=30)
+
+    assert anonymous.status_code == 401
+    assert scraper.status_code == 200 and "relaydesk_" in scraper.text
 
 
 def read_until(up: "subprocess.Popen[str]", text: str, lines: list[str]) -> None:
