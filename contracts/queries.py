@@ -31,7 +31,11 @@ class ListTickets(_Query):
     thread: str | None = Field(
         default=None, description="A conversation: `<channel>:<account>:<thread key>`"
     )
-    q: str | None = Field(default=None, description="Full text: subject, body, contact")
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Full text: subject, body, contact (at most 8 distinct words count)",
+    )
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
     order: Literal["recent", "queue"] = Field(

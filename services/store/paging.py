@@ -8,6 +8,8 @@ from services.store.errors import Invalid
 
 TRIGRAM = 3
 SEARCH_WINDOW = 5_000
+MAX_TERMS = 8
+MAX_QUERY = 200  # characters of a search query (ListTickets.q)
 """A search looks at its newest matching messages only, at most this many: a word found in a
 sixth of a million messages would otherwise make every search read all of them. Rare words
 (the usual search: an order number, a name, an email) are never cut."""
@@ -28,10 +30,11 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
 
 
 def search_terms(q: str) -> list[str]:
-    """Words of a query, lower-cased; quotes and FTS operators are plain text here, and
-    control characters (a NUL ends an FTS5 string early) are dropped."""
+    """Words of a query, lower-cased, at most MAX_TERMS of them (each distinct word costs a
+    lookup); quotes and FTS operators are plain text here, and control characters (a NUL
+    ends an FTS5 string early) are dropped."""
     cleaned = "".join(" " if ch == '"' or unicodedata.category(ch) == "Cc" else ch for ch in q)
-    return [w for w in cleaned.casefold().split() if w]
+    return list(dict.fromkeys(w for w in cleaned.casefold().split() if w))[:MAX_TERMS]
 
 
 def fts_query(terms: list[str]) -> str:

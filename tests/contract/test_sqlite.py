@@ -12,7 +12,7 @@ import pytest
 
 from contracts import commands as c
 from contracts.queries import ListTickets
-from services.store import rules
+from services.store import paging, rules
 from services.store import writer as writer_module
 from services.store.errors import Invalid
 from services.store.records import Outcome
@@ -171,3 +171,51 @@ async def test_stopping_the_checkpointer_mid_checkpoint_waits_for_it(
     await checkpointer.stop()
 
     assert finished.is_set()
+
+
+class _Stuck:
+    """A reader whose query runs until released: a search over millions of messages."""
+
+    def __init__(self, real: sqlite3.Connection, release: threading.Event) -> None:
+        self.real, self.release = real, release
+
+    def execute(self, sql: str, params: list[object]) -> sqlite3.Cursor:
+        self.release.wait(10)
+        return self.real.execute(sql, params)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+async def test_ingestion_goes_on_while_a_hostile_search_runs(
+    sqlite_repo: SqliteRepository,
+) -> None:
+    repo, writer = sqlite_repo, Writer(sqlite_repo, Published())
+    await writer.ingest([inbound("1", "первое")])
+    release = threading.Event()
+    assert repo.reader is not None
+    repo.reader = _Stuck(repo.reader, release)  # type: ignore[assignment]
+    hostile = " ".join(["а", "б", "в", "г", "д", "е"] * 10)
+
+    search = asyncio.create_task(repo.list_tickets(ListTickets(q=hostile)))
+    await asyncio.sleep(0.05)  # the search is in its thread now
+    await writer.ingest([inbound("2", "пока идёт поиск", thread="t2")])
+    stored_while_searching = not search.done()
+    release.set()
+    await search
+
+    assert stored_while_searching
+    assert len((await repo.list_tickets(ListTickets())).items) == 2
+
+
+def test_a_query_counts_at_most_eight_distinct_words() -> None:
+    assert paging.search_terms("а б а в г д е ж з и к л") == [
+        "а",
+        "б",
+        "в",
+        "г",
+        "д",
+        "е",
+        "ж",
+        "з",
+    ]

@@ -111,7 +111,7 @@
     });
     log.append(node);
     log.scrollTop = log.scrollHeight;
-    if (l.who === "agent" && l.message_id) { typing.textContent = ""; report(); }
+    if (l.who === "agent") { typing.textContent = ""; report(); }
   }
 
   // Delivery reports: "received" once the browser shows an agent's line, "seen" once the
@@ -168,10 +168,10 @@
         if ((frame.prechat || !frame.online) && !localStorage.getItem(profileKey)) askProfile(frame.departments || []);
         unsent.splice(0).forEach((m) => ws.send(JSON.stringify(m)));
       } else if (frame.type === "history") {
-        frame.lines.forEach((l) => { if (l.message_id) agentIds.add(l.id); line(l); });
+        frame.lines.forEach((l) => { if (l.who === "agent") agentIds.add(l.id); line(l); });
         report();
       } else if (frame.type === "line") {
-        if (frame.line.message_id) agentIds.add(frame.line.id);
+        if (frame.line.who === "agent") agentIds.add(frame.line.id);
         line(frame.line);
       } else if (frame.type === "typing") {
         typing.textContent = T.typing;

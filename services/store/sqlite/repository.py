@@ -21,7 +21,7 @@ from services.store import paging
 from services.store.errors import LostRace
 from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.checkpoint import Checkpointer
-from services.store.sqlite.schema import PRAGMAS, SCHEMA
+from services.store.sqlite.schema import PRAGMAS, READER_PRAGMAS, SCHEMA
 from services.store.sqlite.unit_of_work import SqliteUnitOfWork
 
 QUEUE_ORDER = (
@@ -39,6 +39,11 @@ class SqliteRepository:
         # One connection: a second transaction must wait for the first to commit.
         self.lock = asyncio.Lock()
         self.checkpoints = Checkpointer(self.path)
+        # Ticket lists and searches read through a connection of their own, in a thread: a
+        # search over millions of messages never holds the event loop, so ingestion and
+        # commands go on meanwhile (WAL lets a reader and the writer work at once).
+        self.reader: sqlite3.Connection | None = None
+        self.reading = asyncio.Lock()
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -53,10 +58,17 @@ class SqliteRepository:
             self.db.execute(pragma)
         self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
+        self.reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        for pragma in (*READER_PRAGMAS, "PRAGMA query_only=ON"):
+            self.reader.execute(pragma)
         self.checkpoints.start()
 
     async def close(self) -> None:
         await self.checkpoints.stop()
+        async with self.reading:  # a search still running in its thread finishes first
+            if self.reader is not None:
+                self.reader.close()
+                self.reader = None
         if self.db is not None:
             self.db.close()
             self.db = None
@@ -122,7 +134,7 @@ class SqliteRepository:
             f"SELECT doc, updated_ts, id FROM tickets WHERE {' AND '.join(where)} "  # noqa: S608
             f"ORDER BY {order} LIMIT ?"
         )
-        rows = self.conn.execute(sql, [*params, query.limit + 1]).fetchall()
+        rows = await self._read(sql, [*params, query.limit + 1])
         items = [TicketView.model_validate_json(r[0]) for r in rows[: query.limit]]
         cursor = None
         if len(rows) > query.limit and query.order == "recent":
@@ -132,20 +144,30 @@ class SqliteRepository:
 
     @staticmethod
     def _search_clause(terms: list[str], params: list[Any]) -> str:
+        """The words found together in one message (or the ticket's subject and contact).
+        Words of three letters or more go through the trigram index; shorter ones are only
+        checked within the rows those found, so a query of short words costs at most one
+        scan, never one per word. Rows are appended in time order: the highest rowids are
+        the newest matches, and at most SEARCH_WINDOW of them are looked at."""
         long_terms = [t for t in terms if len(t) >= paging.TRIGRAM]
-        clauses = []
+        short_terms = [t for t in terms if len(t) < paging.TRIGRAM]
         if long_terms:
-            # Search rows are appended in time order: the highest rowids are the newest matches.
-            clauses.append(
-                "id IN (SELECT ticket_id FROM search WHERE search MATCH ? "
-                "ORDER BY rowid DESC LIMIT ?)"
-            )
+            found = "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid DESC LIMIT ?"
             params += [paging.fts_query(long_terms), paging.SEARCH_WINDOW]
-        for term in (t for t in terms if len(t) < paging.TRIGRAM):
-            # Too short for trigrams: a scan, but only ever for one- or two-letter words.
-            clauses.append("id IN (SELECT ticket_id FROM search WHERE content LIKE ?)")
-            params.append(f"%{term}%")
-        return " AND ".join(clauses)
+        else:
+            found = "SELECT rowid FROM search WHERE content LIKE ? ORDER BY rowid DESC LIMIT ?"
+            params += [f"%{short_terms.pop(0)}%", paging.SEARCH_WINDOW]
+        also = "".join(" AND content LIKE ?" for _ in short_terms)
+        params += [f"%{t}%" for t in short_terms]
+        # Only fixed SQL and placeholders are put together here; every value is a parameter.
+        return f"id IN (SELECT ticket_id FROM search WHERE rowid IN ({found}){also})"  # noqa: S608
+
+    async def _read(self, sql: str, params: list[Any]) -> list[Any]:
+        async with self.reading:
+            reader = self.reader
+            if reader is None:
+                raise RuntimeError("call setup() first")
+            return await asyncio.to_thread(lambda: reader.execute(sql, params).fetchall())
 
     async def ticket(self, ticket_id: str) -> TicketView | None:
         return await SqliteUnitOfWork(self.conn).get_ticket(ticket_id)

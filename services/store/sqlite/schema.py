@@ -15,6 +15,11 @@ PRAGMAS = (
     "PRAGMA wal_autocheckpoint=10000",
 )
 
+# The reader connection's (ticket lists and search): it never writes, so no WAL settings.
+READER_PRAGMAS = tuple(
+    p for p in PRAGMAS if not p.startswith(("PRAGMA journal_mode", "PRAGMA wal_", "PRAGMA sync"))
+)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contacts (
     id TEXT PRIMARY KEY,
