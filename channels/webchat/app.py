@@ -4,6 +4,8 @@ files, agents' replies and typing pushed to every open tab of that visitor.
 What a conversation does lives in `conversation.py`; files in `uploads.py`.
 """
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ from channels._adapter.outbound import OutboundWorker
 from channels._adapter.running import Running
 from channels._adapter.typing import follow_typing
 from channels.webchat.conversation import Chat
+from channels.webchat.quota import UploadQuota
 from channels.webchat.settings import WebchatSettings
+from channels.webchat.staging import Staging
 from channels.webchat.uploads import Uploads
 from contracts import streams
 from services.runtime.broker import make_broker
@@ -25,6 +29,8 @@ from services.runtime.http import service_app
 from services.runtime.private import stored_secret
 
 STATIC = Path(__file__).parent / "static"
+EXPIRE_EVERY = 600.0  # seconds between two sweeps of unused uploads
+log = logging.getLogger("relaydesk.webchat")
 
 
 def create_app(settings: WebchatSettings | None = None) -> Starlette:
@@ -33,7 +39,19 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
     declare_adapter(broker, "webchat")
     chat = Chat(settings, _key(settings))
     files = FileStore.under(settings.data_dir, settings.webchat_max_file_mb)
-    uploads = Uploads(chat, files, settings.webchat_file_types)
+    waiting = FileStore(settings.data_dir / "webchat-uploads", files.max_bytes)
+    staging = Staging(
+        waiting,
+        files,
+        settings.webchat_upload_storage_mb * 1_000_000,
+        settings.webchat_upload_ttl_hours * 3600,
+    )
+    chat.staging = staging
+    quota = UploadQuota(
+        settings.webchat_upload_visitor_mb * 1_000_000,
+        settings.webchat_upload_address_mb * 1_000_000,
+    )
+    uploads = Uploads(chat, files, settings.webchat_file_types, staging, quota)
     running = Running()
 
     async def widget(request: Any) -> Response:
@@ -48,6 +66,14 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
         await worker.start()
         running.outbound = worker
         running.typing = await follow_typing(broker.connection, "webchat", chat.agent_typing)
+        running.tasks.append(asyncio.create_task(expire_forever()))
+
+    async def expire_forever() -> None:
+        while True:
+            gone = await asyncio.to_thread(staging.expire)
+            if gone:
+                log.info("%d unused web chat uploads expired", gone)
+            await asyncio.sleep(EXPIRE_EVERY)
 
     async def stop() -> None:
         await running.stop()

@@ -34,6 +34,7 @@ from channels._adapter.ratelimit import TokenBucket
 from channels.webchat import transcript, uploads, visitors
 from channels.webchat.limits import AddressLimits
 from channels.webchat.settings import Site, WebchatSettings
+from channels.webchat.staging import Staging
 from contracts import subjects
 from contracts.messages import DeliveryStatus, InboundMessage, OutboundMessage, Sender
 from contracts.presence import PRESENCE_BUCKET, AgentPresence
@@ -80,6 +81,7 @@ class Chat:
         self.js: JetStreamContext
         self.inbound: InboundPublisher
         self.reports: DeliveryReporter
+        self.staging: Staging | None = None  # uploads waiting for a message (app.py sets it)
 
     def connect(self, nc: Client) -> None:
         self.nc = nc
@@ -179,6 +181,10 @@ class Chat:
             return
         if not tab.bucket.take() or not self.addresses.message(tab.address):
             await tab.send({"type": "error", "id": message_id, "reason": "slow down"})
+            return
+        if files and self.staging is not None and not self.staging.use(files):
+            reason = "a file was not sent in time and is gone: upload it again"
+            await tab.send({"type": "error", "id": message_id, "reason": reason})
             return
         message = InboundMessage(
             channel="webchat",

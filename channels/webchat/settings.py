@@ -53,6 +53,18 @@ class WebchatSettings(BaseServiceSettings):
     )
     webchat_ip_burst: int = Field(200, ge=1, description="…and how many at once before that")
     webchat_max_file_mb: int = Field(10, ge=1, description="Largest file a visitor may upload")
+    webchat_upload_visitor_mb: int = Field(
+        50, ge=1, description="Megabytes one visitor may upload per hour"
+    )
+    webchat_upload_address_mb: int = Field(
+        200, ge=1, description="Megabytes one client address may upload per hour, all visitors"
+    )
+    webchat_upload_storage_mb: int = Field(
+        2000, ge=1, description="Space uploads not yet sent in a message may take altogether"
+    )
+    webchat_upload_ttl_hours: float = Field(
+        24.0, gt=0, description="Hours an upload no message used is kept"
+    )
     webchat_file_types: list[str] = Field(
         default_factory=lambda: list(FILE_TYPES),
         description="Content types a visitor may upload (JSON list)",

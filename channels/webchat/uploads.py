@@ -11,12 +11,15 @@ only if it is in that visitor's own conversation, always as a download.
 import asyncio
 import hashlib
 import hmac
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from channels.webchat import keys, transcript, visitors
+from channels.webchat.quota import UploadQuota
+from channels.webchat.staging import Staging, StorageFull
 from contracts.messages import Attachment
 from services.runtime.files import PREFIX, FileStore, FileTooLarge, read_upload
 
@@ -57,10 +60,19 @@ def attachments(files: Any, visitor: str, key: bytes) -> list[Attachment] | None
 
 
 class Uploads:
-    def __init__(self, chat: "Chat", files: FileStore, types: list[str]) -> None:
+    def __init__(
+        self,
+        chat: "Chat",
+        files: FileStore,
+        types: list[str],
+        staging: Staging,
+        quota: UploadQuota,
+    ) -> None:
         self.chat = chat
         self.files = files
         self.types = set(types)
+        self.staging = staging
+        self.quota = quota
 
     def _allowed(self, request: Request) -> tuple[dict[str, str], str | None] | None:
         """CORS headers for the site's page and the visitor, or None for a foreign origin."""
@@ -107,11 +119,18 @@ class Uploads:
         name = request.query_params.get("name", "file").replace("\\", "/").rsplit("/", 1)[-1]
         try:
             data = await read_upload(request.stream(), self.files.max_bytes)
-            saved = await asyncio.to_thread(
-                self.files.save, data, name[:200] or "file", content_type
-            )
         except FileTooLarge as error:
             return JSONResponse({"detail": str(error)}, 413, cors)
+        now = time.monotonic()
+        if over := self.quota.refusal(visitor, address, len(data), now):
+            return JSONResponse({"detail": over}, 429, cors)
+        try:
+            saved = await asyncio.to_thread(
+                self.staging.save, data, name[:200] or "file", content_type
+            )
+        except StorageFull as error:
+            return JSONResponse({"detail": str(error)}, 507, cors)
+        self.quota.record(visitor, address, len(data), now)
         body = {**saved.model_dump(mode="json"), "receipt": receipt(self.chat.key, visitor, saved)}
         return JSONResponse(body, 201, cors)
 

@@ -124,3 +124,47 @@ async def test_an_agents_attachment_reaches_the_visitor(
 
     assert [f["name"] for f in line["files"]] == ["договор.pdf"]
     assert back.status_code == 200 and back.content == PDF
+
+
+@pytest.mark.parametrize("webchat_env", [{"RELAYDESK_WEBCHAT_UPLOAD_VISITOR_MB": "1"}])
+async def test_a_visitor_uploading_past_their_hourly_bytes_is_refused(chat: str) -> None:
+    async with websockets.connect(chat, origin=ORIGIN) as ws:
+        visitor = await Visitor(ws).hello()
+        big = b"%PDF-1.4 " + b"x" * 600_000
+
+        first = await upload(chat, visitor.token, big, "application/pdf")
+        second = await upload(chat, visitor.token, big + b"!", "application/pdf")
+
+    assert first.status_code == 201
+    assert second.status_code == 429 and "per visitor and hour" in second.json()["detail"]
+
+
+@pytest.mark.parametrize("webchat_env", [{"RELAYDESK_WEBCHAT_UPLOAD_STORAGE_MB": "1"}])
+async def test_uploads_past_the_storage_cap_are_refused_with_a_clear_error(chat: str) -> None:
+    async with websockets.connect(chat, origin=ORIGIN) as ws:
+        visitor = await Visitor(ws).hello()
+        big = b"%PDF-1.4 " + b"y" * 600_000
+
+        first = await upload(chat, visitor.token, big, "application/pdf")
+        second = await upload(chat, visitor.token, big + b"!", "application/pdf")
+
+    assert first.status_code == 201
+    assert second.status_code == 507 and "storage is full" in second.json()["detail"]
+
+
+async def test_an_upload_sent_in_a_message_leaves_the_waiting_area(
+    chat: str, data_dir: Path
+) -> None:
+    async with websockets.connect(chat, origin=ORIGIN) as ws:
+        visitor = await Visitor(ws).hello()
+        sent = (await upload(chat, visitor.token, PDF, "application/pdf")).json()
+        unused = (await upload(chat, visitor.token, PDF + b"2", "application/pdf")).json()
+
+        await send_files(ws, "f1", "счёт", sent)
+        await next_frame(ws, "ack")
+
+    waiting = FileStore(data_dir / "webchat-uploads", 10**7)
+    kept = FileStore.under(data_dir, 10)
+    assert waiting.path(sent["ref"].removeprefix("file:")) is None
+    assert kept.read(sent["ref"]) == PDF
+    assert waiting.path(unused["ref"].removeprefix("file:")) is not None
