@@ -56,9 +56,19 @@ async def on_create(uow: UnitOfWork, cmd: c.CreateTicket) -> Outcome:
 
 
 async def _contact(uow: UnitOfWork, cmd: c.CreateTicket) -> ContactView:
+    """The customer's contact, found by their identity. An agent whose departments have no
+    ticket of that contact gets a contact of their own instead, with only what they typed:
+    creating a ticket must not reveal another department's customer (their name, phone,
+    other channels) nor let anyone change them. The customer's answer still finds the
+    ticket, through the platform ids of the replies it carries."""
     who = rules.identity(cmd.channel, cmd.sender.channel_user_id)
-    contact = await uow.contact_by_identity(who)
-    if contact is None:
-        contact = rules.contact_of(cmd.channel, cmd.sender)
-        await uow.save_contact(contact, new=True)
+    found = await uow.contact_by_identity(who)
+    if found is not None and (
+        cmd.departments is None or await uow.contact_known_in(found.id, cmd.departments)
+    ):
+        return found
+    contact = rules.contact_of(cmd.channel, cmd.sender)
+    if found is not None:
+        contact = contact.model_copy(update={"identities": []})  # the identity is taken
+    await uow.save_contact(contact, new=True)
     return contact

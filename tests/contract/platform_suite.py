@@ -227,3 +227,37 @@ class PlatformIdSuite:
 
         assert isinstance(reply, c.CommandError) and reply.code == "forbidden"
         assert (await repo.list_tickets(ListTickets())).items == []
+
+    async def test_an_agent_creating_for_another_departments_customer_gets_a_contact_of_their_own(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        first = inbound("1", "Счёт")
+        first.sender.phone = "+7 900 000-00-00"
+        await writer.ingest([first])
+        billing = (await repo.list_tickets(ListTickets())).items[0]
+        await writer.execute(
+            c.TransferTicket(actor="r", ticket_id=billing.id, department="billing")
+        )
+        customer = await repo.contact(billing.contact_id)
+
+        def create(departments: list[str] | None) -> c.CreateTicket:
+            return c.CreateTicket(
+                actor="a1",
+                channel="telegram",
+                account="bot1",
+                sender=Sender(channel_user_id="user-chat-1", display_name="Подставной"),
+                text="Проверка",
+                department="tech",
+                departments=departments,
+            )
+
+        scoped = await writer.execute(create(["tech"]))
+        admin = await writer.execute(create(None))
+
+        assert isinstance(scoped, c.CommandOk) and scoped.ticket is not None
+        assert isinstance(admin, c.CommandOk) and admin.ticket is not None
+        own = await repo.contact(scoped.ticket.contact_id)
+        assert own is not None and own.id != billing.contact_id
+        assert (own.name, own.phone, own.identities) == ("Подставной", None, [])
+        assert await repo.contact(billing.contact_id) == customer
+        assert admin.ticket.contact_id == billing.contact_id

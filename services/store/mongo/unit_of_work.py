@@ -38,6 +38,12 @@ class MongoUnitOfWork:
     async def get_contact(self, contact_id: str) -> ContactView | None:
         return d.contact_of(await self.db.contacts.find_one({"_id": contact_id}, session=self.s))
 
+    async def contact_known_in(self, contact_id: str, departments: list[str]) -> bool:
+        found = await self.db.tickets.find_one(
+            {"contact_id": contact_id, "department": {"$in": departments}}, session=self.s
+        )
+        return found is not None
+
     async def save_contact(self, contact: ContactView, *, new: bool) -> None:
         doc = d.contact_doc(contact)
         if new:

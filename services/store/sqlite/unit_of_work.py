@@ -100,6 +100,17 @@ class SqliteUnitOfWork:
         doc = self._one("SELECT doc FROM contacts WHERE id = ?", contact_id)
         return ContactView.model_validate_json(doc) if doc else None
 
+    async def contact_known_in(self, contact_id: str, departments: list[str]) -> bool:
+        if not departments:
+            return False
+        marks = ",".join("?" * len(departments))
+        found = self._one(
+            f"SELECT 1 FROM tickets WHERE contact_id = ? AND department IN ({marks}) LIMIT 1",  # noqa: S608
+            contact_id,
+            *departments,
+        )
+        return found is not None
+
     async def save_contact(self, contact: ContactView, *, new: bool) -> None:
         self.contacts.update((i, contact) for i in contact.identities)
         self.writes.contact(contact, new=new)

@@ -332,3 +332,26 @@ async def test_a_new_password_role_departments_or_deactivation_end_the_agents_to
 
     assert changed.status_code == 200, changed.text
     assert me.status_code == (401 if ends else 200)
+
+
+async def test_creating_a_ticket_for_another_departments_customer_reveals_nothing_of_them(
+    desk: Desk,
+) -> None:
+    thread = await desk.customer_writes("оплата не прошла")
+    billing = await desk.ticket_of("anna", thread)
+    body = {
+        "channel": "telegram",
+        "account": "bot1",
+        "contact": {"channel_user_id": thread, "name": "Кто угодно"},
+        "text": "Проверка",
+        "department": "tech",
+    }
+
+    created = await desk.call("tina", "POST", "/api/v1/tickets", json=body)
+    customer = (await desk.call("anna", "GET", f"/api/v1/tickets/{billing['id']}")).json()
+
+    assert created.status_code == 201, created.text
+    contact = created.json()["contact"]
+    assert contact["id"] != billing["contact"]["id"] and contact["name"] == "Кто угодно"
+    assert "Клиент" not in created.text
+    assert customer["contact"]["name"] == "Клиент"
