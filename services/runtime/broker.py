@@ -14,6 +14,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from contracts import streams
 from contracts.streams import ConsumerSpec, StreamSpec
 from services.runtime.config import BaseServiceSettings
+from services.runtime.logging import mask_secrets
 
 log = logging.getLogger("relaydesk.broker")
 
@@ -106,5 +107,6 @@ async def check_nats(url: str, timeout: float) -> None:
         )
     except Exception as error:
         reason = str(error) or type(error).__name__
-        raise ConnectionError(f"cannot reach NATS at {url}: {reason}") from None
+        shown = mask_secrets(url)  # the URL may carry the login
+        raise ConnectionError(f"cannot reach NATS at {shown}: {mask_secrets(reason)}") from None
     await nc.close()

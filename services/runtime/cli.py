@@ -22,7 +22,7 @@ from services.runtime.broker import check_nats
 from services.runtime.config import BaseServiceSettings, UpSettings
 from services.runtime.logging import configure_logging
 from services.runtime.nats_server import NatsServer
-from services.runtime.private import keep_private
+from services.runtime.private import keep_private, stored_secret
 from services.runtime.supervisor import Supervisor
 
 # name -> factory building the service's ASGI app (no I/O until its lifespan starts).
@@ -121,12 +121,17 @@ def cmd_up(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     nats: NatsServer | None = None
     if not settings.nats_url:
-        nats = NatsServer(settings.data_dir / "nats", port=settings.embedded_nats_port)
+        # Its own login, kept 0600 in the data dir: a local process that is not ours cannot
+        # read the directory (password hashes) or write commands.
+        password = stored_secret(settings.data_dir / "nats-password")
+        nats = NatsServer(
+            settings.data_dir / "nats", port=settings.embedded_nats_port, password=password
+        )
         try:
             nats.start()
         except (RuntimeError, FileNotFoundError) as error:
             return fail(str(error))
-        env["RELAYDESK_NATS_URL"] = nats.url
+        env["RELAYDESK_NATS_URL"] = nats.client_url
         print(f"relaydesk: embedded NATS at {nats.url} (data in {nats.data_dir})", flush=True)
 
     def listening(service: str, url: str) -> None:

