@@ -1,0 +1,82 @@
+"""The production NATS config (deploy/nats/relaydesk.conf) on the real nats-server: it is
+valid, and a channel adapter's user can do its own work and nothing that leaks the desk."""
+
+import asyncio
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+
+from services.runtime.nats_server import server_binary
+
+pytestmark = pytest.mark.integration
+CONFIG = Path(__file__).parents[2] / "deploy" / "nats" / "relaydesk.conf"
+PASSWORDS = {f"RELAYDESK_NATS_{s}_PASSWORD": f"pw-{s.lower()}" for s in
+             ("STORE", "ROUTER", "INBOX", "TELEGRAM", "WEBCHAT")}  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[int]:
+    port = free_port()
+    cmd = [str(server_binary()), "-c", str(CONFIG), "-a", "127.0.0.1", "-p", str(port),
+           "-m", str(free_port()), "-sd", str(tmp_path)]  # fmt: skip
+    process = subprocess.Popen(cmd, env=PASSWORDS, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            process.poll()
+            if process.returncode is not None:
+                raise RuntimeError((process.stderr.read() if process.stderr else b"").decode())
+            time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_config_is_valid() -> None:
+    checked = subprocess.run(
+        [str(server_binary()), "-t", "-c", str(CONFIG)], env=PASSWORDS, capture_output=True
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+async def test_an_adapter_publishes_its_own_channel_and_cannot_read_the_directory(
+    server: int,
+) -> None:
+    errors: list[str] = []
+
+    async def noted(error: Exception) -> None:
+        errors.append(str(error))
+
+    url = f"nats://telegram:pw-telegram@127.0.0.1:{server}"
+    adapter = await nats.connect(url, error_cb=noted)
+    await adapter.publish("inbound.telegram", b"{}")
+    await adapter.flush()
+    allowed = list(errors)
+    await adapter.publish("queries.directory.credentials", b'{"email": "admin@desk"}')
+    await adapter.publish("inbound.vk", b"{}")
+    await adapter.subscribe("commands.ticket.reply")
+    async with asyncio.timeout(5):
+        while len(errors) < 3:
+            await adapter.flush()
+            await asyncio.sleep(0.05)
+    await adapter.close()
+
+    assert allowed == []
+    joined = " ".join(errors).lower()
+    assert "queries.directory.credentials" in joined and "inbound.vk" in joined
+    assert "commands.ticket.reply" in joined and "permissions violation" in joined
