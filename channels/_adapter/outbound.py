@@ -35,7 +35,7 @@ from channels._adapter.outcome import MAX_ATTEMPTS, Failed, Outcome, Retry, Sent
 from channels._adapter.ratelimit import TokenBucket
 from contracts import streams
 from contracts.channels import Channel
-from contracts.messages import DeliveryStatus, OutboundMessage
+from contracts.messages import OutboundMessage
 from services.runtime.consumer import consume_batches, dead_publisher, give_back, report_lag
 from services.runtime.deadletter import dead_letter, describe
 from services.runtime.kv import open_bucket
@@ -159,7 +159,9 @@ class OutboundWorker:
             and await self._recorded(f"sending.{out.id}.{todo[0].index}")
         ):
             which = f"part {todo[0].index + 1} of {len(parts)}: " if len(parts) > 1 else ""
-            await self._report(out, "failed", msg.metadata.num_delivered, reason=which + UNCERTAIN)
+            await self.reports.outcome(
+                out, "failed", msg.metadata.num_delivered, reason=which + UNCERTAIN
+            )
             await msg.ack()
             return
         attempts, external_id = 0, None
@@ -167,7 +169,7 @@ class OutboundWorker:
             outcome, tries = await self._send_part(msg, out, part)
             attempts += tries
             if not isinstance(outcome, Sent):
-                await self._report(out, "failed", attempts, reason=outcome.reason)
+                await self.reports.outcome(out, "failed", attempts, reason=outcome.reason)
                 await msg.ack()
                 return
             external_id = outcome.external_id
@@ -245,7 +247,7 @@ class OutboundWorker:
         self, msg: Msg, out: OutboundMessage, external_id: str | None, attempt: int
     ) -> None:
         await self._put(out.id, external_id)
-        await self._report(out, "sent", attempt, external_id=external_id)
+        await self.reports.outcome(out, "sent", attempt, external_id=external_id)
         CHANNEL_MESSAGES.labels(self.channel, out.account, "out").inc()
         await msg.ack()
         self.sent.pop(out.id, None)
@@ -256,14 +258,3 @@ class OutboundWorker:
         except (KeyNotFoundError, KeyDeletedError):
             return None
         return entry.value or b""
-
-    async def _report(
-        self,
-        out: OutboundMessage,
-        status: DeliveryStatus,
-        attempt: int,
-        *,
-        external_id: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        await self.reports.outcome(out, status, attempt, external_id=external_id, reason=reason)

@@ -32,6 +32,21 @@ def _sent(message_id: str, ticket_id: str, external_id: str) -> DeliveryReport:
     )
 
 
+async def _replied(repo: Repository, writer: Writer, thread: str = "chat-1") -> tuple[str, str]:
+    """A customer wrote and an agent answered: the ticket's id and the reply's."""
+    await writer.ingest([inbound("1", "Письмо", thread=thread)])
+    ticket_id = (await repo.list_tickets(ListTickets())).items[0].id
+    reply = await _reply(writer, ticket_id)
+    assert reply.message is not None
+    return ticket_id, reply.message.id
+
+
+def _seen(external_id: str) -> DeliveryReport:
+    return DeliveryReport(
+        channel="telegram", account="bot1", status="read", external_id=external_id
+    )
+
+
 def _outbound(published: Published) -> list[OutboundMessage]:
     return [
         OutboundMessage.model_validate_json(payload)
@@ -46,35 +61,23 @@ class PlatformIdSuite:
     async def test_a_platform_id_recorded_on_sent_resolves_a_later_report(
         self, repo: Repository, writer: Writer
     ) -> None:
-        await writer.ingest([inbound("1")])
-        ticket_id = (await repo.list_tickets(ListTickets())).items[0].id
-        reply = await _reply(writer, ticket_id)
-        assert reply.message is not None
-        await writer.deliveries([_sent(reply.message.id, ticket_id, "chat-1:900")])
+        ticket_id, reply_id = await _replied(repo, writer)
+        await writer.deliveries([_sent(reply_id, ticket_id, "chat-1:900")])
 
-        seen = DeliveryReport(
-            channel="telegram", account="bot1", status="read", external_id="chat-1:900"
-        )
-        await writer.deliveries([seen])
+        await writer.deliveries([_seen("chat-1:900")])
 
-        stored = next(m for m in await repo.messages(ticket_id) if m.id == reply.message.id)
+        stored = next(m for m in await repo.messages(ticket_id) if m.id == reply_id)
         assert (stored.delivery_status, stored.external_id) == ("read", "chat-1:900")
 
     async def test_a_receipt_that_overtakes_the_report_of_its_send_is_applied_after_it(
         self, repo: Repository, writer: Writer
     ) -> None:
-        await writer.ingest([inbound("1")])
-        ticket_id = (await repo.list_tickets(ListTickets())).items[0].id
-        reply = await _reply(writer, ticket_id)
-        assert reply.message is not None
-        seen = DeliveryReport(
-            channel="telegram", account="bot1", status="read", external_id="chat-1:901"
-        )
+        ticket_id, reply_id = await _replied(repo, writer)
 
-        await writer.deliveries([seen])
-        await writer.deliveries([_sent(reply.message.id, ticket_id, "chat-1:901")])
+        await writer.deliveries([_seen("chat-1:901")])
+        await writer.deliveries([_sent(reply_id, ticket_id, "chat-1:901")])
 
-        stored = next(m for m in await repo.messages(ticket_id) if m.id == reply.message.id)
+        stored = next(m for m in await repo.messages(ticket_id) if m.id == reply_id)
         assert stored.delivery_status == "read"
 
     async def test_a_report_naming_an_unknown_platform_id_changes_nothing(
@@ -92,11 +95,8 @@ class PlatformIdSuite:
     async def test_an_answer_to_a_sent_reply_joins_its_ticket_whatever_the_thread(
         self, repo: Repository, writer: Writer
     ) -> None:
-        await writer.ingest([inbound("1", "Письмо", thread="root-1")])
-        ticket_id = (await repo.list_tickets(ListTickets())).items[0].id
-        reply = await _reply(writer, ticket_id)
-        assert reply.message is not None
-        await writer.deliveries([_sent(reply.message.id, ticket_id, "<r1@desk>")])
+        ticket_id, reply_id = await _replied(repo, writer, thread="root-1")
+        await writer.deliveries([_sent(reply_id, ticket_id, "<r1@desk>")])
 
         await writer.ingest(
             [inbound("2", "Ответ на ответ", thread="other", references=["<r1@desk>"])]

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from contracts import commands as c
-from contracts import queries as q
 from contracts.directory import AgentView
 from contracts.messages import Attachment
 from contracts.tickets import ContactView
@@ -34,20 +33,11 @@ from services.inbox.api.schemas import (
     message_out,
     ticket_out,
 )
+from services.inbox.api.tickets import detail_for
 from services.runtime.files import PREFIX
 from services.runtime.store_client import StoreRefused
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=ERRORS)
-
-
-async def _ticket_only(ctx: Inbox, agent: AgentView, ticket_id: str) -> q.TicketDetail:
-    """The ticket and its contact, without the conversation; NotFound outside the scope."""
-    try:
-        return await ctx.store.ticket(ticket_id, permissions.scope(agent), messages=False)
-    except StoreRefused as error:
-        if error.code in ("not_found", "invalid"):
-            raise NotFound(f"no ticket {ticket_id}") from error
-        raise
 
 
 async def _apply(
@@ -87,7 +77,7 @@ async def _apply(
 @router.post("/tickets/{ticket_id}/messages", response_model=ChangeResult, status_code=201)
 async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) -> ChangeResult:
     """A reply through the customer's channel, or with `internal` a note only agents see."""
-    detail = await _ticket_only(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id, messages=False)
     ticket, contact = detail.ticket, detail.contact
     text = body.text
     if body.template is not None:
@@ -136,7 +126,7 @@ async def _attachable(ctx: Inbox, agent: AgentView, ticket_id: str, upload: Uplo
 @router.post("/tickets/{ticket_id}/assign", response_model=ChangeResult)
 async def assign(ticket_id: str, body: AssignIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     """Take a ticket (`"me"`), give it back (`null`), or as a supervisor give it to a member."""
-    detail = await _ticket_only(ctx, agent, ticket_id)
+    detail = await detail_for(ctx, agent, ticket_id, messages=False)
     wanted = agent.id if body.agent == "me" else body.agent
     target = None
     if wanted is not None:

@@ -31,10 +31,13 @@ from services.runtime.store_client import StoreRefused
 router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=ERRORS)
 
 
-async def detail_for(ctx: Inbox, agent: AgentView, ticket_id: str) -> q.TicketDetail:
-    """The ticket and its conversation, if `agent` may see it; NotFound otherwise."""
+async def detail_for(
+    ctx: Inbox, agent: AgentView, ticket_id: str, *, messages: bool = True
+) -> q.TicketDetail:
+    """The ticket and its conversation (or, with `messages=False`, its contact alone), if
+    `agent` may see it; NotFound otherwise."""
     try:
-        return await ctx.store.ticket(ticket_id, permissions.scope(agent))
+        return await ctx.store.ticket(ticket_id, permissions.scope(agent), messages=messages)
     except StoreRefused as error:
         if error.code in ("not_found", "invalid"):
             raise NotFound(f"no ticket {ticket_id}") from error

@@ -119,7 +119,11 @@ async def test_a_split_reply_whose_second_part_fails_once_sends_each_part_once(
     assert (report.status, report.external_id, report.attempt) == ("sent", "p1", 3)
 
 
-async def test_a_crash_in_part_two_never_sends_part_one_again(nc: Client) -> None:
+async def crash_in_part_two(
+    nc: Client, capabilities: Capabilities
+) -> tuple[list[int], DeliveryReport]:
+    """A worker dies while the platform takes part 2 of a reply; another takes over. What
+    the platform was asked to send, part by part, and the report that came of it."""
     calls: list[int] = []
     forever = asyncio.Event()
 
@@ -133,18 +137,22 @@ async def test_a_crash_in_part_two_never_sends_part_one_again(nc: Client) -> Non
         calls.append(part.index)
         return Sent(f"p{part.index}")
 
-    dying = OutboundWorker(nc.jetstream(), "webchat", dies_in_part_two, LONG)
+    dying = OutboundWorker(nc.jetstream(), "webchat", dies_in_part_two, capabilities)
     await dying.start()
     await publish(nc, reply("часть один часть два"))
     async with asyncio.timeout(5):
         while len(calls) < 2:
             await asyncio.sleep(0.01)
     await dying.stop()
-    survivor = OutboundWorker(nc.jetstream(), "webchat", deliver, LONG)
+    survivor = OutboundWorker(nc.jetstream(), "webchat", deliver, capabilities)
     await survivor.start()
-
     report = await next_report(nc)
     await survivor.stop()
+    return calls, report
+
+
+async def test_a_crash_in_part_two_never_sends_part_one_again(nc: Client) -> None:
+    calls, report = await crash_in_part_two(nc, LONG)
 
     assert calls == [0, 1]
     assert report.status == "failed" and (report.reason or "").startswith("part 2 of")
@@ -153,32 +161,7 @@ async def test_a_crash_in_part_two_never_sends_part_one_again(nc: Client) -> Non
 async def test_an_idempotent_platform_gets_the_cut_off_part_again_and_only_it(
     nc: Client,
 ) -> None:
-    calls: list[int] = []
-    forever = asyncio.Event()
-    idempotent = Capabilities(text_limit=10, idempotent=True)
-
-    async def dies_in_part_two(out: OutboundMessage, part: Part) -> Outcome:
-        calls.append(part.index)
-        if part.index == 1:
-            await forever.wait()
-        return Sent(f"p{part.index}")
-
-    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
-        calls.append(part.index)
-        return Sent(f"p{part.index}")
-
-    dying = OutboundWorker(nc.jetstream(), "webchat", dies_in_part_two, idempotent)
-    await dying.start()
-    await publish(nc, reply("часть один часть два"))
-    async with asyncio.timeout(5):
-        while len(calls) < 2:
-            await asyncio.sleep(0.01)
-    await dying.stop()
-    survivor = OutboundWorker(nc.jetstream(), "webchat", deliver, idempotent)
-    await survivor.start()
-
-    report = await next_report(nc)
-    await survivor.stop()
+    calls, report = await crash_in_part_two(nc, Capabilities(text_limit=10, idempotent=True))
 
     assert calls == [0, 1, 1]
     assert (report.status, report.external_id) == ("sent", "p1")
