@@ -13,7 +13,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev,telegram,vk]'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev,telegram,vk,email]'
 	touch $(STAMP)
 
 run: $(STAMP)  ## start the whole stack (embedded NATS, every service) and print the URLs
