@@ -9,6 +9,15 @@ from contracts.base import BusModel, new_id, utcnow
 from contracts.channels import Channel
 
 
+def platform_key(channel: str, account: str, external_id: str) -> str:
+    """How a platform names one message: `<channel>:<account>:<external id>`, the dedupe key
+    of an inbound message and the key a sent reply is indexed by. A mail's Message-ID is
+    unique across the world (RFC 5322, 3.6.4), so for email the account is left out: the
+    same mail reaching two mailboxes, or one by IMAP and by SMTP, is one message, and an
+    answer to a reply sent from one mailbox is found through any other."""
+    return f"email:*:{external_id}" if channel == "email" else f"{channel}:{account}:{external_id}"
+
+
 class Sender(BusModel):
     """Who wrote a message, as the channel knows them."""
 
@@ -57,14 +66,32 @@ class InboundMessage(BusModel):
     department_hint: str | None = Field(
         default=None, description="Department the customer picked (bot menu, pre-chat form)"
     )
+    ticket_number: int | None = Field(
+        default=None,
+        description="A ticket number the message names (an email subject's `[#1234]`): it "
+        "joins that open ticket when written by the ticket's own contact",
+    )
+    ticket_token: str | None = Field(
+        default=None,
+        description="A ticket id the adapter verified from a signed token (an email "
+        "reply-to address `support+<token>@…`): it joins that open ticket, whoever wrote",
+    )
+    tags: list[str] = Field(
+        default_factory=list,
+        description="What the channel recognized the message as (email: `auto-reply`, "
+        "`bounce`, `bulk`); put on its ticket",
+    )
+    cc: list[str] = Field(
+        default_factory=list, description="Other addresses the customer copied (email)"
+    )
     sent_at: AwareDatetime | None = None
     received_at: AwareDatetime = Field(default_factory=utcnow)
     raw_ref: str | None = Field(default=None, description="Where the raw payload is kept")
 
     @property
     def dedupe_key(self) -> str:
-        """`<channel>:<account>:<external id>`: sent as Nats-Msg-Id, unique in the store."""
-        return f"{self.channel}:{self.account}:{self.external_id}"
+        """`platform_key` of this message: sent as Nats-Msg-Id, unique in the store."""
+        return platform_key(self.channel, self.account, self.external_id)
 
 
 class Button(BusModel):
@@ -97,6 +124,11 @@ class OutboundMessage(BusModel):
     )
     recipient: str | None = Field(
         default=None, description="The customer's address where the channel needs one (email)"
+    )
+    cc: list[str] = Field(default_factory=list, description="Addresses copied on the reply")
+    ticket_number: int | None = Field(default=None, description="For the email subject")
+    department: str | None = Field(
+        default=None, description="The ticket's department (email: sender name, signature)"
     )
     created_at: AwareDatetime = Field(default_factory=utcnow)
 
@@ -131,7 +163,7 @@ class DeliveryReport(BusModel):
 
     @property
     def platform_key(self) -> str | None:
-        """`<channel>:<account>:<external id>`, the key the store indexes a sent message by."""
+        """`platform_key` of the message, the key the store indexes a sent message by."""
         if self.external_id is None:
             return None
-        return f"{self.channel}:{self.account}:{self.external_id}"
+        return platform_key(self.channel, self.account, self.external_id)

@@ -41,6 +41,9 @@ class TicketView(BusModel):
     thread_key: str
     contact_id: str
     tags: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(
+        default_factory=list, description="Addresses the customer copied (email), copied back"
+    )
     previous_ticket_id: str | None = Field(default=None, description="The closed ticket before")
     split_from: str | None = Field(default=None, description="Ticket this one was split from")
     merged_into: str | None = None

@@ -170,6 +170,9 @@ async def _outbound(
         reply_to_external_id=rules.answered(conversation),
         references=rules.references(conversation),
         recipient=contact.email if contact else None,
+        cc=ticket.cc,
+        ticket_number=ticket.number,
+        department=ticket.department,
     )
 
 

@@ -26,7 +26,11 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
         return []
     contact = await _contact_for(uow, msg)
     thread = rules.thread_key(msg.channel, msg.account, msg.thread_key)
-    live = await _referenced(uow, msg) or await uow.live_ticket(thread)
+    live = (
+        await _referenced(uow, msg)
+        or await _named(uow, msg, contact)
+        or await uow.live_ticket(thread)
+    )
     if live is None:
         live = await _merged_target(uow, thread) or await _reopenable(uow, thread, msg)
     events: list[ev.Event] = []
@@ -41,7 +45,12 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
             )
         )
     else:
-        ticket = rules.changed(live, status="open", last_inbound_at=msg.received_at)
+        ticket = rules.changed(
+            live,
+            status="open",
+            last_inbound_at=msg.received_at,
+            **rules.labels_added(live, msg),
+        )
         await uow.update_ticket(ticket)
         if rules.decide(live) == "reopen":
             events.append(ev.TicketReopened(ticket=ticket, reason="customer wrote again"))
@@ -95,6 +104,23 @@ async def _referenced(uow: UnitOfWork, msg: InboundMessage) -> TicketView | None
     return None
 
 
+async def _named(
+    uow: UnitOfWork, msg: InboundMessage, contact: ContactView
+) -> TicketView | None:
+    """The open ticket a message names: by a token its adapter verified (anyone holding the
+    signed reply-to address may write to it), else by a number in its subject, which anyone
+    can type, so only the ticket's own contact joins it that way."""
+    if msg.ticket_token:
+        ticket = await _follow_merges(uow, await uow.get_ticket(msg.ticket_token))
+        if ticket is not None and ticket.status != "closed" and ticket.channel == msg.channel:
+            return ticket
+    if msg.ticket_number is not None:
+        ticket = await _follow_merges(uow, await uow.ticket_by_number(msg.ticket_number))
+        if ticket is not None and ticket.status != "closed" and ticket.contact_id == contact.id:
+            return ticket
+    return None
+
+
 async def _follow_merges(uow: UnitOfWork, ticket: TicketView | None) -> TicketView | None:
     hops = 0
     while ticket and ticket.merged_into and hops < MAX_MERGE_HOPS:
@@ -125,7 +151,7 @@ async def _reopenable(uow: UnitOfWork, thread: str, msg: InboundMessage) -> Tick
 
 
 async def _ingest_edit(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
-    original_key = f"{msg.channel}:{msg.account}:{msg.edit_of_external_id}"
+    original_key = rules.platform_key(msg.channel, msg.account, msg.edit_of_external_id)
     original = await uow.message_by_dedupe(original_key)
     if original is None:
         # The edit arrived for a message we never saw: keep it as a message of its own.

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from contracts.base import new_id, utcnow
 from contracts.commands import CreateTicket
+from contracts import messages
 from contracts.messages import DeliveryReport, InboundMessage, Sender
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store.errors import Conflict, Forbidden, Invalid
@@ -27,9 +28,8 @@ def thread_key(channel: str, account: str, key: str) -> str:
 
 
 def platform_key(channel: str, account: str, external_id: str) -> str:
-    """How a platform names one message: `<channel>:<account>:<external id>`, the dedupe key
-    of an inbound message and the key a sent reply is indexed by."""
-    return f"{channel}:{account}:{external_id}"
+    """How a platform names one message (see `contracts.messages.platform_key`)."""
+    return messages.platform_key(channel, account, external_id)
 
 
 def identity(channel: str, user_id: str) -> str:
@@ -91,12 +91,24 @@ def new_ticket(msg: InboundMessage, contact: ContactView, number: int) -> Ticket
         account=msg.account,
         thread_key=msg.thread_key,
         contact_id=contact.id,
+        tags=sorted(set(msg.tags)),
+        cc=msg.cc,
         language=msg.sender.language or contact.language,
         last_inbound_at=msg.received_at,
         created_at=now,
         updated_at=now,
         version=1,
     )
+
+
+def labels_added(ticket: TicketView, msg: InboundMessage) -> dict[str, list[str]]:
+    """The tags and copied addresses a message adds to the ticket it joins."""
+    updates = {}
+    if tags := sorted(set(msg.tags) - set(ticket.tags)):
+        updates["tags"] = [*ticket.tags, *tags]
+    if cc := [a for a in msg.cc if a not in ticket.cc]:
+        updates["cc"] = [*ticket.cc, *cc]
+    return updates
 
 
 def new_contact(msg: InboundMessage) -> ContactView:

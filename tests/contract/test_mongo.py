@@ -14,6 +14,7 @@ from services.store.mongo import MongoRepository
 from services.store.repository import Repository
 from tests.contract.directory_suite import DirectorySuite
 from tests.contract.mongo_fake import FakeAsyncMongoClient
+from tests.contract.email_suite import EmailThreadingSuite
 from tests.contract.platform_suite import PlatformIdSuite
 from tests.contract.suite import RepositorySuite
 
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.contract
 MONGO_URI = os.environ.get("RELAYDESK_TEST_MONGO_URI")
 
 
-class TestMongoRepositoryOnMongomockFake(RepositorySuite, DirectorySuite, PlatformIdSuite):
+class TestMongoRepositoryOnMongomockFake(
+    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite
+):
     supports_text_search = False
 
     async def make_repository(self) -> Repository:
@@ -29,7 +32,9 @@ class TestMongoRepositoryOnMongomockFake(RepositorySuite, DirectorySuite, Platfo
 
 
 @pytest.mark.skipif(not MONGO_URI, reason="set RELAYDESK_TEST_MONGO_URI to run on real MongoDB")
-class TestMongoRepositoryOnRealServer(RepositorySuite, DirectorySuite, PlatformIdSuite):
+class TestMongoRepositoryOnRealServer(
+    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite
+):
     async def make_repository(self) -> Repository:
         assert MONGO_URI
         return MongoRepository.from_uri(MONGO_URI, f"relaydesk_test_{uuid.uuid4().hex[:8]}")

@@ -20,6 +20,7 @@ from services.store.repository import Repository, UnitOfWork
 from services.store.sqlite import SqliteRepository, checkpoint
 from services.store.writer import Writer
 from tests.contract.directory_suite import DirectorySuite
+from tests.contract.email_suite import EmailThreadingSuite
 from tests.contract.platform_suite import PlatformIdSuite
 from tests.contract.suite import Published, RepositorySuite, inbound
 
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.contract
 _files = itertools.count()
 
 
-class TestSqliteRepository(RepositorySuite, DirectorySuite, PlatformIdSuite):
+class TestSqliteRepository(RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite):
     @pytest.fixture(autouse=True)
     def _dir(self, tmp_path: Path) -> None:
         self.dir = tmp_path

@@ -54,6 +54,9 @@ class MongoUnitOfWork:
     async def get_ticket(self, ticket_id: str) -> TicketView | None:
         return d.ticket_of(await self.db.tickets.find_one({"_id": ticket_id}, session=self.s))
 
+    async def ticket_by_number(self, number: int) -> TicketView | None:
+        return d.ticket_of(await self.db.tickets.find_one({"number": number}, session=self.s))
+
     async def live_ticket(self, thread: str) -> TicketView | None:
         doc = await self.db.tickets.find_one({"thread": thread, "live": True}, session=self.s)
         return d.ticket_of(doc)

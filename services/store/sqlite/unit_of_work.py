@@ -115,6 +115,13 @@ class SqliteUnitOfWork:
         self.contacts.update((i, contact) for i in contact.identities)
         self.writes.contact(contact, new=new)
 
+    async def ticket_by_number(self, number: int) -> TicketView | None:
+        found = next((t for t in self.tickets.values() if t.number == number), None)
+        if found is not None:
+            return found
+        ticket_id = self._one("SELECT id FROM tickets WHERE number = ?", number)
+        return await self.get_ticket(ticket_id) if ticket_id else None
+
     async def get_ticket(self, ticket_id: str) -> TicketView | None:
         if ticket_id not in self.tickets:
             doc = self._one("SELECT doc FROM tickets WHERE id = ?", ticket_id)

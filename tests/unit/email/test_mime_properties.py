@@ -10,14 +10,14 @@ from channels.email.mime import parse
 pytestmark = pytest.mark.unit
 
 BASE = (
-    "From: =?koi8-r?B?6dfBzg==?= <ivan@example.ru>\r\nTo: support@relaydesk.local\r\n"
-    "Subject: =?utf-8?B?0JLQvtC/0YDQvtGB?=\r\nMessage-ID: <a@b>\r\nMIME-Version: 1.0\r\n"
-    'Content-Type: multipart/mixed; boundary="XYZ"\r\n\r\n'
-    "--XYZ\r\nContent-Type: text/plain; charset=windows-1251\r\n"
-    "Content-Transfer-Encoding: quoted-printable\r\n\r\n=C7=E4=F0=E0=E2=F1=F2=E2=F3=E9=F2=E5\r\n"
-    "--XYZ\r\nContent-Type: application/pdf; name*=UTF-8''%D0%A1%D1%87%D1%91%D1%82.pdf\r\n"
-    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--XYZ--\r\n"
-).encode()
+    b"From: =?koi8-r?B?6dfBzg==?= <ivan@example.ru>\r\nTo: support@relaydesk.local\r\n"
+    b"Subject: =?utf-8?B?0JLQvtC/0YDQvtGB?=\r\nMessage-ID: <a@b>\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="XYZ"\r\n\r\n'
+    b"--XYZ\r\nContent-Type: text/plain; charset=windows-1251\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\n=C7=E4=F0=E0=E2=F1=F2=E2=F3=E9=F2=E5\r\n"
+    b"--XYZ\r\nContent-Type: application/pdf; name*=UTF-8''%D0%A1%D1%87%D1%91%D1%82.pdf\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--XYZ--\r\n"
+)
 CHARSETS = ["koi8-r", "windows-1251", "utf-8", "x-unknown", "", "utf-7", "iso-2022-jp", "\x00"]
 
 
