@@ -104,9 +104,7 @@ async def _referenced(uow: UnitOfWork, msg: InboundMessage) -> TicketView | None
     return None
 
 
-async def _named(
-    uow: UnitOfWork, msg: InboundMessage, contact: ContactView
-) -> TicketView | None:
+async def _named(uow: UnitOfWork, msg: InboundMessage, contact: ContactView) -> TicketView | None:
     """The open ticket a message names: by a token its adapter verified (anyone holding the
     signed reply-to address may write to it), else by a number in its subject, which anyone
     can type, so only the ticket's own contact joins it that way."""
@@ -151,7 +149,7 @@ async def _reopenable(uow: UnitOfWork, thread: str, msg: InboundMessage) -> Tick
 
 
 async def _ingest_edit(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
-    original_key = rules.platform_key(msg.channel, msg.account, msg.edit_of_external_id)
+    original_key = rules.platform_key(msg.channel, msg.account, msg.edit_of_external_id or "")
     original = await uow.message_by_dedupe(original_key)
     if original is None:
         # The edit arrived for a message we never saw: keep it as a message of its own.

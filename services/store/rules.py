@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from contracts import messages
 from contracts.base import new_id, utcnow
 from contracts.commands import CreateTicket
-from contracts import messages
 from contracts.messages import DeliveryReport, InboundMessage, Sender
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store.errors import Conflict, Forbidden, Invalid
@@ -101,9 +101,9 @@ def new_ticket(msg: InboundMessage, contact: ContactView, number: int) -> Ticket
     )
 
 
-def labels_added(ticket: TicketView, msg: InboundMessage) -> dict[str, list[str]]:
+def labels_added(ticket: TicketView, msg: InboundMessage) -> dict[str, Any]:
     """The tags and copied addresses a message adds to the ticket it joins."""
-    updates = {}
+    updates: dict[str, Any] = {}
     if tags := sorted(set(msg.tags) - set(ticket.tags)):
         updates["tags"] = [*ticket.tags, *tags]
     if cc := [a for a in msg.cc if a not in ticket.cc]:

@@ -13,8 +13,8 @@ import pytest
 from services.store.mongo import MongoRepository
 from services.store.repository import Repository
 from tests.contract.directory_suite import DirectorySuite
-from tests.contract.mongo_fake import FakeAsyncMongoClient
 from tests.contract.email_suite import EmailThreadingSuite
+from tests.contract.mongo_fake import FakeAsyncMongoClient
 from tests.contract.platform_suite import PlatformIdSuite
 from tests.contract.suite import RepositorySuite
 
