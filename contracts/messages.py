@@ -128,7 +128,14 @@ class OutboundMessage(BusModel):
     cc: list[str] = Field(default_factory=list, description="Addresses copied on the reply")
     ticket_number: int | None = Field(default=None, description="For the email subject")
     department: str | None = Field(
-        default=None, description="The ticket's department (email: sender name, signature)"
+        default=None, description="The ticket's department id (email: its signature)"
+    )
+    department_name: str | None = Field(
+        default=None, description="Its name, which email shows as the sender's"
+    )
+    signature: str | None = Field(default=None, description="Its signature (email)")
+    automatic: bool = Field(
+        default=False, description="Sent by the desk itself (acknowledgements, follow-ups)"
     )
     created_at: AwareDatetime = Field(default_factory=utcnow)
 
@@ -153,6 +160,11 @@ class DeliveryReport(BusModel):
     external_id: str | None = None
     reason: str | None = None
     attempt: int = Field(default=1, ge=1)
+    bounced: bool = Field(
+        default=False,
+        description="A failure found after the message was sent (an email bounce): it "
+        "overrides `sent` and `delivered`, never `read`",
+    )
     at: datetime = Field(default_factory=utcnow)
 
     @model_validator(mode="after")

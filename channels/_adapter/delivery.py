@@ -42,12 +42,23 @@ class DeliveryReporter:
         await self._publish(report, f"{out.id}:{status}")
 
     async def receipt(
-        self, channel: Channel, account: str, external_id: str, status: DeliveryStatus
+        self,
+        channel: Channel,
+        account: str,
+        external_id: str,
+        status: DeliveryStatus,
+        bounced: str | None = None,
     ) -> None:
         """The platform says the customer got (`delivered`) or saw (`read`) the message it
-        knows as `external_id`. Repeats within JetStream's window are dropped by id."""
+        knows as `external_id`, or, with `bounced` (the reason), that it came back after
+        all. Repeats within JetStream's window are dropped by id."""
         report = DeliveryReport(
-            channel=channel, account=account, status=status, external_id=external_id
+            channel=channel,
+            account=account,
+            status=status,
+            external_id=external_id,
+            reason=bounced,
+            bounced=bounced is not None,
         )
         await self._publish(report, f"{channel}:{account}:{external_id}:{status}")
 

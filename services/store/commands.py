@@ -11,6 +11,7 @@ from contracts import commands as c
 from contracts import events as ev
 from contracts import subjects
 from contracts.base import new_id, utcnow
+from contracts.directory import DepartmentView
 from contracts.messages import OutboundMessage
 from contracts.tickets import MessageView, TicketView
 from services.store import rules
@@ -156,6 +157,7 @@ async def _outbound(
     hold no ticket state and look nothing up."""
     conversation = await uow.get_messages(ticket.id)
     contact = await uow.get_contact(ticket.contact_id)
+    department = await _department(uow, ticket.department)
     return OutboundMessage(
         ticket_id=ticket.id,
         message_id=message.id,
@@ -173,7 +175,16 @@ async def _outbound(
         cc=ticket.cc,
         ticket_number=ticket.number,
         department=ticket.department,
+        department_name=department.name if department else None,
+        signature=department.signature or None if department else None,
     )
+
+
+async def _department(uow: UnitOfWork, department: str | None) -> DepartmentView | None:
+    if department is None:
+        return None
+    found = (DepartmentView.model_validate_json(doc) for doc in await uow.items("department"))
+    return next((d for d in found if d.id == department), None)
 
 
 async def on_reply(uow: UnitOfWork, cmd: c.AddReply) -> Outcome:

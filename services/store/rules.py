@@ -210,6 +210,8 @@ def apply_delivery(message: MessageView, report: DeliveryReport) -> MessageView 
     new = _DELIVERY_RANK[report.status]
     if report.status == "failed" and message.delivery_status in (None, "failed"):
         new = current + 1
+    if report.bounced and message.delivery_status in ("sent", "delivered"):
+        new = current + 1
     if new <= current:
         return None
     return message.model_copy(

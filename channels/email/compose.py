@@ -1,0 +1,75 @@
+"""An agent's reply as a mail: From with the department's (or the mailbox's) name, a
+Reply-To carrying the ticket's signed token, a Message-ID made from the outbound id (a retry
+sends the same one), In-Reply-To and References so the customer's client threads it, the
+ticket number in the subject, the signature, text and HTML parts and the files. Pure.
+"""
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from html import escape
+
+from channels.email import tokens
+from channels.email.settings import MailAccount
+from contracts.base import utcnow
+from contracts.messages import OutboundMessage
+
+REPLY_PREFIX = ("re:", "aw:", "sv:", "ответ:", "re[")
+
+
+def message_id(out: OutboundMessage, hostname: str) -> str:
+    return f"{out.id}@{hostname}"
+
+
+def subject_of(out: OutboundMessage) -> str:
+    subject = " ".join((out.subject or "").split()) or "Ваше обращение / Your request"
+    if out.ticket_number is not None and f"[#{out.ticket_number}]" not in subject:
+        subject = f"[#{out.ticket_number}] {subject}"
+    if out.reply_to_external_id and not subject.lower().startswith(REPLY_PREFIX):
+        subject = f"Re: {subject}"
+    return subject
+
+
+def compose(
+    out: OutboundMessage,
+    account: MailAccount,
+    secret: bytes,
+    hostname: str,
+    files: list[tuple[str, str, bytes]],
+) -> EmailMessage:
+    """`files`: (name, content type, bytes) of the reply's attachments, already read."""
+    if not out.recipient:
+        raise ValueError("the customer has no email address to answer")
+    msg = EmailMessage()
+    msg["Message-ID"] = f"<{message_id(out, hostname)}>"
+    msg["Date"] = format_datetime(utcnow())
+    msg["From"] = Address(
+        display_name=out.department_name or account.name, addr_spec=account.address
+    )
+    msg["To"] = out.recipient
+    if account.copy_cc and out.cc:
+        msg["Cc"] = ", ".join(out.cc)
+    msg["Reply-To"] = tokens.reply_address(secret, account.address, out.ticket_id)
+    msg["Subject"] = subject_of(out)
+    if out.reply_to_external_id:
+        msg["In-Reply-To"] = f"<{out.reply_to_external_id}>"
+    if out.references:
+        msg["References"] = " ".join(f"<{ref}>" for ref in out.references)
+    if out.automatic:
+        msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-reply answers it
+    signature = out.signature or account.signature
+    text = f"{out.text}\n\n-- \n{signature}" if signature else out.text
+    msg.set_content(text)
+    if out.html:
+        html_signature = escape(signature).replace("\n", "<br>")
+        tail = f'<div class="signature">-- <br>{html_signature}</div>' if signature else ""
+        msg.add_alternative(f"{out.html}{tail}", subtype="html")
+    for name, content_type, data in files:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(
+            data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=name,
+        )
+    return msg

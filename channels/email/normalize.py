@@ -1,0 +1,59 @@
+"""A parsed mail as the `InboundMessage` the store keeps. Pure.
+
+The conversation is the mail's thread root (the first of its References), so a reply whose
+ids are unknown to us still finds its conversation; the ids themselves, a verified reply
+token and a `[#number]` subject let the store join the right ticket first.
+"""
+
+from channels.email import tokens
+from channels.email.mime import ParsedMail
+from channels.email.settings import MailAccount
+from contracts.messages import Attachment, InboundMessage, Sender
+
+DAEMON = Sender(channel_user_id="mailer-daemon", display_name="Mail Delivery System")
+
+
+def to_inbound(
+    mail: ParsedMail,
+    account: MailAccount,
+    envelope: list[str],
+    secret: bytes,
+    raw_ref: str | None,
+    attachments: list[Attachment],
+) -> InboundMessage:
+    """`envelope`: the addresses the mail was delivered to (SMTP RCPT TO; for IMAP, its
+    headers), which may carry the reply token where the To header does not."""
+    recipients = [*envelope, *mail.recipients]
+    ours = set(account.addresses)
+    sender = _sender(mail)
+    copied = [
+        a.email.lower()
+        for a in [*mail.to, *mail.cc]
+        if tokens.base_address(a.email) not in ours and a.email.lower() != sender.email
+    ]
+    return InboundMessage(
+        channel="email",
+        account=account.account,
+        thread_key=mail.root_id,
+        external_id=mail.message_id,
+        sender=sender,
+        text=mail.text,
+        html=mail.html,
+        subject=mail.subject or None,
+        attachments=attachments,
+        references=mail.thread_ids,
+        recipient=next((r for r in recipients if tokens.base_address(r) in ours), None),
+        ticket_number=mail.ticket_number,
+        ticket_token=tokens.ticket_of(secret, recipients),
+        tags=[mail.kind] if mail.kind else [],
+        cc=list(dict.fromkeys(copied)),
+        sent_at=mail.date,
+        raw_ref=raw_ref,
+    )
+
+
+def _sender(mail: ParsedMail) -> Sender:
+    if mail.sender is None:
+        return DAEMON  # bounces often have no From; the message is kept all the same
+    address = mail.sender.email.lower()
+    return Sender(channel_user_id=address, email=address, display_name=mail.sender.name or None)
