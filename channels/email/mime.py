@@ -206,7 +206,7 @@ def _text_of(part: Message, defects: list[str]) -> str:
     text, trouble = decode_bytes(payload, part.get_content_charset())
     if trouble:
         defects.append(trouble)
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _file(part: Message, defects: list[str], hint: str | None) -> File:
