@@ -143,9 +143,11 @@ async def test_a_bounce_of_our_reply_marks_it_failed_with_the_reason(
     bounce = (
         "From: MAILER-DAEMON@customer.test\r\nTo: support@desk.test\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <b1@customer.test>\r\n"
-        'MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;"
+        ' boundary="B"\r\n\r\n'
         "--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; customer.test\r\n\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; customer.test\r\n\r\n"
         "Final-Recipient: rfc822; anna@customer.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 mailbox unavailable\r\n"
         f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {ours['Message-ID']}\r\n"
