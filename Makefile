@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit lint chromium asyncapi bench chaos clean
+.PHONY: help run test test-unit lint chromium dovecot asyncapi bench chaos clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)  ## start the whole stack (embedded NATS, every service) and print the URLs
 	$(BIN)/relaydesk up
 
-test: $(STAMP) lint chromium  ## lint, then every test level against a real nats-server
+test: $(STAMP) lint chromium dovecot  ## lint, then every test level against a real nats-server
 	$(BIN)/python -m pytest tests
 
 test-unit: $(STAMP)  ## the fast inner loop: pure tests only
@@ -36,6 +36,12 @@ chromium:  ## Debian's Chromium for the browser tests, installed when missing (n
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "chromium is missing and cannot be installed here: browser tests will skip"; fi; }
+
+dovecot:  ## Debian's dovecot IMAP server for the email tests, installed when missing (needs root)
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; \
+	  else echo "dovecot is missing and cannot be installed here: IMAP tests will skip"; fi; }
 
 asyncapi: $(STAMP)  ## regenerate contracts/asyncapi.yaml from the FastStream apps
 	$(BIN)/relaydesk asyncapi --write

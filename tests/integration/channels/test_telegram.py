@@ -65,7 +65,7 @@ async def post(url: str, update: dict[str, Any], secret: str | None = SECRET) ->
 
 async def tickets(nc: Client) -> list[q.TicketDetail]:
     page = q.TicketPage.model_validate_json(
-        (await nc.request(subjects.query("list"), q.ListTickets().to_bytes(), 5)).data
+        (await nc.request(subjects.query("list"), q.ListTickets(limit=500).to_bytes(), 5)).data
     )
     details = []
     for ticket in page.items:
