@@ -3,7 +3,6 @@ as `.eml` files for an account with none), one process for every mailbox."""
 
 import asyncio
 import contextlib
-from email.policy import SMTP
 
 from starlette.applications import Starlette
 
@@ -51,7 +50,7 @@ def create_app(settings: EmailSettings | None = None) -> Starlette:
         except ValueError as error:
             return Failed(str(error))
         recipients = [r for r in [out.recipient, *(out.cc if account.copy_cc else [])] if r]
-        raw = mail.as_bytes(policy=SMTP)
+        raw = mail.as_bytes()
         return await send.submit(
             account, raw, recipients, message_id(out, settings.email_hostname), settings.data_dir
         )

@@ -40,7 +40,7 @@ def codec(declared: str | None) -> str | None:
     name = ALIASES.get(declared.strip().strip('"').lower(), declared.strip().strip('"').lower())
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not even a name (a NUL inside)
         return None
 
 

@@ -6,6 +6,7 @@ ticket number in the subject, the signature, text and HTML parts and the files. 
 
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 from html import escape
 
@@ -15,6 +16,27 @@ from contracts.base import utcnow
 from contracts.messages import OutboundMessage
 
 REPLY_PREFIX = ("re:", "aw:", "sv:", "ответ:", "re[")
+IDS = ("message-id", "in-reply-to", "references")
+
+
+class MailPolicy(EmailPolicy):
+    """SMTP's policy, except that id headers are folded only between ids. The standard
+    policy treats In-Reply-To and References as free text and turns an id longer than a
+    line into an encoded word, which no mail client reads as an id: threading breaks."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() in IDS:
+            return f"{name}: " + f"{self.linesep} ".join(str(value).split()) + self.linesep
+        folded: str = super().fold(name, value)
+        return folded
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in IDS:
+            return self.fold(name, value).encode("ascii", "surrogateescape")
+        return super().fold_binary(name, value)
+
+
+POLICY = MailPolicy(linesep="\r\n")
 
 
 def message_id(out: OutboundMessage, hostname: str) -> str:
@@ -40,7 +62,7 @@ def compose(
     """`files`: (name, content type, bytes) of the reply's attachments, already read."""
     if not out.recipient:
         raise ValueError("the customer has no email address to answer")
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["Message-ID"] = f"<{message_id(out, hostname)}>"
     msg["Date"] = format_datetime(utcnow())
     msg["From"] = Address(

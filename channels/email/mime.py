@@ -39,6 +39,7 @@ TICKET_NUMBER = re.compile(r"\[#(\d{1,12})\]")
 HTML_TAGS = nh3.ALLOWED_TAGS | {"font", "center"}
 RAW_NAME = re.compile(r'(?i)\b(file)?name\s*=\s*"([^"]*)"')
 HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+MAX_DEPTH = 40
 URL_SCHEMES = {"http", "https", "mailto", "tel", "cid"}
 
 
@@ -171,12 +172,17 @@ def _collect(
     files: list[File],
     defects: list[str],
     hint: str | None,
+    depth: int = 0,
 ) -> None:
     """Walks the tree, keeping the bodies in order as ("text" | "html" | "alt-text", text)
     and every other leaf as a file. Of a `multipart/alternative`, the HTML is the body and
     its text ("alt-text") is the plain body, never shown twice. An attached mail
     (`message/rfc822`) is kept whole as a `.eml` file."""
     ctype = part.get_content_type()
+    if depth > MAX_DEPTH:  # a hostile nest of parts: kept whole, not walked
+        defects.append(f"parts nested deeper than {MAX_DEPTH}")
+        files.append(File("nested.eml", "message/rfc822", part.as_bytes(policy=default)))
+        return
     if part.is_multipart() and ctype != "message/rfc822":
         children = list(part.iter_parts()) if isinstance(part, EmailMessage) else []
         kinds = [c.get_content_type() for c in children]
@@ -185,7 +191,7 @@ def _collect(
             bodies.append(("alt-text", _text_of(text_part, defects)))
             children = [c for c in children if c is not text_part]
         for child in children:
-            _collect(child, bodies, files, defects, hint)
+            _collect(child, bodies, files, defects, hint, depth + 1)
         return
     if not _is_body(part):
         files.append(_file(part, defects, hint))
@@ -298,7 +304,7 @@ def _addresses(
 
 
 def _ids(msg: Message, name: str) -> list[str]:
-    values = " ".join(str(v) for v in msg.get_all(name) or [])
+    values = " ".join(raw_headers(msg, name))
     found = MESSAGE_ID.findall(values)
     if not found and values.strip() and "@" in values and " " not in values.strip():
         found = [values.strip()]  # an id without its angle brackets, as some clients send
@@ -326,7 +332,7 @@ def _headers_first(raw: bytes) -> bytes:
 
 
 def _hash_id(raw: bytes) -> str:
-    return f"sha256-{hashlib.sha256(raw).hexdigest()}@relaydesk"
+    return f"{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id"
 
 
 def _one_line(text: str) -> str:

@@ -21,7 +21,7 @@ BASE = (
 CHARSETS = ["koi8-r", "windows-1251", "utf-8", "x-unknown", "", "utf-7", "iso-2022-jp", "\x00"]
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     cut=st.integers(0, len(BASE)),
     junk=st.binary(max_size=40),
@@ -40,7 +40,20 @@ def test_mutated_mail_never_crashes_the_parser(
     assert mail.message_id
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=2000))
 def test_any_bytes_parse_to_a_mail_with_an_id(raw: bytes) -> None:
     assert parse(raw).message_id
+
+
+def test_a_hostile_nest_of_parts_is_kept_whole_not_walked() -> None:
+    depth = 200
+    head = "".join(
+        f'Content-Type: multipart/mixed; boundary="b{n}"\r\n\r\n--b{n}\r\n' for n in range(depth)
+    )
+    raw = ("From: a@example.com\r\n" + head + "Content-Type: text/plain\r\n\r\nhi\r\n").encode()
+
+    mail = parse(raw)
+
+    assert any("nested deeper" in d for d in mail.defects)
+    assert [f.name for f in mail.files] == ["nested.eml"]
