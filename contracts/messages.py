@@ -87,6 +87,12 @@ class InboundMessage(BusModel):
     sent_at: AwareDatetime | None = None
     received_at: AwareDatetime = Field(default_factory=utcnow)
     raw_ref: str | None = Field(default=None, description="Where the raw payload is kept")
+    folded_from: int | None = Field(
+        default=None,
+        ge=1,
+        description="Where quoted history or a signature begins in `text` (email): kept, and "
+        "shown collapsed",
+    )
 
     @property
     def dedupe_key(self) -> str:

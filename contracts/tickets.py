@@ -76,4 +76,10 @@ class MessageView(BusModel):
     delivery_status: DeliveryStatus | None = None
     delivery_reason: str | None = None
     edited: bool = False
+    folded_from: int | None = Field(
+        default=None, description="Where quoted history or a signature begins in `text`"
+    )
+    raw_ref: str | None = Field(
+        default=None, description="The original as received (an email's source), a file ref"
+    )
     created_at: AwareDatetime

@@ -5,7 +5,7 @@ ids are unknown to us still finds its conversation; the ids themselves, a verifi
 token and a `[#number]` subject let the store join the right ticket first.
 """
 
-from channels.email import tokens
+from channels.email import quotes, tokens
 from channels.email.mime import ParsedMail
 from channels.email.settings import MailAccount
 from contracts.messages import Attachment, InboundMessage, Sender
@@ -49,6 +49,7 @@ def to_inbound(
         cc=list(dict.fromkeys(copied)),
         sent_at=mail.date,
         raw_ref=raw_ref,
+        folded_from=quotes.fold_point(mail.text),
     )
 
 

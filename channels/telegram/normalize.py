@@ -56,7 +56,12 @@ def _sender(person: dict[str, Any] | None, chat: dict[str, Any]) -> Sender:
 
 
 def _when(epoch: Any) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if isinstance(epoch, int | float) else None
+    if not isinstance(epoch, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(epoch, UTC)
+    except (OverflowError, OSError, ValueError) as error:  # a date no calendar has
+        raise InvalidUpdate(f"date {epoch!r} is out of range") from error
 
 
 def _message(m: dict[str, Any], account: str, edited: bool) -> InboundMessage | Skipped:

@@ -196,6 +196,8 @@ def inbound_message(msg: InboundMessage, ticket: TicketView, contact: ContactVie
         author=contact.id,
         attachments=msg.attachments,
         external_id=msg.external_id,
+        folded_from=msg.folded_from,
+        raw_ref=msg.raw_ref,
         created_at=msg.received_at,
     )
 

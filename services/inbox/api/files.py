@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
+from contracts.messages import Attachment
 from services.inbox import receipts
 from services.inbox.api.context import Agent, Ctx
 from services.inbox.api.errors import ERRORS, NotFound
@@ -55,10 +56,13 @@ async def upload(
     responses={200: BINARY},
 )
 async def download(ticket_id: str, digest: str, agent: Agent, ctx: Ctx) -> FileResponse:
-    """A file attached to a message of this ticket."""
+    """A file attached to a message of this ticket, or a message's original (an email's
+    source, as received)."""
     detail = await detail_for(ctx, agent, ticket_id)
     ref = PREFIX + digest
     attachment = next((a for m in detail.messages for a in m.attachments if a.ref == ref), None)
+    if attachment is None and any(m.raw_ref == ref for m in detail.messages):
+        attachment = Attachment(name="original.eml", content_type="message/rfc822", size=0, ref=ref)
     path = ctx.files.path(digest)
     if attachment is None or path is None:
         raise NotFound(f"no file {digest} on ticket {ticket_id}")

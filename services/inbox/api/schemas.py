@@ -41,6 +41,7 @@ class TicketOut(BaseModel):
     assignee: str | None = Field(description="Agent id; null when unassigned")
     contact: ContactOut
     tags: list[str]
+    cc: list[str] = Field(default_factory=list, description="Addresses copied on replies (email)")
     language: str | None = None
     merged_into: str | None = None
     split_from: str | None = None
@@ -62,6 +63,12 @@ class MessageOut(BaseModel):
     delivery_status: DeliveryStatus | None
     delivery_reason: str | None = None
     edited: bool = False
+    folded_from: int | None = Field(
+        None, description="Where quoted history or a signature begins in `text` (email)"
+    )
+    raw_ref: str | None = Field(
+        None, description="The original as received: GET /tickets/{id}/files/<sha256>"
+    )
     created_at: datetime
 
 

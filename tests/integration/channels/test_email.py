@@ -11,6 +11,7 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import queries as q
+from services.runtime.files import FileStore
 from tests.integration.channels.mailservers import (
     CUSTOMER,
     DEMO,
@@ -102,7 +103,7 @@ async def test_the_reply_is_threaded_and_the_customers_answer_joins_the_ticket(
     (ours,) = email_desk.customer.mails
     answer = customer_mail(
         str(ours["Subject"]),
-        "Спасибо, получила",
+        "Спасибо, получила\n\n> Отправили вчера",
         to=str(ours["Reply-To"]),
         In_Reply_To=str(ours["Message-ID"]),
         References=f"{first['Message-ID']} {ours['Message-ID']}",
@@ -116,7 +117,12 @@ async def test_the_reply_is_threaded_and_the_customers_answer_joins_the_ticket(
     body = ours.get_body(("plain",))
     assert body is not None and "Служба поддержки" in body.get_content()
     joined = await ticket_with(nc, "Где мой заказ?", messages=3)
-    assert [m.text for m in joined.messages][-1] == "Спасибо, получила"
+    last = joined.messages[-1]
+    assert last.folded_from is not None
+    assert last.text[: last.folded_from].strip() == "Спасибо, получила"
+    assert last.raw_ref is not None
+    original = FileStore.under(email_desk.data_dir, 1).read(last.raw_ref)
+    assert original is not None and b"In-Reply-To" in original
 
 
 async def test_a_demo_account_writes_its_replies_as_eml_files(

@@ -313,10 +313,19 @@ function message(m) {
     h("div", { class: "by" }, select, m.direction === "note" ? h("span", { class: "label" }, t("internalNote")) : null,
       h("span", {}, author), h("time", { datetime: m.created_at }, when(m.created_at))),
     // Customer text (and any HTML they sent) is shown as text: it never becomes markup.
-    h("div", { class: "text" }, m.text),
+    messageText(m),
     m.attachments.length ? h("ul", { class: "attachments" }, m.attachments.map((a) =>
       h("li", {}, attachmentLink(m, a), ` (${Math.ceil(a.size / 1024)} KB)`))) : null,
+    m.raw_ref ? h("div", { class: "original" },
+      attachmentLink(m, { ref: m.raw_ref, name: t("original") })) : null,
     delivery);
+}
+
+// Quoted history and signatures under a mail are kept whole and shown folded.
+function messageText(m) {
+  if (!m.folded_from) return h("div", { class: "text" }, m.text);
+  return h("div", { class: "text" }, m.text.slice(0, m.folded_from),
+    h("details", { class: "quoted" }, h("summary", {}, t("quoted")), m.text.slice(m.folded_from)));
 }
 
 function attachmentLink(m, a) {
