@@ -36,6 +36,7 @@ def route_new(
         language=t.language,
         department_hint=e.department_hint,
         department=t.department,
+        tags=tuple(t.tags),
     )
     known = {x.id for x in directory.departments}
     decision = rules.route(convo, directory.rules, default_department, known)

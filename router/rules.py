@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from contracts.directory import RoutingRule, RuleMatch
 from contracts.tickets import PRIORITIES, Priority
 
+# Mail written by machines (see the email channel): stored and shown, never raised.
+MACHINE_MAIL = frozenset({"auto-reply", "bounce", "bulk"})
 # Words that mark an outage in the languages our customers write in.
 URGENT_WORDS = ("down", "outage", "urgent", "не работает", "срочно", "упал", "авария")
 
@@ -30,6 +32,9 @@ class Conversation:
     department_hint: str | None = None
     department: str | None = None
     """Already chosen by a person (a ticket an agent opened): rules add priority and tags."""
+    tags: tuple[str, ...] = ()
+    """The ticket's own tags; an auto-reply, a bounce or bulk mail is never raised above
+    `normal`, whatever words it quotes (an out-of-office reply quoting "срочно")."""
 
 
 @dataclass
@@ -95,6 +100,8 @@ def route(
     if decision.rule == "default" and c.department_hint in departments:
         decision.department = c.department_hint or default_department
         decision.rule = "customer"
+    if MACHINE_MAIL & set(c.tags) and PRIORITIES.index(decision.priority) > 1:
+        decision.priority = "normal"
     return decision
 
 

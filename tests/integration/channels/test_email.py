@@ -11,6 +11,8 @@ import pytest
 from nats.aio.client import Client
 
 from contracts import queries as q
+from contracts import streams
+from services.runtime.broker import ensure_streams
 from services.runtime.files import FileStore
 from tests.integration.channels.mailservers import (
     CUSTOMER,
@@ -165,3 +167,19 @@ async def test_a_bounce_of_our_reply_marks_it_failed_with_the_reason(
     failed = await reply_state(nc, "Возврат", "failed")
     out = [m for m in failed.messages if m.direction == "outbound"][-1]
     assert out.delivery_reason == "bounced: 550 5.1.1 mailbox unavailable"
+
+
+async def test_a_mail_that_cannot_be_stored_gets_451_so_the_sender_keeps_it(
+    email_desk: EmailDesk, nc: Client
+) -> None:
+    js = nc.jetstream()
+    await js.delete_stream(streams.INBOUND.name)
+    mail = customer_mail("Повтор", "Письмо во время сбоя")
+
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        await asyncio.to_thread(email_desk.send, mail)
+    await ensure_streams(js)
+    accepted = await asyncio.to_thread(email_desk.send, mail)
+
+    assert refused.value.smtp_code == 451
+    assert accepted == {}

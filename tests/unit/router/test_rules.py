@@ -99,3 +99,21 @@ def test_a_rule_still_wins_over_the_customers_choice() -> None:
     convo = Conversation(channel="webchat", account="s", text="ошибка", department_hint="billing")
 
     assert route(convo, rules, "support", {"billing", "tech"}).department == "tech"
+
+
+def test_an_auto_reply_quoting_outage_words_is_never_raised() -> None:
+    convo = Conversation(
+        channel="email",
+        account="support",
+        subject="Автоответ: в отпуске",
+        text="> Срочно! Ничего не работает",
+        tags=("auto-reply",),
+    )
+
+    assert route(convo, SEED_RULES, "support").priority == "normal"
+
+
+def test_a_person_writing_the_same_words_is_raised() -> None:
+    convo = Conversation(channel="email", account="support", text="Срочно! Ничего не работает")
+
+    assert route(convo, SEED_RULES, "support").priority == "high"
