@@ -73,7 +73,7 @@ def create_app(settings: EmailSettings | None = None) -> Starlette:
                 )
             )
             addresses = ", ".join(a for account in accounts.values() for a in account.addresses)
-            print(  # noqa: T201 - what `make run` tells a newcomer, like the HTTP address
+            print(  # what `make run` tells a newcomer, like the HTTP address
                 f"relaydesk: email takes mail for {addresses} on "
                 f"smtp://{settings.host}:{settings.email_smtp_port}",
                 flush=True,
