@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from channels.email.settings import EmailSettings
 from channels.telegram.settings import TelegramSettings
 from channels.webchat.settings import WebchatSettings
 from router.settings import RouterSettings
@@ -22,6 +23,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
             InboxSettings,
             TelegramSettings,
             WebchatSettings,
+            EmailSettings,
         )
         for field in settings.model_fields
     }
