@@ -1,6 +1,7 @@
 """The whole desk for the end-to-end benchmark and the fault-injection suite: a nats-server
 process (stopped and started again at will), the fake Bot API, and store, router, inbox,
-telegram and webchat under the real `relaydesk up` supervisor (which restarts what dies), on
+telegram, webchat and email (its demo account on the SMTP ingress) under the real
+`relaydesk up` supervisor (which restarts what dies), on
 fixed ports so a restarted service keeps its address; plus the load generator's tools.
 
 `Webhooks` is a minimal keep-alive HTTP/1.1 client: at thousands of requests a second httpx
@@ -9,14 +10,18 @@ spends more CPU than the adapter it is measuring, on the same two cores.
 
 import asyncio
 import contextlib
+import email
+import email.policy
 import json
 import os
 import signal
 import socket
 import time
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 
+import aiosmtplib
 import httpx
 import nats
 from nats.aio.client import Client
@@ -32,7 +37,8 @@ from services.runtime.nats_server import NatsServer
 from services.runtime.supervisor import Supervisor
 from tests.fakes.telegram_api import FakeBotApi
 
-SERVICES = ["store", "router", "inbox", "telegram", "webchat"]
+SERVICES = ["store", "router", "inbox", "telegram", "webchat", "email"]
+MAILBOX = "support@relaydesk.local"
 BOT = "support_bot"
 SECRET = "bench-webhook-secret"
 PASSWORD = "agent-password-1"
@@ -68,6 +74,7 @@ class FullDesk:
 
     def __post_init__(self) -> None:
         self.ports = {name: free_port() for name in SERVICES}
+        self.smtp_port = free_port()
         self.nats = NatsServer(self.root / "nats", port=free_port())
         self.bot_api = FakeBotApi()
         self.supervisor: Supervisor | None = None
@@ -91,6 +98,7 @@ class FullDesk:
             ),
             "RELAYDESK_TELEGRAM_API_BASE": f"{self.bot_api.url}/bot",
             **{f"RELAYDESK_{name.upper()}_PORT": str(p) for name, p in self.ports.items()},
+            "RELAYDESK_EMAIL_SMTP_PORT": str(self.smtp_port),
             **self.extra_env,
         }
         self.supervisor = Supervisor(list(SERVICES), env, backoff_max=2.0, out=self.log.append)
@@ -140,6 +148,16 @@ class FullDesk:
             token: str = reply.json()["token"]
             return token
 
+    def mailed(self) -> list[str]:
+        """The text of every reply the email service wrote out (the demo account's `.eml`
+        files: one file per reply, named by its Message-ID, so a repeat would overwrite)."""
+        texts = []
+        for path in (self.root / "var" / "mail" / "outbox").glob("*/*.eml"):
+            parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = parsed.get_body(("plain",)) if isinstance(parsed, EmailMessage) else None
+            texts.append(body.get_content().strip() if body is not None else "")
+        return texts
+
     def pid(self, service: str) -> int | None:
         assert self.supervisor is not None
         process = self.supervisor.children[service].process
@@ -173,6 +191,50 @@ class FullDesk:
             self.supervisor.stop()
             await self.running
         self.nats.stop()
+
+
+def mail(key: str, conversation: int, text: str) -> bytes:
+    """A customer's mail with a unique Message-ID, in conversation `conversation` (its
+    References name the conversation's first mail, as a mail client's replies do)."""
+    root = f"<conv-{conversation}@customer.test>"
+    return (
+        f"From: Клиент {conversation} <c{conversation}@customer.test>\r\nTo: {MAILBOX}\r\n"
+        f"Subject: Вопрос {conversation}\r\nMessage-ID: <{key}@customer.test>\r\n"
+        f"References: {root}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        f"{text}\r\n"
+    ).encode()
+
+
+class Mailer:
+    """Hands mails to the desk's SMTP ingress over kept-open connections, as a busy mail
+    provider does; the SMTP code of each mail (0: the connection failed)."""
+
+    def __init__(self, port: int, connections: int = 8) -> None:
+        self.port = port
+        self.free: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        self.connections = connections
+        self.opened = 0
+
+    async def send(self, raw: bytes) -> int:
+        if self.free.empty() and self.opened < self.connections:
+            self.opened += 1
+            client = aiosmtplib.SMTP(hostname="127.0.0.1", port=self.port, timeout=30)
+        else:
+            client = await self.free.get()
+        try:
+            if not client.is_connected:
+                await client.connect(start_tls=False)
+            await client.sendmail("c@customer.test", [MAILBOX], raw)
+        except aiosmtplib.SMTPResponseException as error:
+            self.free.put_nowait(client)
+            return error.code
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+            self.free.put_nowait(client)
+            return 0
+        self.free.put_nowait(client)
+        return 250
 
 
 class Webhooks:

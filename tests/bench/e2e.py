@@ -6,9 +6,11 @@ webchat and the Telegram adapter under the supervisor, against the fake Bot API.
 2. Latency: 200 updates a second for 60 s into those (routed) conversations; from the webhook
    POST to the `message.created` frame on an agent's inbox WebSocket.
 3. Reply: an agent's reply POSTed to the inbox until the fake Bot API receives sendMessage.
-4. Raw limits on the same machine in the same run: JetStream publish+ack and consume+ack with
+4. Email: 5,000 mails, each a new conversation, handed to the SMTP ingress over 16 kept-open
+   connections until every one is stored and its ticket assigned.
+5. Raw limits on the same machine in the same run: JetStream publish+ack and consume+ack with
    nats-py, and batched SQLite inserts; each of our figures is also given as a ratio to them.
-5. Peak RSS of each service.
+6. Peak RSS of each service.
 
 Agents other than the one whose stream measures latency are put online in the presence bucket
 directly, as other inbox replicas would: six open streams would each receive every event.
@@ -32,7 +34,7 @@ from services.runtime.nats_server import NatsServer
 from tests.bench.cpu import CpuMeter, cores_needed
 from tests.bench.router import percentile
 from tests.bench.store import publish, raw_consume_rate, raw_sqlite_rate
-from tests.fullstack import SERVICES, FullDesk, Webhooks, keep_online, update
+from tests.fullstack import SERVICES, FullDesk, Mailer, Webhooks, keep_online, mail, update
 
 UPDATES = 50_000
 TARGET = 3_000  # messages a second through the whole desk
@@ -43,6 +45,9 @@ STEADY_SECONDS = 60
 REPLIES = 300
 REPLY_RATE = 10  # a third of the per-bot limit the adapter keeps (30/s)
 RAW_MESSAGES = 50_000
+MAILS = 5_000
+MAIL_TARGET = 500  # mails a second, stored and assigned
+FIRST_MAIL_CONVERSATION = 1_000_000
 
 
 async def raw_limits(root: Path) -> dict[str, float]:
@@ -95,20 +100,11 @@ async def ingest(desk: FullDesk, hooks: Webhooks) -> dict[str, Any]:
 
     await asyncio.gather(*(sender() for _ in range(hooks.connections)))
     accepted = time.perf_counter() - started
-    reached: dict[str, float] = {}
-    while True:
-        stored = await counted(nc, "events.message.created")
-        assigned = await counted(nc, "events.ticket.assigned")
-        now = time.perf_counter() - started
-        if stored >= UPDATES:
-            reached.setdefault("all_stored_s", round(now, 1))
-        if assigned >= CONVERSATIONS:
-            reached.setdefault("all_assigned_s", round(now, 1))
-        if len(reached) == 2:
-            break
-        if time.perf_counter() - started > 900:
-            raise RuntimeError(f"stuck at {stored} stored, {assigned} assigned")
-        await asyncio.sleep(0.1)
+    reached = await until_counted(
+        nc,
+        {"events.message.created": UPDATES, "events.ticket.assigned": CONVERSATIONS},
+        started,
+    )
     done = time.perf_counter() - started
     cpu = meter.per_message(UPDATES)
     return {
@@ -117,7 +113,73 @@ async def ingest(desk: FullDesk, hooks: Webhooks) -> dict[str, Any]:
         "cores_needed_at_target": cores_needed(cpu, TARGET),
         "webhooks_accepted_per_s": round(UPDATES / accepted),
         "ingest_seconds": round(done, 1),
-        "ingest_phases": {"webhooks_accepted_s": round(accepted, 1), **reached},
+        "ingest_phases": {
+            "webhooks_accepted_s": round(accepted, 1),
+            "all_stored_s": reached["events.message.created"],
+            "all_assigned_s": reached["events.ticket.assigned"],
+        },
+    }
+
+
+async def until_counted(nc: Client, goals: dict[str, int], started: float) -> dict[str, float]:
+    """Seconds from `started` until each EVENTS subject holds its goal count of messages."""
+    reached: dict[str, float] = {}
+    while len(reached) < len(goals):
+        for subject, goal in goals.items():
+            if subject not in reached and await counted(nc, subject) >= goal:
+                reached[subject] = round(time.perf_counter() - started, 1)
+        if time.perf_counter() - started > 900:
+            raise RuntimeError(f"stuck: reached only {reached} of {goals}")
+        await asyncio.sleep(0.1)
+    return reached
+
+
+async def email_ingest(desk: FullDesk) -> dict[str, Any]:
+    """Every mail a new conversation: the costlier case (a ticket to route and assign each)."""
+    assert desk.nc is not None and desk.nats.process is not None
+    nc = desk.nc
+    stored_before = await counted(nc, "events.message.created")
+    assigned_before = await counted(nc, "events.ticket.assigned")
+    mails = [
+        mail(f"bench-{n}", FIRST_MAIL_CONVERSATION + n, f"Письмо {n}: не проходит оплата 🙏")
+        for n in range(MAILS)
+    ]
+    pids = {name: [pid] for name in SERVICES if (pid := desk.pid(name)) is not None}
+    meter = CpuMeter({**pids, "nats-server": [desk.nats.process.pid]})
+    mailer = Mailer(desk.smtp_port, connections=16)
+    queue = iter(mails)
+    refused: list[int] = []
+    started = time.perf_counter()
+
+    async def sender() -> None:
+        for raw in queue:
+            while (code := await mailer.send(raw)) != 250:
+                refused.append(code)
+                await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(sender() for _ in range(mailer.connections)))
+    accepted = time.perf_counter() - started
+    reached = await until_counted(
+        nc,
+        {
+            "events.message.created": stored_before + MAILS,
+            "events.ticket.assigned": assigned_before + MAILS,
+        },
+        started,
+    )
+    done = time.perf_counter() - started
+    cpu = meter.per_message(MAILS)
+    return {
+        "email_ingest_msgs_per_s": round(MAILS / done),
+        "email_cpu_us_per_msg": cpu,
+        "email_cores_needed_at_target": cores_needed(cpu, MAIL_TARGET),
+        "email_accepted_per_s": round(MAILS / accepted),
+        "email_phases": {
+            "accepted_s": round(accepted, 1),
+            "all_stored_s": reached["events.message.created"],
+            "all_assigned_s": reached["events.ticket.assigned"],
+        },
+        "email_not_accepted_at_first": len(refused),
     }
 
 
@@ -222,6 +284,8 @@ async def main() -> dict[str, Any]:
             figures |= await latency(desk, hooks)
             print(figures, flush=True)
             figures |= await replies(desk)
+            figures |= await email_ingest(desk)
+            print(figures, flush=True)
             figures["rss_mb"] = desk.peak_rss_mb()
             figures["restarts"] = desk.restarts()
         finally:

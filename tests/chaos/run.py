@@ -16,7 +16,9 @@ RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results" / "chaos.jso
 
 
 def main() -> int:
-    plan = Plan(updates=10_000, conversations=500, seconds=200.0, reply_rate=5.0, settle=180.0)
+    plan = Plan(
+        updates=10_000, mails=1_500, conversations=500, seconds=200.0, reply_rate=5.0, settle=180.0
+    )
     with tempfile.TemporaryDirectory() as tmp:
         summary, details = asyncio.run(run(plan, Path(tmp)))
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,9 +1,10 @@
-"""The fault-injection scenario: steady webhook updates and agent replies on the whole desk,
-while the store, the router, the Telegram adapter and the inbox are each SIGKILLed at a random
-moment (the supervisor restarts them), the NATS server is stopped and started once, and the
-fake Bot API answers 500s and 429s for ten seconds. Then it checks what the desk promises:
+"""The fault-injection scenario: steady webhook updates, mails to the SMTP ingress and agent
+replies on the whole desk, while the store, the router, the Telegram adapter, the inbox and
+the email service are each SIGKILLed at a random moment (the supervisor restarts them), the
+NATS server is stopped and started once, and the fake Bot API answers 500s and 429s for ten
+seconds. Then it checks what the desk promises:
 
-- every webhook update that got a 2xx is stored exactly once;
+- every webhook update that got a 2xx, and every mail that got a 250, is stored exactly once;
 - every reply the inbox API accepted reached the Bot API exactly once, or is marked failed
   with a reason;
 - each ticket was assigned at most once (no assignment timeouts are configured here, so one
@@ -11,7 +12,8 @@ fake Bot API answers 500s and 429s for ten seconds. Then it checks what the desk
 - nothing is left unacked in any JetStream consumer;
 - the dead-letter stream holds only the malformed inputs sent on purpose.
 
-The load generator acts like Telegram: an update without a 2xx is sent again. A reply POST
+The load generator acts like Telegram: an update without a 2xx is sent again; and like a
+mail server: a mail without a 250 (a 451, a dropped connection) is sent again. A reply POST
 that got no answer at all (the inbox died mid-request) is not counted as accepted and is not
 retried; each text is unique, so a repeat would show.
 """
@@ -31,7 +33,7 @@ from nats.aio.client import Client
 from contracts import queries as q
 from contracts import streams, subjects
 from tests.fakes.telegram_api import BROKEN, TOO_MANY
-from tests.fullstack import FullDesk, Webhooks, keep_online, update
+from tests.fullstack import FullDesk, Mailer, Webhooks, keep_online, mail, update
 
 FIRST_CHAT = 900_000
 MALFORMED = [b"{not json", b"\xff\xfe garbage", b"[1, 2, 3"]
@@ -40,6 +42,7 @@ MALFORMED = [b"{not json", b"\xff\xfe garbage", b"[1, 2, 3"]
 @dataclass
 class Plan:
     updates: int = 2_000
+    mails: int = 300
     conversations: int = 100
     seconds: float = 80.0  # the load window; faults fall inside it
     reply_rate: float = 3.0
@@ -82,6 +85,26 @@ async def _until_acked(hooks: Webhooks, body: bytes, key: str, load: Load) -> No
     load.acked.add(key)
 
 
+async def send_mails(desk: FullDesk, plan: Plan, load: Load) -> None:
+    mailer = Mailer(desk.smtp_port, connections=4)
+    started = time.monotonic()
+    pending = []
+    for n in range(plan.mails):
+        await asyncio.sleep(max(0.0, started + n * plan.seconds / plan.mails - time.monotonic()))
+        key = f"e{n}"
+        raw = mail(key, n % plan.conversations, f"{key} письмо клиента ✉️")
+        pending.append(asyncio.create_task(_until_250(mailer, raw, key, load)))
+    await asyncio.gather(*pending)
+
+
+async def _until_250(mailer: Mailer, raw: bytes, key: str, load: Load) -> None:
+    delay = 0.2
+    while await mailer.send(raw) != 250:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 3.0)
+    load.acked.add(key)
+
+
 async def send_replies(desk: FullDesk, plan: Plan, load: Load) -> None:
     token = await desk.login("agent0")
     headers = {"Authorization": f"Bearer {token}"}
@@ -112,24 +135,24 @@ async def send_replies(desk: FullDesk, plan: Plan, load: Load) -> None:
 
 async def inject_faults(desk: FullDesk, plan: Plan, load: Load) -> None:
     rng = random.Random(plan.seed)
-    slot = plan.seconds / 7
+    slot = plan.seconds / 8
     started = time.monotonic()
 
     async def at(index: int) -> None:
         moment = started + slot * (index + 0.3 + 0.5 * rng.random())
         await asyncio.sleep(max(0.0, moment - time.monotonic()))
 
-    for index, service in enumerate(["store", "router", "telegram", "inbox"]):
+    for index, service in enumerate(["store", "router", "telegram", "inbox", "email"]):
         await at(index)
         desk.kill(service)
         load.faults.append(f"{time.monotonic() - started:5.1f}s SIGKILL {service}")
-    await at(4)
+    await at(5)
     load.faults.append(f"{time.monotonic() - started:5.1f}s NATS stop")
     desk.nats.stop()
     await asyncio.sleep(2.0)
     desk.nats.start()
     load.faults.append(f"{time.monotonic() - started:5.1f}s NATS start")
-    await at(5)
+    await at(6)
     desk.bot_api.fail_for(10.0, BROKEN, TOO_MANY)
     load.faults.append(f"{time.monotonic() - started:5.1f}s Bot API 500/429 for 10 s")
 
@@ -244,12 +267,14 @@ async def run(plan: Plan, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         await asyncio.gather(
             send_updates(desk, plan, load),
+            send_mails(desk, plan, load),
             send_replies(desk, plan, load),
             inject_faults(desk, plan, load),
         )
         await desk.healthy(timeout=60)
         tickets = await settle(desk, plan, load)
-        summary = summarize(load, tickets, [c.params.get("text", "") for c in desk.bot_api.sent()])
+        delivered = [c.params.get("text", "") for c in desk.bot_api.sent()] + desk.mailed()
+        summary = summarize(load, tickets, delivered)
         details = {
             "consumers_left": await consumers_left(desk.nc),
             "dead_letters": await dead_letters(desk.nc),
