@@ -23,7 +23,7 @@ from services.runtime.files import FileStore, FileTooLarge
 from services.runtime.metrics import ERRORS
 
 log = logging.getLogger("relaydesk.email")
-BIG = 256 * 1024  # a mail above this is parsed in a thread, not on the event loop
+BIG = 256 * 1024  # a mail or file above this is parsed or written in a thread, not on the loop
 
 
 class MailIntake:
@@ -63,7 +63,10 @@ class MailIntake:
     ) -> Attachment:
         """Kept by content; a file over the size limit stays a named reference only."""
         try:
-            saved = await asyncio.to_thread(self.files.save, data, name, content_type)
+            if len(data) > BIG:
+                saved = await asyncio.to_thread(self.files.save, data, name, content_type)
+            else:  # a few small writes cost less than handing them to a thread
+                saved = self.files.save(data, name, content_type)
         except FileTooLarge:
             return Attachment(name=name, content_type=content_type, size=len(data))
         return saved.model_copy(update={"external_id": content_id}) if content_id else saved

@@ -10,7 +10,7 @@ need this directory on a shared volume; an object store can replace it behind th
 import hashlib
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -63,10 +63,25 @@ class FileStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.root / digest[:2] / digest
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Written aside, then renamed: a reader never sees half a file.
-            fd, temporary = tempfile.mkstemp(dir=target.parent)
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-            os.replace(temporary, target)
+            _write_new(target, data)
         return Attachment(name=name, content_type=content_type, size=len(data), ref=PREFIX + digest)
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """Written aside under a name no other writer picks, then renamed: a reader never sees
+    half a file. Plain `os` calls: mkstemp, fdopen and a mkdir per file were most of the
+    cost of keeping a small mail (the folder is made only when it is missing)."""
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        fd = os.open(temporary, flags, 0o600)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temporary, flags, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    os.replace(temporary, target)
