@@ -125,6 +125,32 @@ async def test_customer_html_is_shown_as_text_and_runs_nothing(
     assert anna.dialogs == [] and anna.errors == []
 
 
+async def test_a_mails_quoted_history_is_folded_and_its_original_offered(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    own = "Спасибо, оплата прошла\n\n"
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+    await desk.customer_writes(
+        own + "> Отправили вчера курьером",
+        channel="email",
+        folded_from=len(own),
+        raw_ref="file:" + "a" * 64,
+    )
+
+    await open_ticket(anna, "Спасибо, оплата прошла")
+    article = anna.page.locator("article[data-direction=inbound]").first
+    quoted = article.locator("details.quoted")
+    await quoted.wait_for()
+
+    assert await quoted.evaluate("d => d.open") is False
+    assert not await article.get_by_text("Отправили вчера курьером").is_visible()
+    await quoted.locator("summary").click()
+    assert await article.get_by_text("Отправили вчера курьером").is_visible()
+    assert await article.locator(".original a").count() == 1
+    assert anna.errors == []
+
+
 async def test_a_file_attached_in_the_composer_goes_out_and_downloads_again(
     desk: Desk, agent_tab: OpenAs
 ) -> None:

@@ -70,9 +70,10 @@ class Desk:
             return await client.request(method, path, **kw)
 
     async def customer_writes(
-        self, text: str, channel: str = "telegram", thread: str | None = None
+        self, text: str, channel: str = "telegram", thread: str | None = None, **fields: Any
     ) -> str:
-        """Publish an inbound message as an adapter would; returns its thread key."""
+        """Publish an inbound message as an adapter would (`fields`: more of its fields);
+        returns its thread key."""
         n = next(_numbers)
         thread = thread or f"chat-{n}"
         message = InboundMessage(
@@ -82,6 +83,7 @@ class Desk:
             external_id=f"m-{n}",
             sender=Sender(channel_user_id=thread, display_name="Клиент"),
             text=text,
+            **fields,
         )
         await self.nc.jetstream().publish(
             subjects.inbound(message.channel),

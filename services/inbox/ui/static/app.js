@@ -325,7 +325,8 @@ function message(m) {
 function messageText(m) {
   if (!m.folded_from) return h("div", { class: "text" }, m.text);
   return h("div", { class: "text" }, m.text.slice(0, m.folded_from),
-    h("details", { class: "quoted" }, h("summary", {}, t("quoted")), m.text.slice(m.folded_from)));
+    h("details", { class: "quoted" }, h("summary", {}, t("quoted")),
+      h("div", { class: "quote" }, m.text.slice(m.folded_from))));
 }
 
 function attachmentLink(m, a) {
