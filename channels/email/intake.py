@@ -23,6 +23,7 @@ from services.runtime.files import FileStore, FileTooLarge
 from services.runtime.metrics import ERRORS
 
 log = logging.getLogger("relaydesk.email")
+DEAD_LETTER_BYTES = 900_000  # NATS carries 1 MB a message
 BIG = 256 * 1024  # a mail or file above this is parsed or written in a thread, not on the loop
 
 
@@ -57,6 +58,20 @@ class MailIntake:
         await self.publisher.publish(message)
         await self._bounced(mail, account)
         return Stored(message)
+
+    async def _kept(self, raw: bytes) -> bytes:
+        """What the dead-letter stream holds of an unreadable mail: the mail itself, or, above
+        what a bus message may carry, where its file is (if that cannot be written either,
+        the SMTP sender hears 451 and keeps the mail)."""
+        if len(raw) <= DEAD_LETTER_BYTES:
+            return raw
+        try:
+            saved = await asyncio.to_thread(
+                self.files.save, raw, "unreadable.eml", "message/rfc822"
+            )
+        except FileTooLarge:  # larger than any file we keep: its start, said to be one
+            return b"[the first 900,000 bytes of a larger mail]\r\n" + raw[:DEAD_LETTER_BYTES]
+        return f"the mail ({len(raw)} bytes) is kept as {saved.ref}".encode()
 
     async def _save(
         self, data: bytes, name: str, content_type: str, content_id: str | None = None

@@ -10,6 +10,11 @@ from channels.email.mime import ParsedMail
 from channels.email.settings import MailAccount
 from contracts.messages import Attachment, InboundMessage, Sender
 
+# A bus message may be 1 MB (NATS's max_payload): a mail's text and HTML are cut to fit, and
+# the whole mail stays in its original (`raw_ref`), one click away for the agent.
+MAX_TEXT_BYTES = 256_000
+MAX_HTML_BYTES = 512_000
+CUT = "\n\n[…] The rest of this mail is in the original message."
 DAEMON = Sender(channel_user_id="mailer-daemon", display_name="Mail Delivery System")
 
 
@@ -26,6 +31,7 @@ def to_inbound(
     recipients = [*envelope, *mail.recipients]
     ours = set(account.addresses)
     sender = _sender(mail)
+    text = mail.text if _fits(mail.text, MAX_TEXT_BYTES) else _cut(mail.text, MAX_TEXT_BYTES)
     copied = [
         a.email.lower()
         for a in [*mail.to, *mail.cc]
@@ -37,9 +43,9 @@ def to_inbound(
         thread_key=mail.root_id,
         external_id=mail.message_id,
         sender=sender,
-        text=mail.text,
-        html=mail.html,
-        subject=mail.subject or None,
+        text=text,
+        html=mail.html if mail.html is not None and _fits(mail.html, MAX_HTML_BYTES) else None,
+        subject=mail.subject[:1000] or None,
         attachments=attachments,
         references=mail.thread_ids,
         recipient=next((r for r in recipients if tokens.base_address(r) in ours), None),
@@ -49,8 +55,16 @@ def to_inbound(
         cc=list(dict.fromkeys(copied)),
         sent_at=mail.date,
         raw_ref=raw_ref,
-        folded_from=quotes.fold_point(mail.text),
+        folded_from=quotes.fold_point(text),
     )
+
+
+def _fits(text: str, limit: int) -> bool:
+    return len(text) <= limit // 4 or len(text.encode()) <= limit
+
+
+def _cut(text: str, limit: int) -> str:
+    return text.encode()[:limit].decode(errors="ignore") + CUT
 
 
 def _sender(mail: ParsedMail) -> Sender:

@@ -271,7 +271,8 @@ async def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         raw = await raw_limits(root)
-        desk = await FullDesk(root / "desk").start()
+        # 5,000 conversations by webhook, then 5,000 by mail: 11 agents of 1,000 tickets each.
+        desk = await FullDesk(root / "desk", agents=11).start()
         stop = asyncio.Event()
         try:
             assert desk.nc is not None

@@ -183,3 +183,19 @@ async def test_a_mail_that_cannot_be_stored_gets_451_so_the_sender_keeps_it(
 
     assert refused.value.smtp_code == 451
     assert accepted == {}
+
+
+async def test_a_5xx_from_the_mail_server_fails_the_reply_with_its_words(
+    email_desk: EmailDesk, nc: Client
+) -> None:
+    await asyncio.to_thread(email_desk.send, customer_mail("Спам?", "Вопрос"))
+    detail = await ticket_with(nc, "Спам?")
+    email_desk.customer.refuse = "554 5.7.1 Message rejected as spam"
+
+    await reply(nc, detail.ticket.id, "Ответ, который отклонят")
+
+    failed = await reply_state(nc, "Спам?", "failed")
+    out = [m for m in failed.messages if m.direction == "outbound"][-1]
+    assert out.delivery_reason is not None
+    assert "554 5.7.1 Message rejected as spam" in out.delivery_reason
+    assert email_desk.customer.mails == []

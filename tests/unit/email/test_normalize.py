@@ -70,3 +70,17 @@ def test_a_bounce_without_a_sender_is_kept_as_the_mail_system() -> None:
     )
 
     assert message.sender.channel_user_id == "mailer-daemon"
+
+
+def test_a_huge_mail_fits_on_the_bus_and_points_at_its_original() -> None:
+    html = "<p>" + "Очень длинная рассылка. " * 60_000 + "</p>"
+    raw = (
+        "From: a@example.ru\r\nSubject: big\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        + html
+    ).encode()
+
+    message = to_inbound(parse(raw), ACCOUNT, [], SECRET, "file:raw", [])
+
+    assert len(message.to_bytes()) < 1_000_000
+    assert message.html is None and message.raw_ref == "file:raw"
+    assert message.text.endswith("The rest of this mail is in the original message.")
