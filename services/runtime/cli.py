@@ -33,6 +33,7 @@ SERVICES: dict[str, str] = {
     "telegram": "channels.telegram.app:create_app",
     "webchat": "channels.webchat.app:create_app",
     "email": "channels.email.app:create_app",
+    "vk": "channels.vk.app:create_app",
 }
 # Channels that need platform credentials start under `up` only when these are set.
 NEEDS_CREDENTIALS: dict[str, str] = {

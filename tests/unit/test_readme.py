@@ -4,6 +4,7 @@ from pathlib import Path
 
 from channels.email.settings import EmailSettings
 from channels.telegram.settings import TelegramSettings
+from channels.vk.settings import VkSettings
 from channels.webchat.settings import WebchatSettings
 from router.settings import RouterSettings
 from services.inbox.settings import InboxSettings
@@ -24,6 +25,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
             TelegramSettings,
             WebchatSettings,
             EmailSettings,
+            VkSettings,
         )
         for field in settings.model_fields
     }
