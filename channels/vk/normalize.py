@@ -40,7 +40,8 @@ def normalize(event: dict[str, Any], account: str) -> InboundMessage | Skipped:
         message = obj.get("message", obj)  # 5.103+ wraps it beside client_info
         found = _message(message, account, edit=False)
         info = obj.get("client_info")
-        language = LANGUAGES.get(info.get("lang_id")) if isinstance(info, dict) else None
+        lang_id = info.get("lang_id") if isinstance(info, dict) else None
+        language = LANGUAGES.get(lang_id) if isinstance(lang_id, int) else None
         if isinstance(found, InboundMessage) and language:
             found.sender.language = language
         return found
