@@ -36,8 +36,12 @@ from services.runtime.kv import open_bucket
 from services.runtime.nats_server import NatsServer
 from services.runtime.supervisor import Supervisor
 from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.vk_api import FakeVkApi
 
-SERVICES = ["store", "router", "inbox", "telegram", "webchat", "email"]
+SERVICES = ["store", "router", "inbox", "telegram", "webchat", "email", "vk"]
+VK_GROUP = 218000001
+VK_SECRET = "bench-vk-callback-secret"
+VK_CALLBACK = "/vk/shop/callback"
 MAILBOX = "support@relaydesk.local"
 BOT = "support_bot"
 SECRET = "bench-webhook-secret"
@@ -77,6 +81,7 @@ class FullDesk:
         self.smtp_port = free_port()
         self.nats = NatsServer(self.root / "nats", port=free_port())
         self.bot_api = FakeBotApi()
+        self.vk_api = FakeVkApi()
         self.supervisor: Supervisor | None = None
         self.running: asyncio.Task[None] | None = None
         self.nc: Client | None = None
@@ -87,6 +92,9 @@ class FullDesk:
     async def start(self) -> "FullDesk":
         self.nats.start()
         self.bot_api.serve()
+        self.vk_api.serve()
+        vk_group = {"account": "shop", "group_id": VK_GROUP, "token": "vk1.a.bench",
+                    "confirmation": "bench", "secret": VK_SECRET}  # fmt: skip
         env = {
             **os.environ,
             "RELAYDESK_NATS_URL": self.nats.url,
@@ -97,6 +105,8 @@ class FullDesk:
                 [{"account": BOT, "token": "123:ABC", "secret": SECRET}]
             ),
             "RELAYDESK_TELEGRAM_API_BASE": f"{self.bot_api.url}/bot",
+            "RELAYDESK_VK_GROUPS": json.dumps([vk_group]),
+            "RELAYDESK_VK_API_BASE": f"{self.vk_api.url}/method/",
             **{f"RELAYDESK_{name.upper()}_PORT": str(p) for name, p in self.ports.items()},
             "RELAYDESK_EMAIL_SMTP_PORT": str(self.smtp_port),
             **self.extra_env,
@@ -193,6 +203,16 @@ class FullDesk:
         self.nats.stop()
 
 
+def vk_event(event_id: int, peer: int, message_id: int, text: str) -> bytes:
+    """A VK Callback API `message_new`, shaped like tests/fixtures/vk/message_new.json."""
+    message = {"date": int(time.time()), "from_id": peer, "id": message_id, "out": 0,
+               "peer_id": peer, "text": text, "attachments": [], "fwd_messages": []}  # fmt: skip
+    event = {"group_id": VK_GROUP, "type": "message_new", "event_id": f"e{event_id}",
+             "v": "5.199", "secret": VK_SECRET,
+             "object": {"message": message, "client_info": {"lang_id": 0}}}  # fmt: skip
+    return json.dumps(event, ensure_ascii=False).encode()
+
+
 def mail(key: str, conversation: int, text: str) -> bytes:
     """A customer's mail with a unique Message-ID, in conversation `conversation` (its
     References name the conversation's first mail, as a mail client's replies do)."""
@@ -238,9 +258,11 @@ class Mailer:
 
 
 class Webhooks:
-    """POSTs Telegram updates over `connections` keep-alive connections; counts answers."""
+    """POSTs webhook bodies (Telegram updates by default, VK events with `path=VK_CALLBACK`)
+    over `connections` keep-alive connections; counts answers."""
 
-    def __init__(self, url: str, connections: int = 32) -> None:
+    def __init__(self, url: str, connections: int = 32, path: str = WEBHOOK) -> None:
+        self.path = path
         host, port = url.removeprefix("http://").split(":")
         self.host, self.port = host, int(port)
         self.free: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
@@ -267,7 +289,7 @@ class Webhooks:
                 return 0
         reader, writer = await self.free.get()
         head = (
-            f"POST {WEBHOOK} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"POST {self.path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
             f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         try:

@@ -6,11 +6,13 @@ webchat and the Telegram adapter under the supervisor, against the fake Bot API.
 2. Latency: 200 updates a second for 60 s into those (routed) conversations; from the webhook
    POST to the `message.created` frame on an agent's inbox WebSocket.
 3. Reply: an agent's reply POSTed to the inbox until the fake Bot API receives sendMessage.
-4. Email: 5,000 mails, each a new conversation, handed to the SMTP ingress over 16 kept-open
+4. VK: 20,000 Callback API events over 2,000 conversations, as fast as the adapter accepts
+   them, until stored and assigned (its rate is compared with the Telegram adapter's).
+5. Email: 5,000 mails, each a new conversation, handed to the SMTP ingress over 16 kept-open
    connections until every one is stored and its ticket assigned.
-5. Raw limits on the same machine in the same run: JetStream publish+ack and consume+ack with
+6. Raw limits on the same machine in the same run: JetStream publish+ack and consume+ack with
    nats-py, and batched SQLite inserts; each of our figures is also given as a ratio to them.
-6. Peak RSS of each service.
+7. Peak RSS of each service.
 
 Agents other than the one whose stream measures latency are put online in the presence bucket
 directly, as other inbox replicas would: six open streams would each receive every event.
@@ -34,7 +36,17 @@ from services.runtime.nats_server import NatsServer
 from tests.bench.cpu import CpuMeter, cores_needed
 from tests.bench.router import percentile
 from tests.bench.store import publish, raw_consume_rate, raw_sqlite_rate
-from tests.fullstack import SERVICES, FullDesk, Mailer, Webhooks, keep_online, mail, update
+from tests.fullstack import (
+    SERVICES,
+    VK_CALLBACK,
+    FullDesk,
+    Mailer,
+    Webhooks,
+    keep_online,
+    mail,
+    update,
+    vk_event,
+)
 
 UPDATES = 50_000
 TARGET = 3_000  # messages a second through the whole desk
@@ -45,6 +57,9 @@ STEADY_SECONDS = 60
 REPLIES = 300
 REPLY_RATE = 10  # a third of the per-bot limit the adapter keeps (30/s)
 RAW_MESSAGES = 50_000
+VK_EVENTS = 20_000
+VK_CONVERSATIONS = 2_000
+FIRST_VK_PEER = 60_000_000
 MAILS = 5_000
 MAIL_TARGET = 500  # mails a second, stored and assigned
 FIRST_MAIL_CONVERSATION = 1_000_000
@@ -132,6 +147,48 @@ async def until_counted(nc: Client, goals: dict[str, int], started: float) -> di
             raise RuntimeError(f"stuck: reached only {reached} of {goals}")
         await asyncio.sleep(0.1)
     return reached
+
+
+async def vk_ingest(desk: FullDesk) -> dict[str, Any]:
+    """VK events through the Callback API, the way `ingest` sends Telegram updates."""
+    assert desk.nc is not None and desk.nats.process is not None
+    nc = desk.nc
+    stored_before = await counted(nc, "events.message.created")
+    assigned_before = await counted(nc, "events.ticket.assigned")
+    pids = {name: [pid] for name in SERVICES if (pid := desk.pid(name)) is not None}
+    meter = CpuMeter({**pids, "nats-server": [desk.nats.process.pid]})
+    hooks = Webhooks(desk.url("vk"), connections=64, path=VK_CALLBACK)
+    numbers = iter(range(VK_EVENTS))
+    started = time.perf_counter()
+
+    async def sender() -> None:
+        for n in numbers:
+            peer = FIRST_VK_PEER + n % VK_CONVERSATIONS
+            body = vk_event(n, peer, 100_000 + n, f"Не проходит оплата, заказ {n} 🙏")
+            while await hooks.post(body) != 200:
+                await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(sender() for _ in range(hooks.connections)))
+    accepted = time.perf_counter() - started
+    reached = await until_counted(
+        nc,
+        {
+            "events.message.created": stored_before + VK_EVENTS,
+            "events.ticket.assigned": assigned_before + VK_CONVERSATIONS,
+        },
+        started,
+    )
+    done = time.perf_counter() - started
+    return {
+        "vk_ingest_msgs_per_s": round(VK_EVENTS / done),
+        "vk_cpu_us_per_msg": meter.per_message(VK_EVENTS),
+        "vk_callbacks_accepted_per_s": round(VK_EVENTS / accepted),
+        "vk_phases": {
+            "accepted_s": round(accepted, 1),
+            "all_stored_s": reached["events.message.created"],
+            "all_assigned_s": reached["events.ticket.assigned"],
+        },
+    }
 
 
 async def email_ingest(desk: FullDesk) -> dict[str, Any]:
@@ -271,8 +328,8 @@ async def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         raw = await raw_limits(root)
-        # 5,000 conversations by webhook, then 5,000 by mail: 11 agents of 1,000 tickets each.
-        desk = await FullDesk(root / "desk", agents=11).start()
+        # 5,000 conversations by webhook, 2,000 by VK, then 5,000 by mail: 13 agents of 1,000.
+        desk = await FullDesk(root / "desk", agents=13).start()
         stop = asyncio.Event()
         try:
             assert desk.nc is not None
@@ -285,6 +342,8 @@ async def main() -> dict[str, Any]:
             figures |= await latency(desk, hooks)
             print(figures, flush=True)
             figures |= await replies(desk)
+            figures |= await vk_ingest(desk)
+            print(figures, flush=True)
             figures |= await email_ingest(desk)
             print(figures, flush=True)
             figures["rss_mb"] = desk.peak_rss_mb()
@@ -295,6 +354,7 @@ async def main() -> dict[str, Any]:
         await online
     figures["raw"] = raw
     ours = figures["ingest_msgs_per_s"]
+    figures["vk_to_telegram_ingest"] = round(figures["vk_ingest_msgs_per_s"] / ours, 3)
     figures["ratios"] = {
         "ingest_to_js_publish": round(ours / raw["js_publish_ack_per_s"], 3),
         "ingest_to_js_consume": round(ours / raw["js_consume_ack_per_s"], 3),

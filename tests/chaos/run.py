@@ -17,7 +17,13 @@ RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results" / "chaos.jso
 
 def main() -> int:
     plan = Plan(
-        updates=10_000, mails=1_500, conversations=500, seconds=200.0, reply_rate=5.0, settle=180.0
+        updates=10_000,
+        mails=1_500,
+        vk_events=1_500,
+        conversations=500,
+        seconds=200.0,
+        reply_rate=5.0,
+        settle=180.0,
     )
     with tempfile.TemporaryDirectory() as tmp:
         summary, details = asyncio.run(run(plan, Path(tmp)))

@@ -1,12 +1,13 @@
-"""The fault-injection scenario: steady webhook updates, mails to the SMTP ingress and agent
-replies on the whole desk, while the store, the router, the Telegram adapter, the inbox and
-the email service are each SIGKILLed at a random moment (the supervisor restarts them), the
-NATS server is stopped and started once, and the fake Bot API answers 500s and 429s for ten
-seconds. Then it checks what the desk promises:
+"""The fault-injection scenario: steady Telegram updates, VK events, mails to the SMTP ingress
+and agent replies on the whole desk, while the store, the router, the Telegram adapter, the
+inbox, the email service and the VK adapter are each SIGKILLed at a random moment (the
+supervisor restarts them), the NATS server is stopped and started once, and the fake Bot API
+answers 500s and 429s for ten seconds. Then it checks what the desk promises:
 
-- every webhook update that got a 2xx, and every mail that got a 250, is stored exactly once;
-- every reply the inbox API accepted reached the Bot API exactly once, or is marked failed
-  with a reason;
+- every webhook update or VK event that got a 2xx, and every mail that got a 250, is stored
+  exactly once;
+- every reply the inbox API accepted reached its platform (the Bot API, the VK API, the
+  email outbox) exactly once, or is marked failed with a reason;
 - each ticket was assigned at most once (no assignment timeouts are configured here, so one
   routing decision per ticket);
 - nothing is left unacked in any JetStream consumer;
@@ -33,7 +34,16 @@ from nats.aio.client import Client
 from contracts import queries as q
 from contracts import streams, subjects
 from tests.fakes.telegram_api import BROKEN, TOO_MANY
-from tests.fullstack import FullDesk, Mailer, Webhooks, keep_online, mail, update
+from tests.fullstack import (
+    VK_CALLBACK,
+    FullDesk,
+    Mailer,
+    Webhooks,
+    keep_online,
+    mail,
+    update,
+    vk_event,
+)
 
 FIRST_CHAT = 900_000
 MALFORMED = [b"{not json", b"\xff\xfe garbage", b"[1, 2, 3"]
@@ -43,6 +53,7 @@ MALFORMED = [b"{not json", b"\xff\xfe garbage", b"[1, 2, 3"]
 class Plan:
     updates: int = 2_000
     mails: int = 300
+    vk_events: int = 300
     conversations: int = 100
     seconds: float = 80.0  # the load window; faults fall inside it
     reply_rate: float = 3.0
@@ -83,6 +94,20 @@ async def _until_acked(hooks: Webhooks, body: bytes, key: str, load: Load) -> No
         delay = min(delay * 2, 3.0)
     assert status == 200
     load.acked.add(key)
+
+
+async def send_vk(desk: FullDesk, plan: Plan, load: Load) -> None:
+    hooks = Webhooks(desk.url("vk"), connections=4, path=VK_CALLBACK)
+    started = time.monotonic()
+    pending = []
+    for n in range(plan.vk_events):
+        await asyncio.sleep(
+            max(0.0, started + n * plan.seconds / plan.vk_events - time.monotonic())
+        )
+        key = f"v{n}"
+        body = vk_event(n, 70_000_000 + n % plan.conversations, 1 + n, f"{key} сообщение из ВК")
+        pending.append(asyncio.create_task(_until_acked(hooks, body, key, load)))
+    await asyncio.gather(*pending)
 
 
 async def send_mails(desk: FullDesk, plan: Plan, load: Load) -> None:
@@ -135,24 +160,24 @@ async def send_replies(desk: FullDesk, plan: Plan, load: Load) -> None:
 
 async def inject_faults(desk: FullDesk, plan: Plan, load: Load) -> None:
     rng = random.Random(plan.seed)
-    slot = plan.seconds / 8
+    slot = plan.seconds / 9
     started = time.monotonic()
 
     async def at(index: int) -> None:
         moment = started + slot * (index + 0.3 + 0.5 * rng.random())
         await asyncio.sleep(max(0.0, moment - time.monotonic()))
 
-    for index, service in enumerate(["store", "router", "telegram", "inbox", "email"]):
+    for index, service in enumerate(["store", "router", "telegram", "inbox", "email", "vk"]):
         await at(index)
         desk.kill(service)
         load.faults.append(f"{time.monotonic() - started:5.1f}s SIGKILL {service}")
-    await at(5)
+    await at(6)
     load.faults.append(f"{time.monotonic() - started:5.1f}s NATS stop")
     desk.nats.stop()
     await asyncio.sleep(2.0)
     desk.nats.start()
     load.faults.append(f"{time.monotonic() - started:5.1f}s NATS start")
-    await at(6)
+    await at(7)
     desk.bot_api.fail_for(10.0, BROKEN, TOO_MANY)
     load.faults.append(f"{time.monotonic() - started:5.1f}s Bot API 500/429 for 10 s")
 
@@ -268,12 +293,14 @@ async def run(plan: Plan, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         await asyncio.gather(
             send_updates(desk, plan, load),
             send_mails(desk, plan, load),
+            send_vk(desk, plan, load),
             send_replies(desk, plan, load),
             inject_faults(desk, plan, load),
         )
         await desk.healthy(timeout=60)
         tickets = await settle(desk, plan, load)
         delivered = [c.params.get("text", "") for c in desk.bot_api.sent()] + desk.mailed()
+        delivered += [s.message for s in desk.vk_api.sent]
         summary = summarize(load, tickets, delivered)
         details = {
             "consumers_left": await consumers_left(desk.nc),
