@@ -48,6 +48,7 @@ class FakeVkApi:
     files: dict[str, bytes] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)  # what long poll hands out
     key: str = "k1"
+    delay: float = 0.0  # seconds VK takes to answer messages.send, after it has the message
     next_id: int = 5000
     url: str = ""
 
@@ -61,7 +62,10 @@ class FakeVkApi:
         self.calls.append((name, params))
         if name == "messages.send" and self.failures:
             return JSONResponse(self.failures.popleft())
-        return JSONResponse(self._answer(name, params))
+        answer = self._answer(name, params)
+        if name == "messages.send" and self.delay:
+            await asyncio.sleep(self.delay)  # the message is in; the answer is still on its way
+        return JSONResponse(answer)
 
     def _answer(self, name: str, params: dict[str, str]) -> dict[str, Any]:
         if name == "messages.send":

@@ -3,6 +3,7 @@ vk-api client: Callback API events in, replies out, errors, idempotency and long
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,13 @@ from nats.aio.client import Client
 
 from services.runtime.nats_server import NatsServer
 from tests.fakes.vk_api import DENIED, TOO_MANY, FakeVkApi
-from tests.integration.channels.test_telegram import one_ticket, reply, tickets
+from tests.integration.channels.test_telegram import (
+    one_ticket,
+    replies_written,
+    reply,
+    reply_many,
+    tickets,
+)
 from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -46,8 +53,7 @@ def stack(nats_server: NatsServer, nc: Client, data_dir: Path, fake_vk: FakeVkAp
     fake_vk.files["photo-x.jpg"] = b"\xff\xd8\xff photo"
     store = ServiceProcess("store", nats_server.url, data_dir).start()
     vk = ServiceProcess("vk", nats_server.url, data_dir, **vk_env(fake_vk)).start()
-    assert vk.url
-    yield vk.url
+    yield vk
     vk.stop()
     store.stop()
 
@@ -58,19 +64,19 @@ def sample(fake_vk: FakeVkApi, **changes: Any) -> dict[str, Any]:
     return found
 
 
-async def post(url: str, event: dict[str, Any]) -> httpx.Response:
+async def post(vk: ServiceProcess, event: dict[str, Any]) -> httpx.Response:
     async with httpx.AsyncClient(timeout=10) as client:
-        return await client.post(f"{url}/vk/shop/callback", json=event)
+        return await client.post(f"{vk.url}/vk/shop/callback", json=event)
 
 
-async def test_the_confirmation_handshake_answers_the_code(stack: str) -> None:
+async def test_the_confirmation_handshake_answers_the_code(stack: ServiceProcess) -> None:
     answer = await post(stack, {"type": "confirmation", "group_id": GROUP, "secret": SECRET})
 
     assert (answer.status_code, answer.text) == (200, "a1b2c3d4")
 
 
 async def test_a_wrong_secret_is_refused_and_nothing_is_stored(
-    stack: str, nc: Client, fake_vk: FakeVkApi
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
 ) -> None:
     forged = {**sample(fake_vk), "secret": "guess"}
 
@@ -82,7 +88,7 @@ async def test_a_wrong_secret_is_refused_and_nothing_is_stored(
 
 
 async def test_a_message_becomes_a_ticket_once_however_often_vk_retries(
-    stack: str, nc: Client, fake_vk: FakeVkApi
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
 ) -> None:
     first = await post(stack, sample(fake_vk))
     again = await post(stack, sample(fake_vk))
@@ -95,7 +101,7 @@ async def test_a_message_becomes_a_ticket_once_however_often_vk_retries(
 
 
 async def test_an_edit_changes_the_message_and_our_own_reply_is_not_imported(
-    stack: str, nc: Client, fake_vk: FakeVkApi
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
 ) -> None:
     await post(stack, sample(fake_vk))
     await one_ticket(nc)
@@ -116,7 +122,7 @@ async def test_an_edit_changes_the_message_and_our_own_reply_is_not_imported(
 
 
 async def test_a_reply_goes_out_once_after_too_many_requests(
-    stack: str, nc: Client, fake_vk: FakeVkApi
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
 ) -> None:
     await post(stack, sample(fake_vk))
     ticket = (await one_ticket(nc)).ticket
@@ -134,7 +140,7 @@ async def test_a_reply_goes_out_once_after_too_many_requests(
 
 
 async def test_a_customer_who_denied_messages_fails_the_reply_with_the_reason(
-    stack: str, nc: Client, fake_vk: FakeVkApi
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
 ) -> None:
     await post(stack, sample(fake_vk))
     ticket = (await one_ticket(nc)).ticket
@@ -171,3 +177,33 @@ async def test_long_poll_resumes_after_a_restart_with_nothing_lost_or_repeated(
 
     texts = [m.text.split("\n")[0] for m in detail.messages]
     assert sorted(texts) == sorted([f"лп {n}" for n in range(3)] + [f"после {n}" for n in range(2)])
+
+
+async def test_killed_with_replies_in_flight_each_is_shown_once_and_none_is_uncertain(
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
+) -> None:
+    """VK drops a message whose `random_id` it has seen in the chat: a part cut off by the
+    kill is simply sent again, never reported as uncertain."""
+    for n in range(20):
+        await post(stack, sample(fake_vk, id=3000 + n, peer_id=7000 + n, from_id=7000 + n))
+    async with asyncio.timeout(20):
+        while len(chats := [t.ticket.id for t in await tickets(nc)]) < 20:
+            await asyncio.sleep(0.1)
+    fake_vk.delay = 0.05
+    texts = await reply_many(nc, chats, 10)
+    async with asyncio.timeout(20):
+        while len(fake_vk.sent) < 50:
+            await asyncio.sleep(0.01)
+    try:
+        stack.kill()
+        delivered_before = len(fake_vk.sent)
+        stack.start()
+        async with asyncio.timeout(60):
+            while not all(m.delivery_status == "sent" for m in await replies_written(nc)):
+                await asyncio.sleep(0.2)
+    finally:
+        fake_vk.delay = 0.0
+
+    counts = Counter(s.message for s in fake_vk.sent)
+    assert 50 <= delivered_before < len(texts)
+    assert sorted(counts) == sorted(texts) and max(counts.values()) == 1
