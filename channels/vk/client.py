@@ -18,6 +18,8 @@ from vk_api.exceptions import TOO_MANY_RPS_CODE
 from channels.vk.settings import GroupConfig, VkSettings
 
 OFFICIAL = "https://api.vk.ru/method/"
+LOOKUP_BATCH = 1000  # user ids users.get takes in one call
+NAMES_KEPT = 100_000
 
 
 class _Session(requests.Session):
@@ -47,20 +49,45 @@ class Community:
         self.api.error_handlers.pop(TOO_MANY_RPS_CODE, None)
         self.upload = vk_api.VkUpload(self.api)
         self.names: dict[str, str | None] = {}  # user id -> name
+        self.asked: dict[str, asyncio.Future[str | None]] = {}  # ids waiting for a lookup
+        self.lookup: asyncio.Task[None] | None = None
 
     async def call(self, method: str, **params: Any) -> Any:
         return await asyncio.to_thread(self.api.method, method, params)
 
     async def person(self, user_id: str) -> str | None:
-        """A customer's name (`users.get`, cached; VK tells no user's language)."""
-        if user_id not in self.names:
-            if not user_id.isdigit():
-                return None  # another community writes: it has no user profile
-            found = await self.call("users.get", user_ids=user_id)
-            person = found[0] if found else {}
-            name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
-            self.names[user_id] = name or None
-        return self.names[user_id]
+        """A customer's name (`users.get`, cached; VK tells no user's language). The ids
+        asked for while a lookup waits for its turn go together in the next one (up to
+        1,000 a call): VK allows a community 20 calls a second, and one call per new
+        customer would hold every webhook behind that limit."""
+        if user_id in self.names:
+            return self.names[user_id]
+        if not user_id.isdigit():
+            return None  # another community writes: it has no user profile
+        if user_id not in self.asked:
+            self.asked[user_id] = asyncio.get_running_loop().create_future()
+            if self.lookup is None or self.lookup.done():
+                self.lookup = asyncio.create_task(self._look_up())
+        return await asyncio.shield(self.asked[user_id])
+
+    async def _look_up(self) -> None:
+        while self.asked:
+            batch = dict(list(self.asked.items())[:LOOKUP_BATCH])
+            try:
+                found = await self.call("users.get", user_ids=",".join(batch))
+            except Exception as error:  # each waiting message is stored without a name
+                for future in batch.values():
+                    future.set_exception(error)
+                    future.exception()  # retrieved here: nobody may be waiting any more
+                found = None
+            if len(self.names) > NAMES_KEPT:
+                self.names.clear()
+            names = {str(p.get("id")): _name(p) for p in found or []}
+            for user_id, future in batch.items():
+                del self.asked[user_id]
+                if found is not None:
+                    self.names[user_id] = names.get(user_id)
+                    future.set_result(names.get(user_id))
 
     def download(self, url: str, limit: int) -> bytes | None:
         """A customer's file, or None when it is larger than `limit` (sync: in a thread)."""
@@ -72,6 +99,10 @@ class Community:
                 if len(data) > limit:
                     return None
             return bytes(data)
+
+
+def _name(person: dict[str, Any]) -> str | None:
+    return " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p) or None
 
 
 class Communities:

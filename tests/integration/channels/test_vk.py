@@ -12,6 +12,11 @@ import httpx
 import pytest
 from nats.aio.client import Client
 
+from contracts import commands as c
+from contracts import subjects
+from contracts.messages import Button
+from contracts.typing import Typing
+from services.runtime.files import FileStore
 from services.runtime.nats_server import NatsServer
 from tests.fakes.vk_api import DENIED, TOO_MANY, FakeVkApi
 from tests.integration.channels.test_telegram import (
@@ -207,3 +212,49 @@ async def test_killed_with_replies_in_flight_each_is_shown_once_and_none_is_unce
     counts = Counter(s.message for s in fake_vk.sent)
     assert 50 <= delivered_before < len(texts)
     assert sorted(counts) == sorted(texts) and max(counts.values()) == 1
+
+
+async def test_files_go_through_the_upload_servers_and_buttons_as_a_keyboard(
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi, data_dir: Path
+) -> None:
+    await post(stack, sample(fake_vk))
+    ticket = (await one_ticket(nc)).ticket
+    files = FileStore.under(data_dir, 20)
+    photo = files.save(b"\xff\xd8\xff jpeg", "фото.jpg", "image/jpeg")
+    act = files.save(b"%PDF-1.4 act", "акт.pdf", "application/pdf")
+
+    command = c.AddReply(
+        actor="agent-1",
+        ticket_id=ticket.id,
+        text="Фото и акт",
+        attachments=[photo, act],
+        buttons=[[Button(text="Всё понятно", data="ok")]],
+    )
+    answer = await nc.request(subjects.command("reply"), command.to_bytes(), 5)
+    assert c.COMMAND_REPLY.validate_json(answer.data).ok
+    async with asyncio.timeout(20):
+        while not fake_vk.sent:
+            await asyncio.sleep(0.1)
+
+    (sent,) = fake_vk.sent
+    send = next(p for name, p in fake_vk.calls if name == "messages.send")
+    assert (sent.message, sent.attachment) == ("Фото и акт", "photo-1_101,doc-1_202")
+    assert json.loads(send["keyboard"])["buttons"][0][0]["action"]["label"] == "Всё понятно"
+
+
+async def test_an_agent_typing_shows_in_the_vk_chat(
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
+) -> None:
+    await post(stack, sample(fake_vk))
+    ticket = (await one_ticket(nc)).ticket
+    typing = Typing(
+        channel="vk", account="shop", thread_key="51234567", who="agent", ticket_id=ticket.id
+    )
+
+    await nc.publish(subjects.typing_agent("vk"), typing.to_bytes())
+
+    async with asyncio.timeout(10):
+        while not any(name == "messages.setActivity" for name, _ in fake_vk.calls):
+            await asyncio.sleep(0.05)
+    params = next(p for name, p in fake_vk.calls if name == "messages.setActivity")
+    assert (params["peer_id"], params["type"]) == ("51234567", "typing")
