@@ -22,6 +22,8 @@ import asyncio
 import json
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -149,93 +151,99 @@ async def until_counted(nc: Client, goals: dict[str, int], started: float) -> di
     return reached
 
 
-async def vk_ingest(desk: FullDesk) -> dict[str, Any]:
-    """VK events through the Callback API, the way `ingest` sends Telegram updates."""
+@dataclass
+class Phase:
+    """What one channel's ingest phase measured."""
+
+    accepted_s: float
+    done_s: float
+    reached: dict[str, float]
+    cpu: dict[str, float]
+
+    def figures(self, prefix: str, messages: int) -> dict[str, Any]:
+        return {
+            f"{prefix}_ingest_msgs_per_s": round(messages / self.done_s),
+            f"{prefix}_cpu_us_per_msg": self.cpu,
+            f"{prefix}_accepted_per_s": round(messages / self.accepted_s),
+            f"{prefix}_phases": {
+                "accepted_s": round(self.accepted_s, 1),
+                "all_stored_s": self.reached["events.message.created"],
+                "all_assigned_s": self.reached["events.ticket.assigned"],
+            },
+        }
+
+
+async def ingest_phase(
+    desk: FullDesk,
+    messages: int,
+    conversations: int,
+    senders: int,
+    send_next: Callable[[], Awaitable[bool]],
+) -> Phase:
+    """`senders` loops call `send_next` (False: nothing left) until everything is sent, then
+    wait until `messages` more are stored and `conversations` more tickets assigned."""
     assert desk.nc is not None and desk.nats.process is not None
     nc = desk.nc
     stored_before = await counted(nc, "events.message.created")
     assigned_before = await counted(nc, "events.ticket.assigned")
     pids = {name: [pid] for name in SERVICES if (pid := desk.pid(name)) is not None}
     meter = CpuMeter({**pids, "nats-server": [desk.nats.process.pid]})
-    hooks = Webhooks(desk.url("vk"), connections=64, path=VK_CALLBACK)
-    numbers = iter(range(VK_EVENTS))
     started = time.perf_counter()
 
     async def sender() -> None:
-        for n in numbers:
-            peer = FIRST_VK_PEER + n % VK_CONVERSATIONS
-            body = vk_event(n, peer, 100_000 + n, f"Не проходит оплата, заказ {n} 🙏")
-            while await hooks.post(body) != 200:
-                await asyncio.sleep(0.05)
+        while await send_next():
+            pass
 
-    await asyncio.gather(*(sender() for _ in range(hooks.connections)))
+    await asyncio.gather(*(sender() for _ in range(senders)))
     accepted = time.perf_counter() - started
-    reached = await until_counted(
-        nc,
-        {
-            "events.message.created": stored_before + VK_EVENTS,
-            "events.ticket.assigned": assigned_before + VK_CONVERSATIONS,
-        },
-        started,
-    )
-    done = time.perf_counter() - started
-    return {
-        "vk_ingest_msgs_per_s": round(VK_EVENTS / done),
-        "vk_cpu_us_per_msg": meter.per_message(VK_EVENTS),
-        "vk_callbacks_accepted_per_s": round(VK_EVENTS / accepted),
-        "vk_phases": {
-            "accepted_s": round(accepted, 1),
-            "all_stored_s": reached["events.message.created"],
-            "all_assigned_s": reached["events.ticket.assigned"],
-        },
+    goals = {
+        "events.message.created": stored_before + messages,
+        "events.ticket.assigned": assigned_before + conversations,
     }
+    reached = await until_counted(nc, goals, started)
+    return Phase(accepted, time.perf_counter() - started, reached, meter.per_message(messages))
+
+
+async def vk_ingest(desk: FullDesk) -> dict[str, Any]:
+    """VK events through the Callback API, the way `ingest` sends Telegram updates."""
+    hooks = Webhooks(desk.url("vk"), connections=64, path=VK_CALLBACK)
+    numbers = iter(range(VK_EVENTS))
+
+    async def send_next() -> bool:
+        n = next(numbers, None)
+        if n is None:
+            return False
+        peer = FIRST_VK_PEER + n % VK_CONVERSATIONS
+        body = vk_event(n, peer, 100_000 + n, f"Не проходит оплата, заказ {n} 🙏")
+        while await hooks.post(body) != 200:
+            await asyncio.sleep(0.05)
+        return True
+
+    phase = await ingest_phase(desk, VK_EVENTS, VK_CONVERSATIONS, hooks.connections, send_next)
+    return phase.figures("vk", VK_EVENTS)
 
 
 async def email_ingest(desk: FullDesk) -> dict[str, Any]:
     """Every mail a new conversation: the costlier case (a ticket to route and assign each)."""
-    assert desk.nc is not None and desk.nats.process is not None
-    nc = desk.nc
-    stored_before = await counted(nc, "events.message.created")
-    assigned_before = await counted(nc, "events.ticket.assigned")
-    mails = [
-        mail(f"bench-{n}", FIRST_MAIL_CONVERSATION + n, f"Письмо {n}: не проходит оплата 🙏")
-        for n in range(MAILS)
-    ]
-    pids = {name: [pid] for name in SERVICES if (pid := desk.pid(name)) is not None}
-    meter = CpuMeter({**pids, "nats-server": [desk.nats.process.pid]})
     mailer = Mailer(desk.smtp_port, connections=16)
-    queue = iter(mails)
+    queue = iter(
+        [mail(f"bench-{n}", FIRST_MAIL_CONVERSATION + n, f"Письмо {n}: не проходит оплата 🙏")
+         for n in range(MAILS)]
+    )  # fmt: skip
     refused: list[int] = []
-    started = time.perf_counter()
 
-    async def sender() -> None:
-        for raw in queue:
-            while (code := await mailer.send(raw)) != 250:
-                refused.append(code)
-                await asyncio.sleep(0.05)
+    async def send_next() -> bool:
+        raw = next(queue, None)
+        if raw is None:
+            return False
+        while (code := await mailer.send(raw)) != 250:
+            refused.append(code)
+            await asyncio.sleep(0.05)
+        return True
 
-    await asyncio.gather(*(sender() for _ in range(mailer.connections)))
-    accepted = time.perf_counter() - started
-    reached = await until_counted(
-        nc,
-        {
-            "events.message.created": stored_before + MAILS,
-            "events.ticket.assigned": assigned_before + MAILS,
-        },
-        started,
-    )
-    done = time.perf_counter() - started
-    cpu = meter.per_message(MAILS)
-    return {
-        "email_ingest_msgs_per_s": round(MAILS / done),
-        "email_cpu_us_per_msg": cpu,
-        "email_cores_needed_at_target": cores_needed(cpu, MAIL_TARGET),
-        "email_accepted_per_s": round(MAILS / accepted),
-        "email_phases": {
-            "accepted_s": round(accepted, 1),
-            "all_stored_s": reached["events.message.created"],
-            "all_assigned_s": reached["events.ticket.assigned"],
-        },
+    phase = await ingest_phase(desk, MAILS, MAILS, mailer.connections, send_next)
+    return phase.figures("email", MAILS) | {
+        "email_cores_needed_at_target": cores_needed(phase.cpu, MAIL_TARGET),
         "email_not_accepted_at_first": len(refused),
     }
 

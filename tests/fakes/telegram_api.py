@@ -4,8 +4,6 @@ and `parameters.retry_after`), with failures that a test switches on."""
 
 import asyncio
 import json
-import socket
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -14,11 +12,12 @@ from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.serving import serve
 
 
 def error(code: int, description: str, **parameters: Any) -> tuple[int, dict[str, Any]]:
@@ -152,11 +151,5 @@ class FakeBotApi:
                 Route("/file/bot{token}/{path:path}", self.download),
             ]
         )
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
-        threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-        while not server.started:
-            time.sleep(0.01)
+        self.url = serve(app)
         return self

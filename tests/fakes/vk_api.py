@@ -6,19 +6,17 @@ https://dev.vk.com/ru/reference/errors ; https://dev.vk.com/ru/api/bots-long-pol
 """
 
 import asyncio
-import socket
-import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.serving import serve
 
 
 def error(code: int, message: str) -> dict[str, Any]:
@@ -128,11 +126,5 @@ class FakeVkApi:
                 Route("/files/{name}", self.download),
             ]
         )
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
-        threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-        while not server.started:
-            time.sleep(0.01)
+        self.url = serve(app)
         return self
