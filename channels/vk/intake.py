@@ -24,20 +24,20 @@ def vk_intake(communities: Communities, files: FileStore, publisher: InboundPubl
         community = communities.get(account)
         if community is None:
             return message
-        updates: dict[str, object] = {}
+        # The message is this request's own, fresh from the normalizer: filled in place.
         try:
             async with asyncio.timeout(CALL_TIMEOUT):
                 name = await community.person(message.sender.channel_user_id)
-            updates["sender"] = message.sender.model_copy(update={"display_name": name})
+            message.sender.display_name = name
         except Exception as error:  # a name is a nicety; the message is not
             log.info(
                 "no profile for VK user %s: %s", message.sender.channel_user_id, describe(error)
             )
         if message.attachments:
-            updates["attachments"] = [
+            message.attachments = [
                 await _fetch(community.download, files, a) for a in message.attachments
             ]
-        return message.model_copy(update=updates) if updates else message
+        return message
 
     return Intake("vk", publisher, normalize, enrich)
 
