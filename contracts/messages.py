@@ -84,6 +84,11 @@ class InboundMessage(BusModel):
     cc: list[str] = Field(
         default_factory=list, description="Other addresses the customer copied (email)"
     )
+    consent: Literal["allowed", "denied"] | None = Field(
+        default=None,
+        description="Not a message: the customer allowed or turned off messages from us (VK's "
+        "message_allow/message_deny); kept on the contact, no ticket is touched",
+    )
     sent_at: AwareDatetime | None = None
     received_at: AwareDatetime = Field(default_factory=utcnow)
     raw_ref: str | None = Field(default=None, description="Where the raw payload is kept")

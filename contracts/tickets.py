@@ -24,6 +24,11 @@ class ContactView(BusModel):
     phone: str | None = None
     language: str | None = None
     identities: list[str] = Field(default_factory=list, description="`<channel>:<user id>`")
+    refused: list[str] = Field(
+        default_factory=list,
+        description="Identities whose owner turned off messages from us there (VK's "
+        "message_deny): replies to them fail at once with that reason",
+    )
 
 
 class TicketView(BusModel):

@@ -5,7 +5,7 @@ https://dev.vk.com/ru/reference/objects/message
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from channels._adapter.intake import InvalidPayload, Skipped
 from contracts.messages import Attachment, InboundMessage, Sender
@@ -15,8 +15,6 @@ NOT_MESSAGES = {
     "message_reply": "our own outgoing message, not the customer's",
     "message_read": "a read receipt",
     "message_typing_state": "the customer is typing",
-    "message_allow": "the customer allowed messages",
-    "message_deny": "the customer denied messages",
     "confirmation": "the Callback API handshake",
 }
 
@@ -31,6 +29,8 @@ class InvalidEvent(InvalidPayload):
 
 def normalize(event: dict[str, Any], account: str) -> InboundMessage | Skipped:
     kind = event.get("type")
+    if kind in ("message_allow", "message_deny"):
+        return _consent(event, account, "allowed" if kind == "message_allow" else "denied")
     if kind in NOT_MESSAGES:
         return Skipped(NOT_MESSAGES[str(kind)])
     obj = event.get("object")
@@ -48,6 +48,24 @@ def normalize(event: dict[str, Any], account: str) -> InboundMessage | Skipped:
     if kind == "message_edit":
         return _message(obj, account, edit=True)
     return Skipped(f"event {kind!r} is not a message")
+
+
+def _consent(
+    event: dict[str, Any], account: str, consent: Literal["allowed", "denied"]
+) -> InboundMessage:
+    """The customer allowed or turned off the community's messages: kept on the contact."""
+    obj = event.get("object")
+    user = obj.get("user_id") if isinstance(obj, dict) else None
+    if not isinstance(user, int):
+        raise InvalidEvent(f"{event.get('type')} without user_id")
+    return InboundMessage(
+        channel="vk",
+        account=account,
+        thread_key=str(user),
+        external_id=f"{event.get('type')}:{user}:{event.get('event_id', '')}",
+        sender=Sender(channel_user_id=str(user)),
+        consent=consent,
+    )
 
 
 def _message(m: Any, account: str, edit: bool) -> InboundMessage | Skipped:

@@ -118,10 +118,13 @@ async def on_tag(uow: UnitOfWork, cmd: c.TagTicket) -> Outcome:
 async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool) -> Outcome:
     ticket = await _ticket(uow, cmd)
     now = utcnow()
+    refused = not note and await _refused(uow, ticket)
     message = MessageView(
         id=new_id(),
         ticket_id=ticket.id,
         direction="note" if note else "outbound",
+        delivery_status="failed" if refused else None,
+        delivery_reason=REFUSED if refused else None,
         text=cmd.text,
         html=getattr(cmd, "html", None),
         author=cmd.actor,
@@ -141,12 +144,23 @@ async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool)
     outcome = Outcome(
         c.CommandOk(ticket=new, message=message), [ev.MessageCreated(ticket=new, message=message)]
     )
-    if isinstance(cmd, c.AddReply):
+    if isinstance(cmd, c.AddReply) and not refused:
         out = await _outbound(uow, new, message, cmd)
         outcome.outbound.append(
             OutboxEntry(subjects.outbound(new.channel), out.to_bytes(), out.id, kind="outbound")
         )
     return outcome
+
+
+REFUSED = "the customer has turned off messages from us on this channel"
+
+
+async def _refused(uow: UnitOfWork, ticket: TicketView) -> bool:
+    """The conversation's customer turned off messages from us there (VK's message_deny)."""
+    contact = await uow.get_contact(ticket.contact_id)
+    return (
+        contact is not None and rules.identity(ticket.channel, ticket.thread_key) in contact.refused
+    )
 
 
 async def _outbound(

@@ -20,6 +20,9 @@ MAX_MERGE_HOPS = 10
 
 
 async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
+    if msg.consent is not None:
+        await _consent(uow, msg)
+        return []
     if msg.edit_of_external_id:
         return await _ingest_edit(uow, msg)
     if await uow.message_by_dedupe(msg.dedupe_key):
@@ -78,6 +81,18 @@ async def _open(
     )
     await uow.add_audit([AuditEntry(ticket.id, "system", "created", {"via": msg.channel})])
     return ticket
+
+
+async def _consent(uow: UnitOfWork, msg: InboundMessage) -> None:
+    """The customer allowed or turned off messages from us on this channel: kept on the
+    contact (made if this is the first we hear of them), so replies there fail at once."""
+    contact = await _contact_for(uow, msg)
+    who = rules.identity(msg.channel, msg.sender.channel_user_id)
+    refused = [x for x in contact.refused if x != who]
+    if msg.consent == "denied":
+        refused.append(who)
+    if refused != contact.refused:
+        await uow.save_contact(contact.model_copy(update={"refused": refused}), new=False)
 
 
 async def _contact_for(uow: UnitOfWork, msg: InboundMessage) -> ContactView:

@@ -261,3 +261,29 @@ class PlatformIdSuite:
         assert (own.name, own.phone, own.identities) == ("Подставной", None, [])
         assert await repo.contact(billing.contact_id) == customer
         assert admin.ticket.contact_id == billing.contact_id
+
+    async def test_a_customer_who_turned_off_messages_gets_no_reply_sent(
+        self, repo: Repository, writer: Writer, published: Published
+    ) -> None:
+        # In a private chat the chat is the customer (VK's peer_id is the user's id).
+        first = inbound("1", thread="42")
+        first.sender.channel_user_id = "42"
+        await writer.ingest([first])
+        ticket_id = (await repo.list_tickets(ListTickets())).items[0].id
+        denied = first.model_copy(update={"external_id": "deny:42", "consent": "denied"})
+
+        await writer.ingest([denied])
+        refused = await _reply(writer, ticket_id, "Не дойдёт")
+        await writer.ingest(
+            [denied.model_copy(update={"consent": "allowed", "external_id": "allow:42"})]
+        )
+        allowed = await _reply(writer, ticket_id, "Дойдёт")
+
+        assert refused.message is not None and refused.message.delivery_status == "failed"
+        assert (
+            refused.message.delivery_reason
+            and "turned off messages" in refused.message.delivery_reason
+        )
+        assert [o.text for o in _outbound(published)] == ["Дойдёт"]
+        assert allowed.message is not None and allowed.message.delivery_status is None
+        assert len(await repo.messages(ticket_id)) == 3

@@ -27,6 +27,9 @@ class ContactOut(BaseModel):
     phone: str | None = None
     language: str | None = None
     identities: list[str] = Field(default_factory=list)
+    refused: list[str] = Field(
+        default_factory=list, description="Identities that turned off messages from us"
+    )
 
 
 class TicketOut(BaseModel):

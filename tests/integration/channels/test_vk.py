@@ -258,3 +258,23 @@ async def test_an_agent_typing_shows_in_the_vk_chat(
             await asyncio.sleep(0.05)
     params = next(p for name, p in fake_vk.calls if name == "messages.setActivity")
     assert (params["peer_id"], params["type"]) == ("51234567", "typing")
+
+
+async def test_after_message_deny_a_reply_fails_at_once_and_is_not_sent(
+    stack: ServiceProcess, nc: Client, fake_vk: FakeVkApi
+) -> None:
+    await post(stack, sample(fake_vk))
+    ticket = (await one_ticket(nc)).ticket
+    deny = {"type": "message_deny", "group_id": GROUP, "event_id": "d1", "v": "5.199",
+            "secret": SECRET, "object": {"user_id": 51234567}}  # fmt: skip
+
+    assert (await post(stack, deny)).text == "ok"
+    async with asyncio.timeout(10):
+        while not (await one_ticket(nc)).contact.refused:  # type: ignore[union-attr]
+            await asyncio.sleep(0.1)
+    await reply(nc, ticket.id, "Не дойдёт")
+
+    out = [m for m in (await one_ticket(nc)).messages if m.direction == "outbound"]
+    assert out[-1].delivery_status == "failed"
+    assert "turned off messages" in (out[-1].delivery_reason or "")
+    assert not any(name == "messages.send" for name, _ in fake_vk.calls)

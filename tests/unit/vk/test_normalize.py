@@ -69,3 +69,14 @@ def test_a_message_without_a_chat_is_refused() -> None:
 
     with pytest.raises(InvalidEvent):
         normalize(broken, "shop")
+
+
+def test_message_deny_and_allow_are_consent_not_messages() -> None:
+    deny = normalize({"type": "message_deny", "event_id": "e1", "object": {"user_id": 42}}, "shop")
+    allow = normalize(
+        {"type": "message_allow", "event_id": "e2", "object": {"user_id": 42, "key": ""}}, "shop"
+    )
+
+    assert isinstance(deny, InboundMessage) and isinstance(allow, InboundMessage)
+    assert (deny.consent, allow.consent) == ("denied", "allowed")
+    assert deny.sender.channel_user_id == "42" and deny.text == ""
