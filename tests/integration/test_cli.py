@@ -61,6 +61,8 @@ def start_up(
         "RELAYDESK_ROUTER_PORT": "0",
         "RELAYDESK_INBOX_PORT": "0",
         "RELAYDESK_WEBCHAT_PORT": "0",
+        "RELAYDESK_EMAIL_PORT": "0",
+        "RELAYDESK_EMAIL_SMTP_PORT": "0",  # no SMTP ingress: many `up`s run side by side
     }
     for unset in ("RELAYDESK_NATS_URL", "RELAYDESK_ADMIN_EMAIL", "RELAYDESK_ADMIN_PASSWORD"):
         env.pop(unset, None)
@@ -73,7 +75,7 @@ def start_up(
     )
     health: dict[str, str] = {}
     lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
-    if set(health) != {"store", "router", "inbox", "webchat"}:
+    if set(health) != {"store", "router", "inbox", "webchat", "email"}:
         up.kill()  # a failed start must not leave the stack behind, holding the ports
         up.communicate(timeout=30)
         raise AssertionError("".join(lines))

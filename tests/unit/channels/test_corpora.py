@@ -11,7 +11,12 @@ ROWS = list(csv.DictReader((CORPORA / "provenance.tsv").open(), delimiter="\t"))
 
 
 def test_every_copied_file_has_provenance() -> None:
-    copied = {p.relative_to(CORPORA).as_posix() for p in (CORPORA / "telegram").rglob("*.json")}
+    copied = {
+        p.relative_to(CORPORA).as_posix()
+        for folder in ("telegram", "email")
+        for p in (CORPORA / folder).rglob("*")
+        if p.is_file()
+    }
 
     assert copied == {row["local_path"] for row in ROWS}
 

@@ -1,5 +1,7 @@
-"""The email corpora in ../shared/corpora/email (read-only acceptance data), and a YAML loader
-for Zammad's expectation files, which are written by Ruby (`!ruby/hash:…`, `!binary`)."""
+"""The email corpora (tests/fixtures/corpora/email: an unchanged copy of the shared corpora's
+email part, checked against its provenance by tests/unit/channels/test_corpora.py), and a
+YAML loader for Zammad's expectation files, which are written by Ruby (`!ruby/hash:…`,
+`!binary`)."""
 
 import base64
 from pathlib import Path
@@ -7,7 +9,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "email"
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "corpora" / "email"
 ZAMMAD = sorted((ROOT / "zammad").glob("*.box"))
 CHATWOOT = sorted((ROOT / "chatwoot").glob("*.eml"))
 
