@@ -34,6 +34,7 @@ SERVICES: dict[str, str] = {
     "webchat": "channels.webchat.app:create_app",
     "email": "channels.email.app:create_app",
     "vk": "channels.vk.app:create_app",
+    "viber": "channels.viber.app:create_app",
 }
 # Channels that need platform credentials start under `up` only when these are set.
 NEEDS_CREDENTIALS: dict[str, str] = {

@@ -15,8 +15,8 @@ from services.runtime.nats_server import server_binary
 
 pytestmark = pytest.mark.integration
 CONFIG = Path(__file__).parents[2] / "deploy" / "nats" / "relaydesk.conf"
-PASSWORDS = {f"RELAYDESK_NATS_{s}_PASSWORD": f"pw-{s.lower()}" for s in
-             ("STORE", "ROUTER", "INBOX", "TELEGRAM", "WEBCHAT", "EMAIL", "VK")}  # fmt: skip
+USERS = ("STORE", "ROUTER", "INBOX", "TELEGRAM", "WEBCHAT", "EMAIL", "VK", "VIBER")
+PASSWORDS = {f"RELAYDESK_NATS_{s}_PASSWORD": f"pw-{s.lower()}" for s in USERS}
 
 
 def free_port() -> int:

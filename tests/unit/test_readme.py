@@ -4,6 +4,7 @@ from pathlib import Path
 
 from channels.email.settings import EmailSettings
 from channels.telegram.settings import TelegramSettings
+from channels.viber.settings import ViberSettings
 from channels.vk.settings import VkSettings
 from channels.webchat.settings import WebchatSettings
 from router.settings import RouterSettings
@@ -26,6 +27,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
             WebchatSettings,
             EmailSettings,
             VkSettings,
+            ViberSettings,
         )
         for field in settings.model_fields
     }

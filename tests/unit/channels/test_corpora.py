@@ -13,7 +13,7 @@ ROWS = list(csv.DictReader((CORPORA / "provenance.tsv").open(), delimiter="\t"))
 def test_every_copied_file_has_provenance() -> None:
     copied = {
         p.relative_to(CORPORA).as_posix()
-        for folder in ("telegram", "email")
+        for folder in ("telegram", "email", "viber")
         for p in (CORPORA / folder).rglob("*")
         if p.is_file()
     }
