@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -36,9 +38,12 @@ from services.runtime.kv import open_bucket
 from services.runtime.nats_server import NatsServer
 from services.runtime.supervisor import Supervisor
 from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.viber_api import FakeViberApi
 from tests.fakes.vk_api import FakeVkApi
 
-SERVICES = ["store", "router", "inbox", "telegram", "webchat", "email", "vk"]
+SERVICES = ["store", "router", "inbox", "telegram", "webchat", "email", "vk", "viber"]
+VIBER_TOKEN = "viber-token-1"
+VIBER_WEBHOOK = "/viber/shop/webhook"
 VK_GROUP = 218000001
 VK_SECRET = "bench-vk-callback-secret"
 VK_CALLBACK = "/vk/shop/callback"
@@ -82,6 +87,7 @@ class FullDesk:
         self.nats = NatsServer(self.root / "nats", port=free_port())
         self.bot_api = FakeBotApi()
         self.vk_api = FakeVkApi()
+        self.viber_api = FakeViberApi()
         self.supervisor: Supervisor | None = None
         self.running: asyncio.Task[None] | None = None
         self.nc: Client | None = None
@@ -93,6 +99,7 @@ class FullDesk:
         self.nats.start()
         self.bot_api.serve()
         self.vk_api.serve()
+        self.viber_api.serve()
         vk_group = {"account": "shop", "group_id": VK_GROUP, "token": "vk1.a.bench",
                     "confirmation": "bench", "secret": VK_SECRET}  # fmt: skip
         env = {
@@ -107,6 +114,8 @@ class FullDesk:
             "RELAYDESK_TELEGRAM_API_BASE": f"{self.bot_api.url}/bot",
             "RELAYDESK_VK_GROUPS": json.dumps([vk_group]),
             "RELAYDESK_VK_API_BASE": f"{self.vk_api.url}/method/",
+            "RELAYDESK_VIBER_BOTS": json.dumps([{"account": "shop", "token": VIBER_TOKEN}]),
+            "RELAYDESK_VIBER_API_BASE": f"{self.viber_api.url}/pa/",
             **{f"RELAYDESK_{name.upper()}_PORT": str(p) for name, p in self.ports.items()},
             "RELAYDESK_EMAIL_SMTP_PORT": str(self.smtp_port),
             **self.extra_env,
@@ -213,6 +222,16 @@ def vk_event(event_id: int, peer: int, message_id: int, text: str) -> bytes:
     return json.dumps(event, ensure_ascii=False).encode()
 
 
+def viber_message(token: int, user: int, text: str) -> tuple[bytes, str]:
+    """A Viber `message` callback, shaped like the SDK's sample, and its signature header."""
+    event = {"event": "message", "timestamp": int(time.time() * 1000), "message_token": token,
+             "sender": {"id": f"u{user}=", "name": f"Клиент {user}", "api_version": 2},
+             "message": {"type": "text", "text": text}, "silent": False}  # fmt: skip
+    body = json.dumps(event, ensure_ascii=False).encode()
+    mac = hmac.new(VIBER_TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    return body, f"X-Viber-Content-Signature: {mac}\r\n"
+
+
 def mail(key: str, conversation: int, text: str) -> bytes:
     """A customer's mail with a unique Message-ID, in conversation `conversation` (its
     References name the conversation's first mail, as a mail client's replies do)."""
@@ -272,14 +291,15 @@ class Webhooks:
         self.opened = 0
         self.statuses: dict[int, int] = {}
 
-    async def post(self, body: bytes, secret: str = SECRET) -> int:
-        """The status code, or 0 when the connection failed (the service was down)."""
+    async def post(self, body: bytes, secret: str = SECRET, headers: str = "") -> int:
+        """The status code, or 0 when the connection failed (the service was down);
+        `headers`: more header lines, each ending in CRLF."""
         for _ in range(2):  # an idle connection the server closed is opened again, once
-            if (status := await self._post(body, secret)) != 0:
+            if (status := await self._post(body, secret, headers)) != 0:
                 return status
         return 0
 
-    async def _post(self, body: bytes, secret: str) -> int:
+    async def _post(self, body: bytes, secret: str, headers: str) -> int:
         if self.free.empty() and self.opened < self.connections:
             self.opened += 1
             try:
@@ -290,7 +310,8 @@ class Webhooks:
         reader, writer = await self.free.get()
         head = (
             f"POST {self.path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
-            f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n{headers}"
+            f"Content-Length: {len(body)}\r\n\r\n"
         )
         try:
             writer.write(head.encode() + body)

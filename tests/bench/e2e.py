@@ -8,11 +8,12 @@ webchat and the Telegram adapter under the supervisor, against the fake Bot API.
 3. Reply: an agent's reply POSTed to the inbox until the fake Bot API receives sendMessage.
 4. VK: 20,000 Callback API events over 2,000 conversations, as fast as the adapter accepts
    them, until stored and assigned (its rate is compared with the Telegram adapter's).
-5. Email: 5,000 mails, each a new conversation, handed to the SMTP ingress over 16 kept-open
+5. Viber: the same through signed webhooks (20,000 messages over 2,000 conversations).
+6. Email: 5,000 mails, each a new conversation, handed to the SMTP ingress over 16 kept-open
    connections until every one is stored and its ticket assigned.
-6. Raw limits on the same machine in the same run: JetStream publish+ack and consume+ack with
+7. Raw limits on the same machine in the same run: JetStream publish+ack and consume+ack with
    nats-py, and batched SQLite inserts; each of our figures is also given as a ratio to them.
-7. Peak RSS of each service.
+8. Peak RSS of each service.
 
 Agents other than the one whose stream measures latency are put online in the presence bucket
 directly, as other inbox replicas would: six open streams would each receive every event.
@@ -40,6 +41,7 @@ from tests.bench.router import percentile
 from tests.bench.store import publish, raw_consume_rate, raw_sqlite_rate
 from tests.fullstack import (
     SERVICES,
+    VIBER_WEBHOOK,
     VK_CALLBACK,
     FullDesk,
     Mailer,
@@ -47,6 +49,7 @@ from tests.fullstack import (
     keep_online,
     mail,
     update,
+    viber_message,
     vk_event,
 )
 
@@ -62,6 +65,7 @@ RAW_MESSAGES = 50_000
 VK_EVENTS = 20_000
 VK_CONVERSATIONS = 2_000
 FIRST_VK_PEER = 60_000_000
+FIRST_VIBER_USER = 80_000_000
 MAILS = 5_000
 MAIL_TARGET = 500  # mails a second, stored and assigned
 FIRST_MAIL_CONVERSATION = 1_000_000
@@ -223,6 +227,25 @@ async def vk_ingest(desk: FullDesk) -> dict[str, Any]:
     return phase.figures("vk", VK_EVENTS)
 
 
+async def viber_ingest(desk: FullDesk) -> dict[str, Any]:
+    """Viber messages through signed webhooks, the way `vk_ingest` sends VK events."""
+    hooks = Webhooks(desk.url("viber"), connections=64, path=VIBER_WEBHOOK)
+    numbers = iter(range(VK_EVENTS))
+
+    async def send_next() -> bool:
+        n = next(numbers, None)
+        if n is None:
+            return False
+        user = FIRST_VIBER_USER + n % VK_CONVERSATIONS
+        body, signed = viber_message(9_000_000 + n, user, f"Не проходит оплата, заказ {n} 🙏")
+        while await hooks.post(body, headers=signed) != 200:
+            await asyncio.sleep(0.05)
+        return True
+
+    phase = await ingest_phase(desk, VK_EVENTS, VK_CONVERSATIONS, hooks.connections, send_next)
+    return phase.figures("viber", VK_EVENTS)
+
+
 async def email_ingest(desk: FullDesk) -> dict[str, Any]:
     """Every mail a new conversation: the costlier case (a ticket to route and assign each)."""
     mailer = Mailer(desk.smtp_port, connections=16)
@@ -336,8 +359,9 @@ async def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         raw = await raw_limits(root)
-        # 5,000 conversations by webhook, 2,000 by VK, then 5,000 by mail: 13 agents of 1,000.
-        desk = await FullDesk(root / "desk", agents=13).start()
+        # 5,000 conversations by webhook, 2,000 by VK and by Viber, 5,000 by mail: 15 agents
+        # of 1,000 tickets each.
+        desk = await FullDesk(root / "desk", agents=15).start()
         stop = asyncio.Event()
         try:
             assert desk.nc is not None
@@ -351,6 +375,7 @@ async def main() -> dict[str, Any]:
             print(figures, flush=True)
             figures |= await replies(desk)
             figures |= await vk_ingest(desk)
+            figures |= await viber_ingest(desk)
             print(figures, flush=True)
             figures |= await email_ingest(desk)
             print(figures, flush=True)
@@ -363,6 +388,7 @@ async def main() -> dict[str, Any]:
     figures["raw"] = raw
     ours = figures["ingest_msgs_per_s"]
     figures["vk_to_telegram_ingest"] = round(figures["vk_ingest_msgs_per_s"] / ours, 3)
+    figures["viber_to_telegram_ingest"] = round(figures["viber_ingest_msgs_per_s"] / ours, 3)
     figures["ratios"] = {
         "ingest_to_js_publish": round(ours / raw["js_publish_ack_per_s"], 3),
         "ingest_to_js_consume": round(ours / raw["js_consume_ack_per_s"], 3),

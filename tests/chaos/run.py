@@ -20,6 +20,7 @@ def main() -> int:
         updates=10_000,
         mails=1_500,
         vk_events=1_500,
+        viber_messages=1_500,
         conversations=500,
         seconds=200.0,
         reply_rate=5.0,

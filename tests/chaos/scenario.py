@@ -1,13 +1,14 @@
-"""The fault-injection scenario: steady Telegram updates, VK events, mails to the SMTP ingress
-and agent replies on the whole desk, while the store, the router, the Telegram adapter, the
-inbox, the email service and the VK adapter are each SIGKILLed at a random moment (the
-supervisor restarts them), the NATS server is stopped and started once, and the fake Bot API
-answers 500s and 429s for ten seconds. Then it checks what the desk promises:
+"""The fault-injection scenario: steady Telegram updates, VK events, Viber messages, mails to
+the SMTP ingress and agent replies on the whole desk, while the store, the router, the
+Telegram adapter, the inbox, the email service, the VK and the Viber adapters are each
+SIGKILLed at a random moment (the supervisor restarts them), the NATS server is stopped and
+started once, and the fake Bot API answers 500s and 429s for ten seconds. Then it checks what
+the desk promises:
 
-- every webhook update or VK event that got a 2xx, and every mail that got a 250, is stored
-  exactly once;
+- every webhook update, VK event or Viber message that got a 2xx, and every mail that got a
+  250, is stored exactly once;
 - every reply the inbox API accepted reached its platform (the Bot API, the VK API, the
-  email outbox) exactly once, or is marked failed with a reason;
+  Viber API, the email outbox) exactly once, or is marked failed with a reason;
 - each ticket was assigned at most once (no assignment timeouts are configured here, so one
   routing decision per ticket);
 - nothing is left unacked in any JetStream consumer;
@@ -35,6 +36,7 @@ from contracts import queries as q
 from contracts import streams, subjects
 from tests.fakes.telegram_api import BROKEN, TOO_MANY
 from tests.fullstack import (
+    VIBER_WEBHOOK,
     VK_CALLBACK,
     FullDesk,
     Mailer,
@@ -42,6 +44,7 @@ from tests.fullstack import (
     keep_online,
     mail,
     update,
+    viber_message,
     vk_event,
 )
 
@@ -54,6 +57,7 @@ class Plan:
     updates: int = 2_000
     mails: int = 300
     vk_events: int = 300
+    viber_messages: int = 300
     conversations: int = 100
     seconds: float = 80.0  # the load window; faults fall inside it
     reply_rate: float = 3.0
@@ -87,9 +91,11 @@ async def send_updates(desk: FullDesk, plan: Plan, load: Load) -> None:
     await asyncio.gather(*pending)
 
 
-async def _until_acked(hooks: Webhooks, body: bytes, key: str, load: Load) -> None:
+async def _until_acked(
+    hooks: Webhooks, body: bytes, key: str, load: Load, headers: str = ""
+) -> None:
     delay = 0.2
-    while (status := await hooks.post(body)) // 100 != 2:
+    while (status := await hooks.post(body, headers=headers)) // 100 != 2:
         await asyncio.sleep(delay)
         delay = min(delay * 2, 3.0)
     assert status == 200
@@ -107,6 +113,19 @@ async def send_vk(desk: FullDesk, plan: Plan, load: Load) -> None:
         key = f"v{n}"
         body = vk_event(n, 70_000_000 + n % plan.conversations, 1 + n, f"{key} сообщение из ВК")
         pending.append(asyncio.create_task(_until_acked(hooks, body, key, load)))
+    await asyncio.gather(*pending)
+
+
+async def send_viber(desk: FullDesk, plan: Plan, load: Load) -> None:
+    hooks = Webhooks(desk.url("viber"), connections=4, path=VIBER_WEBHOOK)
+    started = time.monotonic()
+    pending = []
+    for n in range(plan.viber_messages):
+        moment = started + n * plan.seconds / plan.viber_messages
+        await asyncio.sleep(max(0.0, moment - time.monotonic()))
+        key = f"b{n}"
+        body, signed = viber_message(1 + n, n % plan.conversations, f"{key} сообщение из Viber")
+        pending.append(asyncio.create_task(_until_acked(hooks, body, key, load, signed)))
     await asyncio.gather(*pending)
 
 
@@ -160,24 +179,26 @@ async def send_replies(desk: FullDesk, plan: Plan, load: Load) -> None:
 
 async def inject_faults(desk: FullDesk, plan: Plan, load: Load) -> None:
     rng = random.Random(plan.seed)
-    slot = plan.seconds / 9
+    slot = plan.seconds / 10
     started = time.monotonic()
 
     async def at(index: int) -> None:
         moment = started + slot * (index + 0.3 + 0.5 * rng.random())
         await asyncio.sleep(max(0.0, moment - time.monotonic()))
 
-    for index, service in enumerate(["store", "router", "telegram", "inbox", "email", "vk"]):
+    for index, service in enumerate(
+        ["store", "router", "telegram", "inbox", "email", "vk", "viber"]
+    ):
         await at(index)
         desk.kill(service)
         load.faults.append(f"{time.monotonic() - started:5.1f}s SIGKILL {service}")
-    await at(6)
+    await at(7)
     load.faults.append(f"{time.monotonic() - started:5.1f}s NATS stop")
     desk.nats.stop()
     await asyncio.sleep(2.0)
     desk.nats.start()
     load.faults.append(f"{time.monotonic() - started:5.1f}s NATS start")
-    await at(7)
+    await at(8)
     desk.bot_api.fail_for(10.0, BROKEN, TOO_MANY)
     load.faults.append(f"{time.monotonic() - started:5.1f}s Bot API 500/429 for 10 s")
 
@@ -294,6 +315,7 @@ async def run(plan: Plan, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             send_updates(desk, plan, load),
             send_mails(desk, plan, load),
             send_vk(desk, plan, load),
+            send_viber(desk, plan, load),
             send_replies(desk, plan, load),
             inject_faults(desk, plan, load),
         )
@@ -301,6 +323,7 @@ async def run(plan: Plan, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         tickets = await settle(desk, plan, load)
         delivered = [c.params.get("text", "") for c in desk.bot_api.sent()] + desk.mailed()
         delivered += [s.message for s in desk.vk_api.sent]
+        delivered += [str(m.get("text", "")) for m in desk.viber_api.sent]
         summary = summarize(load, tickets, delivered)
         details = {
             "consumers_left": await consumers_left(desk.nc),

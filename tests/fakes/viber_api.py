@@ -4,6 +4,7 @@ with HTTP 200 whatever the status), failures a test switches on, and files to do
 https://developers.viber.com/docs/api/rest-bot-api/
 """
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ class FakeViberApi:
     files: dict[str, bytes] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=lambda: {"viber-token-1"})
     next_token: int = 5_741_311_803_571_700_000
+    delay: float = 0.0  # seconds Viber takes to answer send_message, after it has the message
     url: str = ""
 
     def fail_next(self, *failures: dict[str, Any]) -> None:
@@ -47,8 +49,11 @@ class FakeViberApi:
             if self.failures:
                 return JSONResponse(self.failures.popleft())
             self.next_token += 1
-            self.sent.append({**body, "message_token": self.next_token})
-            return JSONResponse({**status(0, "ok"), "message_token": self.next_token})
+            token = self.next_token
+            self.sent.append({**body, "message_token": token})
+            if self.delay:
+                await asyncio.sleep(self.delay)  # the message is in; the answer is on its way
+            return JSONResponse({**status(0, "ok"), "message_token": token})
         if name == "set_webhook":
             return JSONResponse({**status(0, "ok"), "event_types": body.get("event_types", [])})
         return JSONResponse(status(3, "badData"))

@@ -3,6 +3,7 @@ webhooks in, replies out, receipts, errors and exactly-once."""
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,13 @@ from nats.aio.client import Client
 from channels.viber.webhook import signature
 from services.runtime.nats_server import NatsServer
 from tests.fakes.viber_api import NOT_SUBSCRIBED, TOO_MANY, FakeViberApi
-from tests.integration.channels.test_telegram import one_ticket, reply, tickets
+from tests.integration.channels.test_telegram import (
+    one_ticket,
+    replies_written,
+    reply,
+    reply_many,
+    tickets,
+)
 from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -178,3 +185,36 @@ async def test_conversation_started_is_answered_with_the_welcome(stack: ServiceP
     answer = await post(stack, opened)
 
     assert answer.json() == {"sender": {"name": "Магазин"}, "type": "text", "text": "Здравствуйте!"}
+
+
+async def test_killed_with_replies_in_flight_none_is_sent_twice(
+    stack: ServiceProcess, nc: Client, fake_viber: FakeViberApi
+) -> None:
+    """Viber cannot be asked whether it got a message: a reply in its hands when the adapter
+    died is failed as uncertain, never sent again; every other goes out exactly once."""
+    for n in range(20):
+        await post(stack, {**SAMPLE, "message_token": 100 + n, "sender": {"id": f"u{n}="}})
+    async with asyncio.timeout(20):
+        while len(chats := [t.ticket.id for t in await tickets(nc)]) < 20:
+            await asyncio.sleep(0.1)
+    fake_viber.delay = 0.05
+    texts = await reply_many(nc, chats, 10)
+    async with asyncio.timeout(20):
+        while len(fake_viber.sent) < 50:
+            await asyncio.sleep(0.01)
+    try:
+        stack.kill()
+        stack.start()
+        async with asyncio.timeout(60):
+            while True:
+                replies = await replies_written(nc)
+                if all(m.delivery_status in ("sent", "failed") for m in replies):
+                    break
+                await asyncio.sleep(0.2)
+    finally:
+        fake_viber.delay = 0.0
+
+    counts = Counter(str(m["text"]) for m in fake_viber.sent)
+    failed = [m for m in replies if m.delivery_status == "failed"]
+    assert len(replies) == len(texts) and max(counts.values()) == 1
+    assert len(failed) <= len(chats)
