@@ -272,6 +272,6 @@ def _profile(first: Any, site: Site) -> dict[str, str]:
     if "@" not in found.get("email", "@"):
         found.pop("email")
     department = first.get("department")
-    if department and department in {d.id for d in site.departments}:
+    if isinstance(department, str) and department in {d.id for d in site.departments}:
         found["department"] = str(department)
     return found
