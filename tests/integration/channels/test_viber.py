@@ -13,8 +13,12 @@ import pytest
 from nats.aio.client import Client
 
 from channels.viber.webhook import signature
+from contracts import commands as c
+from contracts import subjects
+from services.runtime.files import FileStore
 from services.runtime.nats_server import NatsServer
 from tests.fakes.viber_api import NOT_SUBSCRIBED, TOO_MANY, FakeViberApi
+from tests.fullstack import free_port
 from tests.integration.channels.test_telegram import (
     one_ticket,
     replies_written,
@@ -218,3 +222,37 @@ async def test_killed_with_replies_in_flight_none_is_sent_twice(
     failed = [m for m in replies if m.delivery_status == "failed"]
     assert len(replies) == len(texts) and max(counts.values()) == 1
     assert len(failed) <= len(chats)
+
+
+async def test_a_picture_goes_out_as_a_signed_link_viber_can_fetch_and_nobody_can_forge(
+    nats_server: NatsServer, nc: Client, data_dir: Path, fake_viber: FakeViberApi
+) -> None:
+    fake_viber.sent.clear()
+    port = free_port()
+    bots = [{"account": "shop", "token": TOKEN}]
+    store = ServiceProcess("store", nats_server.url, data_dir).start()
+    viber = ServiceProcess(
+        "viber", nats_server.url, data_dir,
+        RELAYDESK_VIBER_BOTS=json.dumps(bots),
+        RELAYDESK_VIBER_API_BASE=f"{fake_viber.url}/pa/",
+        RELAYDESK_VIBER_PORT=str(port),
+        RELAYDESK_VIBER_PUBLIC_URL=f"http://127.0.0.1:{port}",
+    ).start()  # fmt: skip
+    try:
+        await post(viber, SAMPLE)
+        ticket = (await one_ticket(nc)).ticket
+        photo = FileStore.under(data_dir, 20).save(b"\xff\xd8\xff jpeg", "фото.jpg", "image/jpeg")
+        command = c.AddReply(actor="a1", ticket_id=ticket.id, text="Фото", attachments=[photo])
+        await nc.request(subjects.command("reply"), command.to_bytes(), 5)
+        await outbound(nc, "sent")
+        text, picture = fake_viber.sent
+        async with httpx.AsyncClient(timeout=5) as client:
+            fetched = await client.get(picture["media"])
+            forged = await client.get(picture["media"][:-4] + "0000")
+    finally:
+        viber.stop()
+        store.stop()
+
+    assert (text["text"], picture["type"]) == ("Фото", "picture")
+    assert (fetched.status_code, fetched.content) == (200, b"\xff\xd8\xff jpeg")
+    assert forged.status_code == 404
