@@ -122,6 +122,26 @@ async def replies_written(nc: Client) -> list[MessageView]:
     return [m for t in await tickets(nc) for m in t.messages if m.direction == "outbound"]
 
 
+async def ticket_ids(nc: Client, count: int) -> list[str]:
+    """The ids of the tickets, once there are `count` of them."""
+    async with asyncio.timeout(20):
+        while len(found := [t.ticket.id for t in await tickets(nc)]) < count:
+            await asyncio.sleep(0.1)
+    return found
+
+
+async def replies_final(
+    nc: Client, final: tuple[str, ...] = ("sent", "failed")
+) -> list[MessageView]:
+    """Every reply, once each has one of the `final` delivery states."""
+    async with asyncio.timeout(60):
+        while True:
+            replies = await replies_written(nc)
+            if all(m.delivery_status in final for m in replies):
+                return replies
+            await asyncio.sleep(0.2)
+
+
 async def outbound_message(nc: Client, status: str) -> MessageView:
     async with asyncio.timeout(20):
         while True:

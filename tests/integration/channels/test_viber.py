@@ -21,9 +21,10 @@ from tests.fakes.viber_api import NOT_SUBSCRIBED, TOO_MANY, FakeViberApi
 from tests.fullstack import free_port
 from tests.integration.channels.test_telegram import (
     one_ticket,
-    replies_written,
+    replies_final,
     reply,
     reply_many,
+    ticket_ids,
     tickets,
 )
 from tests.integration.processes import ServiceProcess
@@ -198,9 +199,7 @@ async def test_killed_with_replies_in_flight_none_is_sent_twice(
     died is failed as uncertain, never sent again; every other goes out exactly once."""
     for n in range(20):
         await post(stack, {**SAMPLE, "message_token": 100 + n, "sender": {"id": f"u{n}="}})
-    async with asyncio.timeout(20):
-        while len(chats := [t.ticket.id for t in await tickets(nc)]) < 20:
-            await asyncio.sleep(0.1)
+    chats = await ticket_ids(nc, 20)
     fake_viber.delay = 0.05
     texts = await reply_many(nc, chats, 10)
     async with asyncio.timeout(20):
@@ -209,12 +208,7 @@ async def test_killed_with_replies_in_flight_none_is_sent_twice(
     try:
         stack.kill()
         stack.start()
-        async with asyncio.timeout(60):
-            while True:
-                replies = await replies_written(nc)
-                if all(m.delivery_status in ("sent", "failed") for m in replies):
-                    break
-                await asyncio.sleep(0.2)
+        replies = await replies_final(nc)
     finally:
         fake_viber.delay = 0.0
 

@@ -21,9 +21,10 @@ from services.runtime.nats_server import NatsServer
 from tests.fakes.vk_api import DENIED, TOO_MANY, FakeVkApi
 from tests.integration.channels.test_telegram import (
     one_ticket,
-    replies_written,
+    replies_final,
     reply,
     reply_many,
+    ticket_ids,
     tickets,
 )
 from tests.integration.processes import ServiceProcess
@@ -191,9 +192,7 @@ async def test_killed_with_replies_in_flight_each_is_shown_once_and_none_is_unce
     kill is simply sent again, never reported as uncertain."""
     for n in range(20):
         await post(stack, sample(fake_vk, id=3000 + n, peer_id=7000 + n, from_id=7000 + n))
-    async with asyncio.timeout(20):
-        while len(chats := [t.ticket.id for t in await tickets(nc)]) < 20:
-            await asyncio.sleep(0.1)
+    chats = await ticket_ids(nc, 20)
     fake_vk.delay = 0.05
     texts = await reply_many(nc, chats, 10)
     async with asyncio.timeout(20):
@@ -203,9 +202,7 @@ async def test_killed_with_replies_in_flight_each_is_shown_once_and_none_is_unce
         stack.kill()
         delivered_before = len(fake_vk.sent)
         stack.start()
-        async with asyncio.timeout(60):
-            while not all(m.delivery_status == "sent" for m in await replies_written(nc)):
-                await asyncio.sleep(0.2)
+        await replies_final(nc, ("sent",))
     finally:
         fake_vk.delay = 0.0
 
