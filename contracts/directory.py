@@ -11,6 +11,7 @@ from pydantic import Field, TypeAdapter, field_validator
 
 from contracts.base import BusModel, new_id
 from contracts.channels import Channel
+from contracts.service_levels import BusinessCalendar, SlaPolicy
 from contracts.tickets import Priority
 
 Role = Literal["agent", "supervisor", "admin"]
@@ -56,6 +57,24 @@ class DepartmentView(BusModel):
         default=None, ge=0, description="A closed ticket's thread reopens it within N days"
     )
     offline_grace_minutes: int = Field(default=10, ge=0)
+    calendar: BusinessCalendar | None = Field(
+        default=None, description="Working hours SLA time is counted in; None: around the clock"
+    )
+    acknowledge: bool = Field(
+        default=False, description="Tell a new ticket's customer its number and when to expect us"
+    )
+    acknowledgement: dict[str, str] = Field(
+        default_factory=dict,
+        description="Acknowledgement text per language ('ru', 'en'); the built-in one if unset",
+    )
+    remind_pending_hours: int | None = Field(
+        default=None, ge=1, description="Remind a customer who leaves a pending ticket silent"
+    )
+    reminder: dict[str, str] = Field(default_factory=dict, description="Reminder per language")
+    resolve_pending_days: int | None = Field(
+        default=None, ge=1, description="Resolve a ticket pending on a silent customer"
+    )
+    close_resolved_days: int | None = Field(default=None, ge=1, description="Close a resolved one")
 
 
 class ReplyTemplate(BusModel):
@@ -140,12 +159,20 @@ class SetRoutingRules(_DirectoryCommand):
     rules: list[RoutingRule]
 
 
+class SetSlaPolicies(_DirectoryCommand):
+    """Replace the ordered SLA policy list (the first that matches a ticket applies)."""
+
+    name: ClassVar[str] = "set_sla"
+    command: Literal["set_sla"] = "set_sla"
+    policies: list[SlaPolicy]
+
+
 DirectoryCommand = Annotated[
-    PutAgent | PutDepartment | PutTemplate | DeleteTemplate | SetRoutingRules,
+    PutAgent | PutDepartment | PutTemplate | DeleteTemplate | SetRoutingRules | SetSlaPolicies,
     Field(discriminator="command"),
 ]
 DIRECTORY_COMMAND = TypeAdapter[DirectoryCommand](DirectoryCommand)
-Kind = Literal["agent", "department", "template", "rules"]
+Kind = Literal["agent", "department", "template", "rules", "sla"]
 
 
 class DirectoryChanged(BusModel):
@@ -165,6 +192,7 @@ class Directory(BusModel):
     departments: list[DepartmentView] = Field(default_factory=list)
     templates: list[ReplyTemplate] = Field(default_factory=list)
     rules: list[RoutingRule] = Field(default_factory=list)
+    sla_policies: list[SlaPolicy] = Field(default_factory=list)
 
 
 class GetDirectory(BusModel):

@@ -27,6 +27,9 @@ class Sender(BusModel):
     email: str | None = None
     phone: str | None = None
     language: str | None = None
+    timezone: str | None = Field(
+        default=None, description="IANA name (a browser's) or UTC offset ('+03:00', a mail's)"
+    )
 
 
 class Attachment(BusModel):

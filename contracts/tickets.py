@@ -11,6 +11,8 @@ from contracts.messages import Attachment, DeliveryStatus
 Status = Literal["open", "pending", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
 Direction = Literal["inbound", "outbound", "note"]
+Target = Literal["first_response", "next_response", "resolution"]
+TARGETS: tuple[Target, ...] = ("first_response", "next_response", "resolution")
 STATUSES: tuple[Status, ...] = ("open", "pending", "resolved", "closed")
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 
@@ -23,12 +25,42 @@ class ContactView(BusModel):
     email: str | None = None
     phone: str | None = None
     language: str | None = None
+    timezone: str | None = Field(
+        default=None, description="IANA name or UTC offset ('+03:00'), from the channel or an agent"
+    )
     identities: list[str] = Field(default_factory=list, description="`<channel>:<user id>`")
     refused: list[str] = Field(
         default_factory=list,
         description="Identities whose owner turned off messages from us there (VK's "
         "message_deny): replies to them fail at once with that reason",
     )
+
+
+class SlaClock(BusModel):
+    """One target's clock. It runs from `since` with `spent` already used; while the ticket
+    waits on the customer it is paused (`since` and `due_at` None); it stops at `done_at`."""
+
+    target: Target
+    minutes: int
+    spent_seconds: float = 0.0
+    since: AwareDatetime | None = None
+    due_at: AwareDatetime | None = None
+    warned: bool = False
+    breached: bool = False
+    done_at: AwareDatetime | None = None
+
+
+class SlaState(BusModel):
+    """The SLA a ticket is held to, and its clocks; counted in `calendar`'s department."""
+
+    policy_id: str
+    policy_name: str
+    calendar: str | None = None
+    warning_minutes: int = 15
+    clocks: list[SlaClock] = Field(default_factory=list)
+
+    def clock(self, target: Target) -> SlaClock | None:
+        return next((c for c in self.clocks if c.target == target), None)
 
 
 class TicketView(BusModel):
@@ -62,6 +94,24 @@ class TicketView(BusModel):
     last_agent_reply_at: AwareDatetime | None = None
     language: str | None = Field(default=None, description="The customer's, when known")
     last_inbound_at: AwareDatetime | None = None
+    status_since: AwareDatetime | None = Field(
+        default=None, description="When the status last changed (follow-ups count from it)"
+    )
+    sla: SlaState | None = Field(default=None, description="The SLA held to, with its clocks")
+    timer_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the earliest SLA warning or breach, or follow-up, falls due: what "
+        "the router's sweep looks for",
+    )
+    acknowledged_at: AwareDatetime | None = Field(
+        default=None, description="When the customer was told their ticket number (once)"
+    )
+    reminded_at: AwareDatetime | None = Field(
+        default=None, description="When the customer was last reminded of a pending ticket"
+    )
+    escalated_at: AwareDatetime | None = Field(
+        default=None, description="When an agent escalated it to a supervisor"
+    )
     created_at: AwareDatetime
     updated_at: AwareDatetime
     version: int = Field(ge=1)
