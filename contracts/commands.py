@@ -6,7 +6,7 @@ is refused with a `conflict` error instead of silently overwriting someone else'
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import AwareDatetime, Field, TypeAdapter
 
 from contracts.base import BusModel
 from contracts.channels import Channel
@@ -133,6 +133,33 @@ class MergeTicket(_TicketCommand):
     into: str = Field(min_length=1)
 
 
+class FireTimers(_TicketCommand):
+    """The router's sweep: fire what fell due on the ticket by `at` (SLA warnings and breaches
+    with their escalation, or a follow-up). Each fires once, whichever replica asks first; a
+    ticket with nothing due is refused as `conflict`."""
+
+    name: ClassVar[str] = "timers"
+    command: Literal["timers"] = "timers"
+    at: AwareDatetime
+
+
+class EscalateTicket(_TicketCommand):
+    """An agent hands a difficult conversation to a supervisor of its department (by hand,
+    unlike an SLA's escalation): assigned to them, tagged `escalated`, announced."""
+
+    name: ClassVar[str] = "escalate"
+    command: Literal["escalate"] = "escalate"
+    supervisor: str | None = Field(default=None, description="None: the department's first")
+
+
+class AcknowledgeTicket(_TicketCommand):
+    """Tell a new ticket's customer its number and when to expect an answer, on their own
+    channel, once per ticket (a second request changes nothing)."""
+
+    name: ClassVar[str] = "acknowledge"
+    command: Literal["acknowledge"] = "acknowledge"
+
+
 class UpdateContact(_Command):
     name: ClassVar[str] = "contact"
     command: Literal["contact"] = "contact"
@@ -141,6 +168,7 @@ class UpdateContact(_Command):
     email: str | None = None
     phone: str | None = None
     language: str | None = None
+    timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Vladivostok")
 
 
 Command = Annotated[
@@ -155,6 +183,9 @@ Command = Annotated[
     | TagTicket
     | SplitTicket
     | MergeTicket
+    | FireTimers
+    | EscalateTicket
+    | AcknowledgeTicket
     | UpdateContact,
     Field(discriminator="command"),
 ]
@@ -170,6 +201,9 @@ COMMAND_TYPES: tuple[type[_Command], ...] = (
     TagTicket,
     SplitTicket,
     MergeTicket,
+    FireTimers,
+    EscalateTicket,
+    AcknowledgeTicket,
     UpdateContact,
 )
 COMMAND = TypeAdapter[Command](Command)

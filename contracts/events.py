@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field, TypeAdapter
 
 from contracts.base import BusModel, new_id, utcnow
 from contracts.directory import DirectoryChanged
-from contracts.tickets import ContactView, MessageView, TicketView
+from contracts.tickets import ContactView, MessageView, Target, TicketView
 
 
 class _TicketEvent(BusModel):
@@ -82,6 +82,30 @@ class MessageUpdated(_TicketEvent):
     message: MessageView
 
 
+class SlaWarning(_TicketEvent):
+    """A target falls due soon (the policy's `warning_minutes` before `due_at`)."""
+
+    type: Literal["sla.warning"] = "sla.warning"
+    target: Target
+    due_at: AwareDatetime
+
+
+class SlaBreached(_TicketEvent):
+    """A target was missed; `escalation` says what the policy did about it."""
+
+    type: Literal["sla.breached"] = "sla.breached"
+    target: Target
+    due_at: AwareDatetime
+    escalation: list[str] = Field(default_factory=list)
+
+
+class TicketEscalated(_TicketEvent):
+    """An agent escalated the ticket to a supervisor (by hand)."""
+
+    type: Literal["ticket.escalated"] = "ticket.escalated"
+    supervisor: str | None = None
+
+
 Event = Annotated[
     TicketCreated
     | TicketReopened
@@ -92,6 +116,9 @@ Event = Annotated[
     | TicketMerged
     | MessageCreated
     | MessageUpdated
+    | SlaWarning
+    | SlaBreached
+    | TicketEscalated
     | DirectoryChanged,
     Field(discriminator="type"),
 ]

@@ -38,6 +38,10 @@ class ListTickets(_Query):
     )
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
+    timer_before: AwareDatetime | None = Field(
+        default=None,
+        description="Only tickets with an SLA warning, breach or follow-up due by then",
+    )
     order: Literal["recent", "queue"] = Field(
         default="recent",
         description="recent: newest activity first (pages with `cursor`); queue: most urgent, "

@@ -96,9 +96,14 @@ def _file(item: dict[str, Any], name: str, content_type: str, *, mime: bool = Tr
     return Attachment(
         name=item.get("file_name") or name,
         content_type=(item.get("mime_type") if mime else None) or content_type,
-        size=int(item.get("file_size") or 0),
+        size=_size(item.get("file_size")),
         external_id=item.get("file_id"),
     )
+
+
+def _size(value: object) -> int:
+    """Telegram sends an integer; anything else (a damaged update) counts as unknown, 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _content(m: dict[str, Any]) -> tuple[str, list[Attachment]]:

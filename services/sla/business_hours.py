@@ -37,6 +37,11 @@ def _public_holidays(country: str, subdivision: str | None, year: int) -> frozen
     return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year))
 
 
+@lru_cache(maxsize=1)
+def supported_countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
 def is_holiday(cal: BusinessCalendar, day: date) -> bool:
     if day in cal.holidays:
         return True

@@ -14,14 +14,14 @@ from contracts.base import new_id, utcnow
 from contracts.directory import DepartmentView
 from contracts.messages import OutboundMessage
 from contracts.tickets import MessageView, TicketView
-from services.store import rules
+from services.store import rules, service_levels
 from services.store.creation import on_create
 from services.store.errors import NotFound
 from services.store.records import AuditEntry, OutboxEntry, Outcome
 from services.store.repository import UnitOfWork
 
 
-async def _ticket(uow: UnitOfWork, cmd: Any, into: str | None = None) -> TicketView:
+async def ticket_of(uow: UnitOfWork, cmd: Any, into: str | None = None) -> TicketView:
     """The ticket a command is about (or, given `into`, the one it merges into), refused
     before anything is written when the actor may not act on it (`forbidden`) or saw another
     version (`conflict`)."""
@@ -44,11 +44,12 @@ async def _change(
     **updates: Any,
 ) -> Outcome:
     """Apply `updates` (a no-op when nothing would change) plus `also`, audit, announce."""
-    ticket = await _ticket(uow, cmd)
+    ticket = await ticket_of(uow, cmd)
     before = {k: getattr(ticket, k) for k in updates}
     if before == updates:
         return Outcome(c.CommandOk(ticket=ticket))
     new = rules.changed(ticket, **updates, **(also or {}))
+    new = await service_levels.stamped(uow, ticket, new)
     await uow.update_ticket(new)
     await uow.add_audit([AuditEntry(new.id, cmd.actor, action, _detail(before, updates, cmd))])
     if event is ev.TicketAssigned:
@@ -74,7 +75,7 @@ def _detail(before: dict[str, Any], after: dict[str, Any], cmd: Any) -> dict[str
 
 async def on_assign(uow: UnitOfWork, cmd: c.AssignTicket) -> Outcome:
     if cmd.if_waiting_in is not None:
-        rules.check_waiting(await _ticket(uow, cmd), cmd.if_waiting_in)
+        rules.check_waiting(await ticket_of(uow, cmd), cmd.if_waiting_in)
     # When it was assigned is what an assignment timeout counts from.
     also = {"assigned_at": utcnow() if cmd.agent else None}
     return await _change(uow, cmd, "assigned", ev.TicketAssigned, also=also, assignee=cmd.agent)
@@ -88,7 +89,7 @@ async def on_transfer(uow: UnitOfWork, cmd: c.TransferTicket) -> Outcome:
 
 
 async def on_route(uow: UnitOfWork, cmd: c.RouteTicket) -> Outcome:
-    ticket = await _ticket(uow, cmd)
+    ticket = await ticket_of(uow, cmd)
     tags = [*ticket.tags, *(t for t in dict.fromkeys(cmd.tags) if t not in ticket.tags)]
     updates: dict[str, Any] = {"department": cmd.department, "tags": tags}
     if cmd.priority is not None:
@@ -109,14 +110,28 @@ async def on_priority(uow: UnitOfWork, cmd: c.SetPriority) -> Outcome:
 
 
 async def on_tag(uow: UnitOfWork, cmd: c.TagTicket) -> Outcome:
-    ticket = await _ticket(uow, cmd)
+    ticket = await ticket_of(uow, cmd)
     tags = [t for t in ticket.tags if t not in cmd.remove]
     tags += [t for t in dict.fromkeys(cmd.add) if t not in tags]
     return await _change(uow, cmd, "tagged", None, tags=tags)
 
 
 async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool) -> Outcome:
-    ticket = await _ticket(uow, cmd)
+    return await add_message(uow, await ticket_of(uow, cmd), cmd, note=note)
+
+
+async def add_message(
+    uow: UnitOfWork,
+    ticket: TicketView,
+    cmd: c.AddReply | c.AddNote,
+    *,
+    note: bool = False,
+    automatic: bool = False,
+    also: dict[str, Any] | None = None,
+) -> Outcome:
+    """Store a reply or note on `ticket` (as stored) and stage the reply for its channel. An
+    `automatic` one (an acknowledgement, a reminder) is not an agent's answer: it starts no
+    response clock and is marked for the channel as sent by a machine."""
     now = utcnow()
     refused = not note and await _refused(uow, ticket)
     message = MessageView(
@@ -133,19 +148,24 @@ async def _add_message(uow: UnitOfWork, cmd: c.AddReply | c.AddNote, note: bool)
     )
     await uow.insert_message(message, dedupe_key=None)
     await uow.index_search(ticket.id, message.id, cmd.text)
-    updates: dict[str, Any] = {}
-    if not note:
+    updates: dict[str, Any] = dict(also or {})
+    if not note and not automatic:
         updates["last_agent_reply_at"] = now
         if ticket.first_response_at is None:
             updates["first_response_at"] = now
-    new = rules.changed(ticket, at=now, **updates)
+    new = await service_levels.stamped(uow, ticket, rules.changed(ticket, at=now, **updates))
     await uow.update_ticket(new)
-    await uow.add_audit([AuditEntry(new.id, cmd.actor, "note" if note else "replied", {})])
+    action = "note" if note else "automatic" if automatic else "replied"
+    await uow.add_audit(
+        [AuditEntry(new.id, cmd.actor, action, {"reason": cmd.reason} if automatic else {})]
+    )
     outcome = Outcome(
         c.CommandOk(ticket=new, message=message), [ev.MessageCreated(ticket=new, message=message)]
     )
     if isinstance(cmd, c.AddReply) and not refused:
         out = await _outbound(uow, new, message, cmd)
+        if automatic:
+            out.automatic = True
         outcome.outbound.append(
             OutboxEntry(subjects.outbound(new.channel), out.to_bytes(), out.id, kind="outbound")
         )
@@ -210,7 +230,7 @@ async def on_note(uow: UnitOfWork, cmd: c.AddNote) -> Outcome:
 
 
 async def on_split(uow: UnitOfWork, cmd: c.SplitTicket) -> Outcome:
-    source = await _ticket(uow, cmd)
+    source = await ticket_of(uow, cmd)
     messages = await uow.get_messages(source.id)
     rules.split_check(source, messages, cmd.message_ids)
     now = utcnow()
@@ -225,8 +245,11 @@ async def on_split(uow: UnitOfWork, cmd: c.SplitTicket) -> Outcome:
             "version": 1,
             "first_response_at": None,
             "own_thread": True,
+            "sla": None,
+            "acknowledged_at": None,
         }
     )
+    split = await service_levels.stamped(uow, None, split)
     await uow.insert_ticket(split)
     await uow.move_messages(cmd.message_ids, split.id)
     new_source = rules.changed(source, at=now)
@@ -245,13 +268,15 @@ async def on_split(uow: UnitOfWork, cmd: c.SplitTicket) -> Outcome:
 
 
 async def on_merge(uow: UnitOfWork, cmd: c.MergeTicket) -> Outcome:
-    source = await _ticket(uow, cmd)
-    target = await _ticket(uow, cmd, into=cmd.into)
+    source = await ticket_of(uow, cmd)
+    target = await ticket_of(uow, cmd, into=cmd.into)
     rules.merge_check(source, target)
     moved = [m.id for m in await uow.get_messages(source.id)]
     await uow.move_messages(moved, target.id)
     new_source = rules.changed(source, status="closed", merged_into=target.id)
+    new_source = await service_levels.stamped(uow, source, new_source)
     new_target = rules.changed(target, tags=list(dict.fromkeys([*target.tags, *source.tags])))
+    new_target = await service_levels.stamped(uow, target, new_target)
     await uow.update_ticket(new_source)
     await uow.update_ticket(new_target)
     await uow.add_audit(
@@ -273,6 +298,7 @@ async def on_contact(uow: UnitOfWork, cmd: c.UpdateContact) -> Outcome:
         "email": cmd.email,
         "phone": cmd.phone,
         "language": cmd.language,
+        "timezone": cmd.timezone,
     }
     contact = contact.model_copy(update={k: v for k, v in updates.items() if v is not None})
     await uow.save_contact(contact, new=False)

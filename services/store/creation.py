@@ -8,7 +8,7 @@ from contracts import commands as c
 from contracts import events as ev
 from contracts.base import new_id
 from contracts.tickets import ContactView, MessageView
-from services.store import rules
+from services.store import rules, service_levels
 from services.store.records import AuditEntry, Outcome
 from services.store.repository import UnitOfWork
 
@@ -22,6 +22,7 @@ async def on_create(uow: UnitOfWork, cmd: c.CreateTicket) -> Outcome:
     thread = rules.thread_key(cmd.channel, cmd.account, thread_key)
     beside = await uow.live_ticket(thread) is not None
     ticket = rules.opened_ticket(cmd, thread_key, contact, await uow.next_ticket_number(), beside)
+    ticket = await service_levels.stamped(uow, None, ticket)
     await uow.insert_ticket(ticket)
     await uow.index_search(
         ticket.id, None, rules.search_text(ticket.subject, contact.name, contact.email)

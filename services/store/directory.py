@@ -9,6 +9,8 @@ from typing import Any
 
 from contracts import commands as c
 from contracts import directory as d
+from services.sla.business_hours import supported_countries
+from services.store import service_levels
 from services.store.errors import Conflict, Invalid, NotFound
 from services.store.records import AuditEntry, Outcome
 from services.store.repository import UnitOfWork
@@ -50,6 +52,10 @@ async def on_put_agent(uow: UnitOfWork, cmd: d.PutAgent) -> Outcome:
 
 async def on_put_department(uow: UnitOfWork, cmd: d.PutDepartment) -> Outcome:
     department = cmd.department
+    calendar = department.calendar
+    if calendar and calendar.country and calendar.country not in supported_countries():
+        raise Invalid(f"no public holidays known for {calendar.country}", "calendar.country")
+    service_levels.forget(uow)
     await uow.put_item("department", department.id, department.model_dump_json())
     await _audit(uow, cmd, "department", department.id, department.model_dump(mode="json"))
     return _changed(cmd, "department", department.id)
@@ -79,10 +85,21 @@ async def on_set_rules(uow: UnitOfWork, cmd: d.SetRoutingRules) -> Outcome:
     return _changed(cmd, "rules", RULES_ID)
 
 
+async def on_set_sla(uow: UnitOfWork, cmd: d.SetSlaPolicies) -> Outcome:
+    wanted = [x for p in cmd.policies for x in p.match.departments]
+    await _require(uow, wanted, "policies")
+    policies = d.Directory(sla_policies=cmd.policies).model_dump_json(include={"sla_policies"})
+    await uow.put_item("sla", service_levels.SLA_ID, policies)
+    service_levels.forget(uow)
+    await _audit(uow, cmd, "sla", service_levels.SLA_ID, {"count": len(cmd.policies)})
+    return _changed(cmd, "sla", service_levels.SLA_ID)
+
+
 DIRECTORY_HANDLERS: dict[type[Any], Callable[[UnitOfWork, Any], Awaitable[Outcome]]] = {
     d.PutAgent: on_put_agent,
     d.PutDepartment: on_put_department,
     d.PutTemplate: on_put_template,
     d.DeleteTemplate: on_delete_template,
     d.SetRoutingRules: on_set_rules,
+    d.SetSlaPolicies: on_set_sla,
 }

@@ -11,7 +11,7 @@ from contracts import events as ev
 from contracts.directory import DepartmentView
 from contracts.messages import DeliveryReport, InboundMessage
 from contracts.tickets import ContactView, MessageView, TicketView
-from services.store import rules
+from services.store import rules, service_levels
 from services.store.errors import Missing
 from services.store.records import AuditEntry
 from services.store.repository import UnitOfWork
@@ -54,6 +54,7 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
             last_inbound_at=msg.received_at,
             **rules.labels_added(live, msg),
         )
+        ticket = await service_levels.stamped(uow, live, ticket)
         await uow.update_ticket(ticket)
         if rules.decide(live) == "reopen":
             events.append(ev.TicketReopened(ticket=ticket, reason="customer wrote again"))
@@ -74,6 +75,7 @@ async def _open(
     ticket = rules.new_ticket(msg, contact, await uow.next_ticket_number())
     if previous:
         ticket = ticket.model_copy(update={"previous_ticket_id": previous.id})
+    ticket = await service_levels.stamped(uow, None, ticket)
     await uow.insert_ticket(ticket)
     # The contact is found through the ticket: its name and email are indexed once.
     await uow.index_search(

@@ -113,4 +113,9 @@ async def answer_directory(
     if "rules" in kinds:
         stored = await repo.items("rules")
         directory.rules = d.Directory.model_validate_json(stored[0]).rules if stored else []
+    if "sla" in kinds:
+        stored = await repo.items("sla")
+        directory.sla_policies = (
+            d.Directory.model_validate_json(stored[0]).sla_policies if stored else []
+        )
     return directory

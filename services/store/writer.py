@@ -26,11 +26,12 @@ from services.store.ingest import ingest, record_delivery
 from services.store.outbox import Publish, event_entry, publish_entries
 from services.store.records import OutboxBatch, OutboxEntry
 from services.store.repository import Repository, TellsChanges, UnitOfWork
+from services.store.timers import TIMER_HANDLERS
 
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
 ATTEMPTS = 5
-HANDLERS = {**COMMAND_HANDLERS, **DIRECTORY_HANDLERS}
+HANDLERS = {**COMMAND_HANDLERS, **TIMER_HANDLERS, **DIRECTORY_HANDLERS}
 
 
 class Writer:

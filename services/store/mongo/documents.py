@@ -32,6 +32,7 @@ def ticket_doc(t: TicketView) -> Doc:
         "created_ts": t.created_at.timestamp(),
         "updated_ts": t.updated_at.timestamp(),
         "version": t.version,
+        "timer_ts": t.timer_at.timestamp() if t.timer_at else None,
         "view": t.model_dump(mode="json"),
     }
 
@@ -95,6 +96,8 @@ def ticket_filter(query: ListTickets, matching_ids: list[str] | None) -> Doc:
             **({"$gte": query.since.timestamp()} if query.since else {}),
             **({"$lt": query.until.timestamp()} if query.until else {}),
         }
+    if query.timer_before:
+        f["timer_ts"] = {"$ne": None, "$lte": query.timer_before.timestamp()}
     if matching_ids is not None:
         f["_id"] = {"$in": matching_ids}
     if query.cursor and query.order == "recent":

@@ -18,6 +18,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("assignee", ASCENDING), ("updated_ts", DESCENDING)]),
         IndexModel([("updated_ts", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("contact_id", ASCENDING), ("updated_ts", DESCENDING)]),
+        # The router's sweep: tickets with an SLA warning, breach or follow-up due.
+        IndexModel(
+            [("timer_ts", ASCENDING)],
+            partialFilterExpression={"timer_ts": {"$type": "double"}},
+            name="timer",
+        ),
     ],
     "messages": [
         IndexModel(

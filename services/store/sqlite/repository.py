@@ -21,7 +21,13 @@ from services.store import paging
 from services.store.errors import LostRace
 from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.checkpoint import Checkpointer
-from services.store.sqlite.schema import PRAGMAS, READER_PRAGMAS, SCHEMA
+from services.store.sqlite.schema import (
+    ADDED_COLUMNS,
+    LATE_INDEXES,
+    PRAGMAS,
+    READER_PRAGMAS,
+    SCHEMA,
+)
 from services.store.sqlite.unit_of_work import SqliteUnitOfWork
 
 QUEUE_ORDER = (
@@ -57,6 +63,12 @@ class SqliteRepository:
         for pragma in PRAGMAS:
             self.db.execute(pragma)
         self.db.executescript(SCHEMA)
+        for table, column, kind in ADDED_COLUMNS:
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        for index in LATE_INDEXES:
+            self.db.execute(index)
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
         self.reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         for pragma in (*READER_PRAGMAS, "PRAGMA query_only=ON"):
@@ -123,6 +135,9 @@ class SqliteRepository:
         if query.until:
             where.append("updated_ts < ?")
             params.append(query.until.timestamp())
+        if query.timer_before:
+            where.append("timer_ts IS NOT NULL AND timer_ts <= ?")
+            params.append(query.timer_before.timestamp())
         if query.q and (terms := paging.search_terms(query.q)):
             where.append(self._search_clause(terms, params))
         if query.cursor and query.order == "recent":

@@ -15,6 +15,14 @@ PRAGMAS = (
     "PRAGMA wal_autocheckpoint=10000",
 )
 
+# Columns added since the first release: (table, column, type), added to older files on start.
+ADDED_COLUMNS = (("tickets", "timer_ts", "REAL"),)
+# Indexes over added columns, created once the columns exist.
+LATE_INDEXES = (
+    # The router's sweep: tickets with an SLA warning, breach or follow-up due.
+    "CREATE INDEX IF NOT EXISTS tickets_timer ON tickets(timer_ts) WHERE timer_ts IS NOT NULL",
+)
+
 # The reader connection's (ticket lists and search): it never writes, so no WAL settings.
 READER_PRAGMAS = tuple(
     p for p in PRAGMAS if not p.startswith(("PRAGMA journal_mode", "PRAGMA wal_", "PRAGMA sync"))
@@ -43,6 +51,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     created_ts REAL NOT NULL,
     updated_ts REAL NOT NULL,
     version INTEGER NOT NULL,
+    timer_ts REAL,
     doc TEXT NOT NULL
 );
 -- At most one live ticket per thread: two replicas racing on a new thread cannot both win.

@@ -18,7 +18,7 @@ from services.store.records import AuditEntry, OutboxBatch
 TAG_SEP = "\x1f"
 TICKET_COLUMNS = (
     "thread, status, priority, department, assignee, channel, contact_id, tags, "
-    "created_ts, updated_ts, version, doc"
+    "created_ts, updated_ts, version, timer_ts, doc"
 )
 
 
@@ -36,6 +36,7 @@ def ticket_row(t: TicketView) -> tuple[object, ...]:
         t.created_at.timestamp(),
         t.updated_at.timestamp(),
         t.version,
+        t.timer_at.timestamp() if t.timer_at else None,
         t.model_dump_json(),
     )
 
@@ -113,7 +114,7 @@ class WriteBuffer:
         if self.new_tickets:
             c.executemany(
                 f"INSERT INTO tickets (id, number, {TICKET_COLUMNS}) "  # noqa: S608
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"VALUES ({', '.join('?' * (TICKET_COLUMNS.count(',') + 3))})",
                 [(t.id, t.number, *ticket_row(t)) for t in self.new_tickets.values()],
             )
             self.stored_versions.update((t.id, t.version) for t in self.new_tickets.values())

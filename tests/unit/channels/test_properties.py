@@ -94,3 +94,19 @@ def test_any_first_frame_gives_a_profile_of_short_strings(first: Any) -> None:
 
     assert set(profile) <= {"name", "email", "language", "department"}
     assert all(isinstance(v, str) and len(v) <= 200 for v in profile.values())
+
+
+def test_a_telegram_file_size_that_is_not_a_number_counts_as_unknown() -> None:
+    # Found by hypothesis in CI: `"file_size": ":"` raised ValueError out of the normalizer.
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 2,
+            "date": 1_700_000_000,
+            "chat": {"id": 3, "type": "private"},
+            "from": {"id": 3, "is_bot": False, "first_name": "Анна"},
+            "document": {"file_id": "f", "file_unique_id": "u", "file_size": ":"},
+        },
+    }
+
+    normalized_or_refused(update)
