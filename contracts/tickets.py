@@ -13,6 +13,9 @@ Priority = Literal["low", "normal", "high", "urgent"]
 Direction = Literal["inbound", "outbound", "note"]
 Target = Literal["first_response", "next_response", "resolution"]
 TARGETS: tuple[Target, ...] = ("first_response", "next_response", "resolution")
+# Tags the email channel gives mail written by machines: shown to agents, never raised in
+# priority, never acknowledged or asked for a rating (two desks would answer each other).
+MACHINE_MAIL = frozenset({"auto-reply", "bounce", "bulk"})
 STATUSES: tuple[Status, ...] = ("open", "pending", "resolved", "closed")
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 

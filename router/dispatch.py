@@ -176,7 +176,7 @@ class Dispatcher:
     ) -> int:
         """Assign the department's waiting tickets while its online agents have room.
         `fresh` tickets are not routed yet: their routes go first in the same request."""
-        routes: list[c.Command] = [f.route for f in fresh if f.route]
+        routes: list[c.Command] = [x for f in fresh for x in f.commands()]
         async with self.locks[department]:
             settings = self.department(department)
             agents = await self.agents(department) if settings.policy != "manual" else []
@@ -262,6 +262,7 @@ class Dispatcher:
         await self.refresh()
         await upkeep.assignment_timeouts(self, datetime.fromtimestamp(now, UTC))
         await upkeep.offline_agents(self, now)
+        await upkeep.timers(self, datetime.fromtimestamp(now, UTC))
         for department in {self.default_department, *(x.id for x in self.directory.departments)}:
             self.request_drain(department)
         await self.idle()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from contracts import commands as c
 from contracts import directory as d
 from contracts import events as ev
-from contracts.tickets import TicketView
+from contracts.tickets import MACHINE_MAIL, TicketView
 from router import rules
 
 
@@ -20,6 +20,12 @@ class Fresh:
 
     ticket: TicketView
     route: c.RouteTicket | None
+    acknowledge: c.AcknowledgeTicket | None = None
+
+    def commands(self) -> list[c.Command]:
+        """What goes to the store before any assignment: the route, then the acknowledgement
+        (which needs the department the route gives)."""
+        return [x for x in (self.route, self.acknowledge) if x is not None]
 
 
 def route_new(
@@ -42,8 +48,9 @@ def route_new(
     decision = rules.route(convo, directory.rules, default_department, known)
     priority = rules.higher(t.priority, decision.priority)
     new_tags = [x for x in decision.tags if x not in t.tags]
+    acknowledge = _acknowledgement(e, directory, decision.department, actor)
     if t.department == decision.department and priority == t.priority and not new_tags:
-        return Fresh(t, None)
+        return Fresh(t, None, acknowledge)
     route = c.RouteTicket(
         actor=actor,
         ticket_id=t.id,
@@ -56,4 +63,17 @@ def route_new(
     routed = t.model_copy(
         update={"department": decision.department, "priority": priority, "tags": tags}
     )
-    return Fresh(routed, route)
+    return Fresh(routed, route, acknowledge)
+
+
+def _acknowledgement(
+    e: ev.TicketCreated, directory: d.Directory, department: str, actor: str
+) -> c.AcknowledgeTicket | None:
+    """A customer's new conversation in a department that acknowledges; never one an agent
+    opened, and never mail written by a machine (two desks would answer each other)."""
+    settings = next((x for x in directory.departments if x.id == department), None)
+    if settings is None or not settings.acknowledge or e.actor is not None:
+        return None
+    if MACHINE_MAIL & set(e.ticket.tags):
+        return None
+    return c.AcknowledgeTicket(actor=actor, ticket_id=e.ticket.id, reason="new ticket")

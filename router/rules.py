@@ -10,10 +10,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from contracts.directory import RoutingRule, RuleMatch
-from contracts.tickets import PRIORITIES, Priority
+from contracts.tickets import MACHINE_MAIL, PRIORITIES, Priority
 
-# Mail written by machines (see the email channel): stored and shown, never raised.
-MACHINE_MAIL = frozenset({"auto-reply", "bounce", "bulk"})
 # Words that mark an outage in the languages our customers write in.
 URGENT_WORDS = ("down", "outage", "urgent", "не работает", "срочно", "упал", "авария")
 

@@ -1,4 +1,5 @@
-"""Upkeep the router does on every sweep: assignment timeouts and agents gone offline."""
+"""Upkeep the router does on every sweep: assignment timeouts, agents gone offline, and the
+tickets whose SLA warning, breach or follow-up fell due."""
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -63,3 +64,20 @@ async def offline_agents(desk: "Dispatcher", now: float) -> None:
                     reason=f"{agent_id} offline for more than {grace} min",
                 )
             )
+
+
+TIMERS_PER_REQUEST = 200
+
+
+async def timers(desk: "Dispatcher", now: datetime) -> int:
+    """Ask the store to fire what fell due. Every replica may ask for the same ticket: the
+    store fires each mark once and answers the others `conflict`, which is not an error."""
+    due = await desk.store.all_tickets(q.ListTickets(timer_before=now, limit=500))
+    fired = 0
+    for start in range(0, len(due), TIMERS_PER_REQUEST):
+        chunk = due[start : start + TIMERS_PER_REQUEST]
+        replies = await desk.commands(
+            [c.FireTimers(actor=ACTOR, ticket_id=t.id, at=now) for t in chunk]
+        )
+        fired += sum(isinstance(r, c.CommandOk) for r in replies)
+    return fired

@@ -14,15 +14,13 @@ from contracts import directory as d
 from contracts import events as ev
 from contracts.base import utcnow
 from contracts.service_levels import Escalation
-from contracts.tickets import PRIORITIES, TicketView
+from contracts.tickets import MACHINE_MAIL, PRIORITIES, TicketView
 from services.sla import clocks, notices
 from services.store import rules, service_levels
 from services.store.commands import Handler, add_message, ticket_of
 from services.store.errors import Conflict, Invalid
 from services.store.records import AuditEntry, Outcome
 from services.store.repository import UnitOfWork
-
-MACHINE_MAIL = frozenset({"auto-reply", "bounce", "bulk"})
 
 
 async def on_fire_timers(uow: UnitOfWork, cmd: c.FireTimers) -> Outcome:

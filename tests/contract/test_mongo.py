@@ -16,6 +16,7 @@ from tests.contract.directory_suite import DirectorySuite
 from tests.contract.email_suite import EmailThreadingSuite
 from tests.contract.mongo_fake import FakeAsyncMongoClient
 from tests.contract.platform_suite import PlatformIdSuite
+from tests.contract.service_levels_suite import ServiceLevelsSuite
 from tests.contract.suite import RepositorySuite
 
 pytestmark = pytest.mark.contract
@@ -23,7 +24,7 @@ MONGO_URI = os.environ.get("RELAYDESK_TEST_MONGO_URI")
 
 
 class TestMongoRepositoryOnMongomockFake(
-    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite
+    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite, ServiceLevelsSuite
 ):
     supports_text_search = False
 
@@ -33,7 +34,7 @@ class TestMongoRepositoryOnMongomockFake(
 
 @pytest.mark.skipif(not MONGO_URI, reason="set RELAYDESK_TEST_MONGO_URI to run on real MongoDB")
 class TestMongoRepositoryOnRealServer(
-    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite
+    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite, ServiceLevelsSuite
 ):
     async def make_repository(self) -> Repository:
         assert MONGO_URI

@@ -22,13 +22,16 @@ from services.store.writer import Writer
 from tests.contract.directory_suite import DirectorySuite
 from tests.contract.email_suite import EmailThreadingSuite
 from tests.contract.platform_suite import PlatformIdSuite
+from tests.contract.service_levels_suite import ServiceLevelsSuite
 from tests.contract.suite import Published, RepositorySuite, inbound
 
 pytestmark = pytest.mark.contract
 _files = itertools.count()
 
 
-class TestSqliteRepository(RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite):
+class TestSqliteRepository(
+    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite, ServiceLevelsSuite
+):
     @pytest.fixture(autouse=True)
     def _dir(self, tmp_path: Path) -> None:
         self.dir = tmp_path
