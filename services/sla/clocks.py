@@ -76,7 +76,12 @@ def _done(target: Target, t: TicketView, now: datetime) -> datetime | None:
 
 
 def _step(
-    target: Target, minutes: int, old: SlaClock | None, t: TicketView, now: datetime
+    target: Target,
+    minutes: int,
+    old: SlaClock | None,
+    t: TicketView,
+    cal: BusinessCalendar,
+    now: datetime,
 ) -> SlaClock | None:
     """The target's clock after the change (calendar already settled into `old`)."""
     clock = old.model_copy(update={"minutes": minutes}) if old else None
@@ -92,8 +97,8 @@ def _step(
         start = _start(target, t, now)
         clock = SlaClock(target=target, minutes=minutes, since=start)
     done = _done(target, t, now)
-    if done is not None and clock.done_at is None:
-        return clock.model_copy(update={"done_at": done})
+    if done is not None and clock.done_at is None:  # what it used counts if it goes on again
+        return _settle(clock, cal, done).model_copy(update={"done_at": done})
     if done is None and clock.done_at is not None:  # reopened: counting goes on
         return clock.model_copy(update={"done_at": None, "since": now})
     return clock
@@ -147,7 +152,7 @@ def _clocks(
         previous = old.clock(target) if old else None
         if previous and old and old.calendar != t.department:
             previous = _settle(previous, calendar_of(old.calendar, departments), now)
-        clock = _step(target, minutes, previous, t, now)
+        clock = _step(target, minutes, previous, t, cal, now)
         if clock is not None:
             clocks.append(_pace(clock, t, cal, now))
     return SlaState(
