@@ -7,6 +7,9 @@ Protocol (JSON text frames):
   event: `{"id": "<EVENTS stream sequence>", "type": "ticket.created", "data": {…event…}}`;
 - `{"type": "ticket.typing", "data": {"ticket_id", "who": "customer"}}` (no id: not resumable)
   while the customer types, repeated every few seconds;
+- `sla.warning`, `sla.breached` and `ticket.escalated` go to the department's supervisors,
+  admins and the ticket's assignee; other agents who see the ticket get `ticket.changed`
+  with `fields: ["sla"]`;
 - a new conversation enters a department when the router routes it, as `ticket.transferred`
   (from no department); a ticket transferred out of the agent's departments arrives as
   `ticket.removed` with only its id; if the events asked for have expired, `{"type": "reset"}`
@@ -30,6 +33,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from contracts import events as ev
 from contracts import streams, subjects
 from contracts.directory import AgentView, DirectoryChanged
+from contracts.tickets import TicketView
 from services.inbox.api.context import Inbox
 from services.inbox.permissions import can_see
 from services.runtime.metrics import ERRORS, OPEN_STREAMS
@@ -49,6 +53,10 @@ def frame_for(agent: AgentView, seq: int, event: ev.Event) -> dict[str, Any] | N
     visible = can_see(agent, event.ticket.department)
     if isinstance(event, ev.TicketMerged):
         return _merged(agent, seq, event, visible)
+    if visible and isinstance(event, ALERTS) and not _alerted(agent, event.ticket):
+        # Everyone else who sees the ticket only learns that it changed (its SLA marks).
+        data = {"ticket": event.ticket.model_dump(mode="json"), "fields": ["sla"]}
+        return {"id": str(seq), "type": "ticket.changed", "data": data}
     if not visible:
         if isinstance(event, ev.TicketTransferred) and can_see(agent, event.previous_department):
             return {
@@ -58,6 +66,15 @@ def frame_for(agent: AgentView, seq: int, event: ev.Event) -> dict[str, Any] | N
             }
         return None
     return {"id": str(seq), "type": event.type, "data": event.model_dump(mode="json")}
+
+
+ALERTS = (ev.SlaWarning, ev.SlaBreached, ev.TicketEscalated)
+
+
+def _alerted(agent: AgentView, ticket: TicketView) -> bool:
+    """SLA warnings, breaches and escalations go to the department's supervisors (and
+    admins) and to whoever holds the ticket."""
+    return agent.role in ("supervisor", "admin") or ticket.assignee == agent.id
 
 
 def _merged(

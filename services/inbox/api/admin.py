@@ -1,4 +1,5 @@
-"""Configuration: departments, agents, reply templates and routing rules.
+"""Configuration: departments (with their calendars), agents, reply templates, routing rules
+and SLA policies.
 
 Everyone logged in reads departments and agents (to transfer and assign) and the templates of
 their departments; admins change departments, agents and rules; supervisors also keep the
@@ -22,6 +23,8 @@ from services.inbox.api.schemas import (
     DepartmentList,
     RuleList,
     RulesIn,
+    SlaPoliciesIn,
+    SlaPolicyList,
     TemplateIn,
     TemplateList,
     agent_out,
@@ -174,3 +177,19 @@ async def set_rules(body: RulesIn, agent: Agent, ctx: Ctx) -> RuleList:
     permissions.check_admin(agent)
     await _write(ctx, d.SetRoutingRules(actor=agent.id, rules=body.rules))
     return RuleList(items=body.rules)
+
+
+@router.get("/sla-policies", response_model=SlaPolicyList)
+async def list_sla_policies(agent: Agent, ctx: Ctx) -> SlaPolicyList:
+    """In order: the first enabled policy whose conditions hold applies to a ticket."""
+    if agent.role == "agent":
+        raise permissions.Forbidden("only supervisors and admins see SLA policies")
+    return SlaPolicyList(items=ctx.directory.current.sla_policies)
+
+
+@router.put("/sla-policies", response_model=SlaPolicyList)
+async def set_sla_policies(body: SlaPoliciesIn, agent: Agent, ctx: Ctx) -> SlaPolicyList:
+    """Replace the whole ordered list at once; tickets take a new policy at their next change."""
+    permissions.check_admin(agent)
+    await _write(ctx, d.SetSlaPolicies(actor=agent.id, policies=body.policies))
+    return SlaPolicyList(items=body.policies)

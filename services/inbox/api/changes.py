@@ -1,5 +1,5 @@
 """Every change an agent makes to a ticket: reply, note, assign, transfer, status, priority,
-tags, split, merge.
+tags, split, merge, escalation to a supervisor, and its customer's contact details.
 
 A change is one store command carrying the agent's departments and the version the agent saw:
 the store refuses a ticket outside those departments (`forbidden`, answered 404 as if it did
@@ -22,6 +22,8 @@ from services.inbox.api.errors import ERRORS, Invalid, NotFound
 from services.inbox.api.schemas import (
     AssignIn,
     ChangeResult,
+    ContactIn,
+    EscalateIn,
     MergeIn,
     NewMessage,
     PriorityIn,
@@ -178,3 +180,41 @@ async def split(ticket_id: str, body: SplitIn, agent: Agent, ctx: Ctx) -> Change
 async def merge(ticket_id: str, body: MergeIn, agent: Agent, ctx: Ctx) -> ChangeResult:
     """Move every message into `into` (which must be visible too); this ticket closes."""
     return await _apply(ctx, agent, ticket_id, body.version, c.MergeTicket, into=body.into)
+
+
+@router.post("/tickets/{ticket_id}/escalate", response_model=ChangeResult)
+async def escalate(ticket_id: str, body: EscalateIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    """Hand a difficult conversation to a supervisor of its department (by hand: not the
+    SLA's escalation). It is assigned to them, tagged `escalated`, and they are told."""
+    if body.supervisor is not None:
+        chosen = ctx.directory.agent(body.supervisor)
+        if chosen is None or chosen.role not in ("supervisor", "admin"):
+            raise Invalid(f"{body.supervisor} is not a supervisor", "supervisor")
+    return await _apply(
+        ctx,
+        agent,
+        ticket_id,
+        body.version,
+        c.EscalateTicket,
+        supervisor=body.supervisor,
+        reason=body.reason,
+    )
+
+
+@router.put("/tickets/{ticket_id}/contact", response_model=ChangeResult)
+async def update_contact(ticket_id: str, body: ContactIn, agent: Agent, ctx: Ctx) -> ChangeResult:
+    """Correct the customer's name, email, phone, language or time zone (the contact panel
+    shows their local time from it)."""
+    detail = await detail_for(ctx, agent, ticket_id, messages=False)
+    command = c.UpdateContact(
+        actor=agent.id,
+        contact_id=detail.ticket.contact_id,
+        display_name=body.name,
+        email=body.email,
+        phone=body.phone,
+        language=body.language,
+        timezone=body.timezone,
+    )
+    await ctx.store.command(command)
+    after = await detail_for(ctx, agent, ticket_id, messages=False)
+    return ChangeResult(ticket=ticket_out(after.ticket, after.contact))

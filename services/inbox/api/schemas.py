@@ -7,13 +7,23 @@ here embeds its contact and names its assignee plainly, and bus-only fields stay
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.channels import Channel
 from contracts.directory import AgentView, DepartmentView, ReplyTemplate, Role, RoutingRule
 from contracts.messages import Attachment, DeliveryStatus
 from contracts.presence import PresenceStatus
-from contracts.tickets import ContactView, Direction, MessageView, Priority, Status, TicketView
+from contracts.service_levels import SlaPolicy
+from contracts.tickets import (
+    ContactView,
+    Direction,
+    MessageView,
+    Priority,
+    SlaState,
+    Status,
+    TicketView,
+)
+from services.sla import notices
 
 
 class _In(BaseModel):
@@ -26,6 +36,7 @@ class ContactOut(BaseModel):
     email: str | None = None
     phone: str | None = None
     language: str | None = None
+    timezone: str | None = Field(default=None, description="IANA name or UTC offset")
     identities: list[str] = Field(default_factory=list)
     refused: list[str] = Field(
         default_factory=list, description="Identities that turned off messages from us"
@@ -51,6 +62,15 @@ class TicketOut(BaseModel):
     previous_ticket_id: str | None = None
     first_response_at: datetime | None = None
     last_inbound_at: datetime | None = None
+    sla: SlaState | None = Field(
+        default=None, description="The SLA held to: each target's clock, due time and marks"
+    )
+    timer_at: datetime | None = Field(
+        default=None, description="The next SLA warning, breach or follow-up"
+    )
+    status_since: datetime | None = None
+    acknowledged_at: datetime | None = None
+    escalated_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     version: int = Field(description="Send it back as `version` to refuse stale changes (409)")
@@ -168,6 +188,37 @@ class TransferIn(_Change):
 
 class StatusIn(_Change):
     status: Status
+
+
+class EscalateIn(_Change):
+    reason: str = Field(min_length=1, max_length=2000, description="Why, for the supervisor")
+    supervisor: str | None = Field(default=None, description="None: the department's first")
+
+
+class ContactIn(_In):
+    """Only the fields given change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=50)
+    language: str | None = Field(default=None, max_length=20)
+    timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Vladivostok")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and notices.zone(value) is None:
+            raise ValueError(f"unknown time zone {value!r}")
+        return value
+
+
+class SlaPoliciesIn(_In):
+    policies: list[SlaPolicy]
+
+
+class SlaPolicyList(BaseModel):
+    items: list[SlaPolicy]
+    next_cursor: str | None = None
 
 
 class PriorityIn(_Change):

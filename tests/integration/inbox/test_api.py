@@ -383,3 +383,76 @@ async def test_every_ui_path_carries_the_pages_security_headers(desk: Desk, path
     assert "frame-ancestors 'none'" in reply.headers["content-security-policy"]
     assert "script-src 'self'" in reply.headers["content-security-policy"]
     assert reply.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_an_admin_sets_sla_policies_and_a_new_ticket_shows_its_due_time(desk: Desk) -> None:
+    policy = {
+        "name": "Биллинг: час",
+        "match": {"departments": ["billing"]},
+        "first_response_minutes": 60,
+        "escalation": {"priority": "high", "assign_to": "supervisor"},
+    }
+    saved = await desk.call("root", "PUT", "/api/v1/sla-policies", json={"policies": [policy]})
+    read = await desk.call("sam", "GET", "/api/v1/sla-policies")
+    await asyncio.sleep(0.5)  # the router and the store read the changed directory
+
+    ticket = await desk.ticket_of("anna", await desk.customer_writes("оплата не прошла"))
+
+    assert saved.status_code == 200 and read.json()["items"][0]["name"] == "Биллинг: час"
+    clock = ticket["sla"]["clocks"][0]
+    assert (ticket["sla"]["policy_name"], clock["target"], clock["minutes"]) == (
+        "Биллинг: час",
+        "first_response",
+        60,
+    )
+    assert ticket["timer_at"] is not None and clock["due_at"] > ticket["created_at"]
+
+
+async def test_a_calendar_with_an_unknown_zone_is_refused_with_its_field(desk: Desk) -> None:
+    body = {"id": "night", "name": "Ночь", "calendar": {"timezone": "Asia/Atlantis"}}
+
+    reply = await desk.call("root", "POST", "/api/v1/departments", json=body)
+
+    assert reply.status_code == 422 and "Asia/Atlantis" in reply.text
+
+
+async def test_a_department_calendar_is_kept_with_its_split_shifts(desk: Desk) -> None:
+    shifts = [{"start": "09:00", "end": "13:00"}, {"start": "14:00", "end": "18:00"}]
+    calendar = {"timezone": "Asia/Vladivostok", "week": [shifts] * 5 + [[], []], "country": "RU"}
+    body = {"id": "vladivostok", "name": "Владивосток", "calendar": calendar}
+
+    made = await desk.call("root", "POST", "/api/v1/departments", json=body)
+    listed = await desk.call("tina", "GET", "/api/v1/departments")
+
+    assert made.status_code == 201, made.text
+    kept = next(x for x in listed.json()["items"] if x["id"] == "vladivostok")
+    assert kept["calendar"]["week"][0][1]["start"] == "14:00:00"
+    assert kept["calendar"]["country"] == "RU"
+
+
+async def test_an_agent_escalates_a_difficult_customer_to_the_supervisor(desk: Desk) -> None:
+    ticket = await desk.ticket_of("anna", await desk.customer_writes("оплата, и я очень зол"))
+    path = f"/api/v1/tickets/{ticket['id']}/escalate"
+
+    reply = await desk.call("anna", "POST", path, json={"reason": "угрожает судом"})
+    audit = await desk.call("sam", "GET", f"/api/v1/tickets/{ticket['id']}/audit")
+
+    assert reply.status_code == 200, reply.text
+    escalated = reply.json()["ticket"]
+    assert (escalated["assignee"], "escalated" in escalated["tags"]) == ("sam", True)
+    assert escalated["escalated_at"] is not None
+    entry = next(e for e in audit.json()["items"] if e["action"] == "escalated")
+    assert entry["actor"] == "anna" and entry["detail"]["reason"] == "угрожает судом"
+
+
+async def test_an_agent_sets_the_customers_time_zone(desk: Desk) -> None:
+    ticket = await desk.ticket_of("anna", await desk.customer_writes("оплата из Владивостока"))
+    path = f"/api/v1/tickets/{ticket['id']}/contact"
+
+    good = await desk.call("anna", "PUT", path, json={"timezone": "Asia/Vladivostok"})
+    bad = await desk.call("anna", "PUT", path, json={"timezone": "Луна/Море"})
+
+    assert good.status_code == 200 and good.json()["ticket"]["contact"]["timezone"] == (
+        "Asia/Vladivostok"
+    )
+    assert bad.status_code == 422

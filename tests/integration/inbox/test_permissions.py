@@ -169,6 +169,11 @@ async def rules_hidden_from_agents(desk: Desk, w: World) -> None:
     assert (await desk.call("sam", "GET", "/api/v1/routing-rules")).status_code == 200
 
 
+async def sla_policies_hidden_from_agents(desk: Desk, w: World) -> None:
+    assert (await desk.call("anna", "GET", "/api/v1/sla-policies")).status_code == 403
+    assert (await desk.call("sam", "GET", "/api/v1/sla-policies")).status_code == 200
+
+
 AGENT = {"email": "new@desk.test", "name": "New", "departments": ["tech"], "password": "p" * 10}
 DEPARTMENT = {"id": "billing", "name": "Hijacked"}
 MATRIX: dict[tuple[str, str], Case] = {
@@ -230,6 +235,14 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/templates/{template_id}"): template_delete_refused,
     ("GET", "/api/v1/routing-rules"): rules_hidden_from_agents,
     ("PUT", "/api/v1/routing-rules"): admins_only("PUT", "/api/v1/routing-rules", {"rules": []}),
+    ("POST", "/api/v1/tickets/{ticket_id}/escalate"): other_departments_ticket(
+        "POST", "/escalate", {"reason": "грубит"}
+    ),
+    ("PUT", "/api/v1/tickets/{ticket_id}/contact"): other_departments_ticket(
+        "PUT", "/contact", {"timezone": "Asia/Vladivostok"}
+    ),
+    ("GET", "/api/v1/sla-policies"): sla_policies_hidden_from_agents,
+    ("PUT", "/api/v1/sla-policies"): admins_only("PUT", "/api/v1/sla-policies", {"policies": []}),
 }
 
 

@@ -71,3 +71,39 @@ def test_a_merge_from_another_department_hides_the_source_from_the_target_side()
 
     assert frame is not None and frame["data"]["ticket"] == {"id": "t1", "hidden": True}
     assert "Чужая тема" not in str(frame)
+
+
+BOSS = AgentView(
+    id="boss", email="boss@desk.test", name="Ольга", role="supervisor", departments=["billing"]
+)
+
+
+def breach(assignee: str | None = None) -> ev.SlaBreached:
+    held = ticket("billing").model_copy(update={"assignee": assignee})
+    return ev.SlaBreached(ticket=held, target="first_response", due_at=NOW)
+
+
+def test_an_sla_breach_reaches_the_departments_supervisor_as_itself() -> None:
+    frame = frame_for(BOSS, 30, breach())
+
+    assert frame is not None and frame["type"] == "sla.breached"
+    assert frame["data"]["target"] == "first_response"
+
+
+def test_an_sla_breach_reaches_the_agent_holding_the_ticket() -> None:
+    frame = frame_for(BILLING, 31, breach(assignee="b"))
+
+    assert frame is not None and frame["type"] == "sla.breached"
+
+
+def test_other_agents_of_the_department_only_see_the_ticket_change() -> None:
+    frame = frame_for(BILLING, 32, breach(assignee="someone-else"))
+
+    assert frame is not None and frame["type"] == "ticket.changed"
+    assert frame["data"]["fields"] == ["sla"]
+
+
+def test_a_supervisor_of_another_department_is_not_told() -> None:
+    other = BOSS.model_copy(update={"departments": ["tech"]})
+
+    assert frame_for(other, 33, breach()) is None
