@@ -218,3 +218,39 @@ async def test_a_reply_being_written_survives_a_new_customer_message(
     await anna.page.keyboard.type("чек")
 
     assert await anna.page.input_value("textarea[name=reply]") == "Сейчас посмотрю ваш чек"
+
+
+async def test_the_sla_column_shows_the_due_time_and_turns_red_at_breach(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    policy = {
+        "name": "Биллинг: первый ответ за час",
+        "match": {"departments": ["billing"], "tags": ["sla-e2e"]},
+        "first_response_minutes": 60,
+        "warning_minutes": 15,
+    }
+    saved = await desk.call("root", "PUT", "/api/v1/sla-policies", json={"policies": [policy]})
+    assert saved.status_code == 200, saved.text
+    await asyncio.sleep(0.5)  # the store reads the changed directory
+    await desk.customer_writes("оплата: где мой чек?", tags=["sla-e2e"])
+    anna = await agent_tab("anna")
+    await anna.page.clock.install()
+    await anna.page.reload()  # the token is kept: the desk opens again, on the page's clock
+    await anna.page.wait_for_selector("nav.views")
+    await anna.view("allOpen")
+    badge = anna.page.locator("li[data-ticket]", has_text="где мой чек").locator(".sla")
+
+    await badge.wait_for(timeout=5000)
+    on_time = (await badge.get_attribute("data-sla"), await badge.inner_text())
+    await anna.page.clock.fast_forward("00:50:00")
+    await anna.page.wait_for_selector("li[data-ticket] .sla[data-sla=warning]", timeout=5000)
+    await anna.page.clock.fast_forward("00:11:00")
+    await anna.page.wait_for_selector("li[data-ticket] .sla[data-sla=breached]", timeout=5000)
+    late = await badge.inner_text()
+    colour = await badge.evaluate("el => getComputedStyle(el).backgroundColor")
+    await anna.page.screenshot(path=str(ARTIFACTS / "sla-breached.png"))
+
+    assert on_time[0] == "ok" and "Первый ответ через" in on_time[1], on_time
+    assert "просрочено" in late, late
+    assert colour == "rgb(198, 40, 40)"  # --danger
+    assert anna.errors == []

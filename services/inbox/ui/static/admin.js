@@ -1,13 +1,15 @@
-// Admin pages: departments (with signature), agents, reply templates, routing rules.
+// Admin pages: departments (signature, working hours, acknowledgement, follow-ups), agents,
+// reply templates, routing rules and SLA policies.
 // Supervisors see the templates page only; the API refuses the rest to them anyway.
 import { h, options } from "./dom.js";
+import { calendarFields } from "./sla.js";
 
 const POLICIES = ["least_loaded", "round_robin", "sticky", "manual"];
 const ROLES = ["agent", "supervisor", "admin"];
 
 export function adminPage(api, state, t, refresh) {
   const page = h("section", { class: "admin" });
-  const tabs = state.me.role === "admin" ? ["departments", "agents", "templates", "rules"] : ["templates"];
+  const tabs = state.me.role === "admin" ? ["departments", "agents", "templates", "rules", "sla"] : ["templates"];
   let tab = tabs[0];
   const status = h("div", { class: "error", role: "status" });
 
@@ -28,13 +30,24 @@ export function adminPage(api, state, t, refresh) {
       const name = h("input", { name: "name", value: d.name, "aria-label": t("name") });
       const signature = h("textarea", { name: "signature", "aria-label": t("signature") }, d.signature);
       const policy = h("select", { name: "policy", "aria-label": t("policy") }, options(POLICIES.map((p) => [p, p]), d.policy));
+      const calendar = calendarFields(d.calendar, t);
+      const acknowledge = h("input", { type: "checkbox", name: "acknowledge", checked: Boolean(d.acknowledge) });
+      const number = (key, value) => h("input", { type: "number", min: 1, name: key, value: value ?? "", "aria-label": t(key) });
+      const remind = number("remindHours", d.remind_pending_hours);
+      const resolve = number("resolveDays", d.resolve_pending_days);
+      const close = number("closeDays", d.close_resolved_days);
+      const orNull = (input) => (input.value ? Number(input.value) : null);
       return h("form", { onsubmit: (e) => {
         e.preventDefault();
-        const body = { ...d, id: id.value.trim(), name: name.value, signature: signature.value, policy: policy.value };
+        const body = { ...d, id: id.value.trim(), name: name.value, signature: signature.value, policy: policy.value,
+          calendar: calendar.read(), acknowledge: acknowledge.checked, remind_pending_hours: orNull(remind),
+          resolve_pending_days: orNull(resolve), close_resolved_days: orNull(close) };
         delete body.schema_version;
         save(d.id ? "PUT" : "POST", d.id ? `/departments/${d.id}` : "/departments", body);
       } }, h("label", {}, t("id"), id), h("label", {}, t("name"), name), h("label", {}, t("signature"), signature),
-      h("label", {}, t("policy"), policy), h("button", { class: "primary" }, d.id ? t("save") : t("newItem")));
+      h("label", {}, t("policy"), policy), calendar.node, h("label", {}, acknowledge, t("acknowledge")),
+      h("label", {}, t("remindHours"), remind), h("label", {}, t("resolveDays"), resolve), h("label", {}, t("closeDays"), close),
+      h("button", { class: "primary" }, d.id ? t("save") : t("newItem")));
     };
     return [...state.departments.map((d) => form(d)), form()];
   }
@@ -86,18 +99,21 @@ export function adminPage(api, state, t, refresh) {
     return [...state.templates.map((tpl) => form(tpl)), form()];
   }
 
-  function rules() {
-    const area = h("textarea", { class: "rules", name: "rules", "aria-label": t("rules") });
-    api.call("GET", "/routing-rules").then((r) => { area.value = JSON.stringify(r.items, null, 2); });
+  // An ordered list edited as JSON (routing rules, SLA policies): order is meaning.
+  function orderedList(path, key, help) {
+    const area = h("textarea", { class: "rules", name: key, "aria-label": t(help) });
+    api.call("GET", path).then((r) => { area.value = JSON.stringify(r.items, null, 2); });
     return [h("form", { onsubmit: (e) => {
       e.preventDefault();
       let parsed;
       try { parsed = JSON.parse(area.value); } catch (failure) { status.textContent = `${t("error")}: ${failure.message}`; return; }
-      save("PUT", "/routing-rules", { rules: parsed });
-    } }, h("p", {}, t("rulesHelp")), area, h("button", { class: "primary" }, t("save")))];
+      save("PUT", path, { [key]: parsed });
+    } }, h("p", {}, t(help)), area, h("button", { class: "primary" }, t("save")))];
   }
+  const rules = () => orderedList("/routing-rules", "rules", "rulesHelp");
+  const sla = () => orderedList("/sla-policies", "policies", "slaHelp");
 
-  const PAGES = { departments, agents, templates, rules };
+  const PAGES = { departments, agents, templates, rules, sla };
   function draw() {
     page.replaceChildren(
       h("div", { class: "actions" }, tabs.map((name) => h("button", { class: name === tab ? "primary" : "", onclick: () => { tab = name; draw(); } }, t(name)))),

@@ -3,6 +3,7 @@ import { Api, EventStream } from "./api.js";
 import { beep, h, options, when } from "./dom.js";
 import { language, languages, setLanguage, t } from "./i18n.js";
 import { adminPage } from "./admin.js";
+import { localTime, slaBadge } from "./sla.js";
 
 const CHANNEL_ICONS = { email: "✉️", webchat: "💬", telegram: "✈️", vk: "🅥", viber: "📳" };
 const VIEWS = {
@@ -79,6 +80,8 @@ async function start() {
   if (state.presence === "offline") state.presence = "online";
   layout();
   await reload();
+  // Due times turn amber, then red, as time passes, not only when an event comes.
+  setInterval(() => { if (state.page === "inbox") { renderList(); refreshBadge(); } }, 30000);
 }
 
 async function loadDirectory() {
@@ -206,7 +209,7 @@ function renderList() {
     h("div", { class: "subject" }, ticket.subject || "—"),
     h("div", { class: "meta" }, h("span", {}, `#${ticket.number}`), h("span", {}, departmentName(ticket.department)),
       h("span", { class: `prio-${ticket.priority}` }, t(ticket.priority)), h("span", {}, t(ticket.status)),
-      h("span", {}, agentName(ticket.assignee)), h("span", {}, when(ticket.updated_at))));
+      h("span", {}, agentName(ticket.assignee)), h("span", {}, when(ticket.updated_at)), slaBadge(ticket, t)));
   });
   fill(slots.list, filtersPanel(),
     items.length ? h("ul", { class: "tickets" }, items) : h("div", { class: "empty" }, t("noTickets")));
@@ -223,6 +226,7 @@ function onEvent(frame) {
   const data = frame.data || {};
   const ticketId = data.ticket?.id || data.ticket_id;
   if (frame.type === "ticket.typing") { if (ticketId === state.current?.id) showTyping(); return; }
+  if (ALERTS[frame.type]) alertAbout(frame.type, data);
   if (frame.type === "message.created" && data.message?.direction === "inbound") {
     if (ticketId !== state.current?.id || document.hidden) {
       state.unread.add(ticketId);
@@ -236,6 +240,26 @@ function onEvent(frame) {
     openTicket(ticketId, true).catch(() => {});
   }
   scheduleReload();
+}
+
+// SLA warnings, breaches and escalations reach supervisors and the ticket's holder.
+const ALERTS = { "sla.warning": "slaWarning", "sla.breached": "slaBreached", "ticket.escalated": "escalated" };
+function alertAbout(type, data) {
+  const ticket = data.ticket || {};
+  const what = data.target ? `${t(ALERTS[type])}: ${t(data.target)}` : t(ALERTS[type]);
+  const toast = h("div", { class: `toast toast-${type.replace(".", "-")}`, role: "alert", "data-ticket": ticket.id,
+    onclick: () => { openTicket(ticket.id).catch(() => {}); toast.remove(); } },
+  `${what} · #${ticket.number} ${ticket.subject || ""}`, data.reason ? h("div", { class: "why" }, data.reason) : null);
+  let tray = document.querySelector(".toasts");
+  if (!tray) { tray = h("div", { class: "toasts" }); document.body.append(tray); }
+  tray.append(toast);
+  setTimeout(() => toast.remove(), 20000);
+  if (!state.muted) beep();
+}
+
+function refreshBadge() {
+  const slot = slots.detail.querySelector(".sla-slot");
+  if (slot && state.current) fill(slot, slaBadge(state.current, t));
 }
 
 // Kept apart from the DOM: an event re-renders the ticket, and the indicator must survive it.
@@ -298,7 +322,11 @@ function actions(ticket) {
     h("button", { onclick: () => act("/assign", { agent: "me" }), disabled: ticket.assignee === state.me.id }, t("me")),
     assign, transfer, status, priority, tags,
     h("button", { name: "split", disabled: state.selected.size === 0, onclick: () => act("/split", { message_ids: [...state.selected] }) }, t("split")),
-    mergeInto, h("button", { onclick: () => mergeInto.value && act("/merge", { into: mergeInto.value.trim() }) }, t("merge")));
+    mergeInto, h("button", { onclick: () => mergeInto.value && act("/merge", { into: mergeInto.value.trim() }) }, t("merge")),
+    h("button", { name: "escalate", onclick: () => {
+      const reason = prompt(t("escalateReason"));
+      if (reason && reason.trim()) act("/escalate", { reason: reason.trim() });
+    } }, t("escalate")));
 }
 
 function message(m) {
@@ -394,8 +422,18 @@ function contactPanel(ticket) {
       h("a", { href: "#", onclick: (e) => { e.preventDefault(); openTicket(other.id); } }, `#${other.number} ${other.subject || "—"}`),
       ` · ${t(other.status)}`)));
   }).catch(() => {});
+  const local = localTime(c.timezone);
+  const zone = h("input", { name: "timezone", value: c.timezone || "", placeholder: "Asia/Vladivostok", "aria-label": t("timezone"),
+    onchange: async (e) => {
+      try {
+        await api.call("PUT", `/tickets/${ticket.id}/contact`, { timezone: e.target.value.trim() });
+        await openTicket(ticket.id, true);
+      } catch (failure) { alert(`${t("error")}: ${failure.message}`); }
+    } });
   return h("aside", { class: "contact" }, h("h3", {}, t("contact")),
     h("div", { class: "name" }, c.name || "—"), c.email ? h("div", {}, c.email) : null, c.phone ? h("div", {}, c.phone) : null,
+    local ? h("div", { class: "local-time" }, t("localTime", { time: local })) : null,
+    h("label", { class: "zone" }, t("timezone"), zone),
     h("h3", {}, t("channels")), h("ul", {}, c.identities.map((i) => h("li", {}, `${CHANNEL_ICONS[i.split(":")[0]] || ""} ${i}`))),
     h("h3", {}, t("previous")), previous);
 }
@@ -406,7 +444,8 @@ function renderTicket() {
   if (!ticket) { slots.detail.replaceChildren(h("div", { class: "empty" }, t("pick"))); return; }
   slots.detail.replaceChildren(h("div", { class: "ticket", "data-ticket": ticket.id },
     h("div", { class: "conversation" },
-      h("header", {}, h("h2", {}, `#${ticket.number} ${ticket.subject || "—"}`), actions(ticket)),
+      h("header", {}, h("h2", {}, `#${ticket.number} ${ticket.subject || "—"}`),
+        h("div", { class: "sla-slot" }, slaBadge(ticket, t)), actions(ticket)),
       h("div", { class: "messages" }, ticket.messages.map(message)),
       h("div", { class: "typing", role: "status", "aria-live": "polite" }, typingText(ticket.id)),
       composer(ticket)),
