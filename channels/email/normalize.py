@@ -5,6 +5,8 @@ ids are unknown to us still finds its conversation; the ids themselves, a verifi
 token and a `[#number]` subject let the store join the right ticket first.
 """
 
+from datetime import datetime
+
 from channels.email import quotes, tokens
 from channels.email.mime import ParsedMail
 from channels.email.settings import MailAccount
@@ -71,4 +73,20 @@ def _sender(mail: ParsedMail) -> Sender:
     if mail.sender is None:
         return DAEMON  # bounces often have no From; the message is kept all the same
     address = mail.sender.email.lower()
-    return Sender(channel_user_id=address, email=address, display_name=mail.sender.name or None)
+    return Sender(
+        channel_user_id=address,
+        email=address,
+        display_name=mail.sender.name or None,
+        timezone=_offset(mail.date),
+    )
+
+
+def _offset(date: datetime | None) -> str | None:
+    """The writer's UTC offset from the Date header ('+03:00'): their local time, roughly
+    (a mail client's clock, not a zone; many servers rewrite it to UTC, which says nothing)."""
+    offset = date.utcoffset() if date is not None and date.tzinfo is not None else None
+    if offset is None or not offset:
+        return None
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

@@ -1,8 +1,9 @@
 """The visitor's side of a web chat: one WebSocket per browser tab, any number of tabs.
 
 Protocol (JSON text frames). The widget sends `{"token"?, "name"?, "email"?, "department"?,
-"language"?}` first; the server answers `{"type": "hello", "token", "greeting", "departments",
-"prechat", "online"}` and `{"type": "history", "lines": […]}`. Then, from the visitor:
+"language"?, "timezone"?}` first; the server answers `{"type": "hello", "token", "greeting",
+"departments", "prechat", "online"}` and `{"type": "history", "lines": […]}`. Then, from the
+visitor:
 - `{"type": "message", "id", "text", "files"?: [upload receipts]}`, acknowledged with
   `{"type": "ack", "id"}` once it is in JetStream, or `{"type": "error", "id", "reason"}`;
 - `{"type": "typing"}` while typing (agents see it for a few seconds);
@@ -196,6 +197,7 @@ class Chat:
                 display_name=tab.profile.get("name"),
                 email=tab.profile.get("email"),
                 language=tab.profile.get("language"),
+                timezone=tab.profile.get("timezone"),
             ),
             text=text,
             attachments=files,
@@ -268,7 +270,11 @@ def _profile(first: Any, site: Site) -> dict[str, str]:
     """What the pre-chat form said (name, email, topic), checked against the site's topics."""
     if not isinstance(first, dict):
         return {}
-    found = {k: str(first[k]).strip()[:200] for k in ("name", "email", "language") if first.get(k)}
+    found = {
+        k: str(first[k]).strip()[:200]
+        for k in ("name", "email", "language", "timezone")
+        if first.get(k)
+    }
     if "@" not in found.get("email", "@"):
         found.pop("email")
     department = first.get("department")

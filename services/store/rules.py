@@ -122,6 +122,7 @@ def contact_of(channel: str, s: Sender) -> ContactView:
         email=s.email,
         phone=s.phone,
         language=s.language,
+        timezone=s.timezone,
         identities=[identity(channel, s.channel_user_id)],
     )
 
@@ -180,6 +181,7 @@ def enrich_contact(contact: ContactView, msg: InboundMessage) -> ContactView | N
             "email": s.email,
             "phone": s.phone,
             "language": s.language,
+            "timezone": s.timezone,
         }.items()
         if v and not getattr(contact, k)
     }

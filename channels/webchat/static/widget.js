@@ -155,7 +155,9 @@
     ws = new WebSocket(`${scheme}://${base.host}/webchat/${encodeURIComponent(account)}/ws`);
     ws.onopen = () => {
       const profile = JSON.parse(localStorage.getItem(profileKey) || "{}");
-      ws.send(JSON.stringify({ token: localStorage.getItem(storeKey), language: lang, ...profile }));
+      // The visitor's own time zone: agents see their local time, greetings fit their hour.
+      const timezone = (Intl.DateTimeFormat().resolvedOptions().timeZone || "").slice(0, 64);
+      ws.send(JSON.stringify({ token: localStorage.getItem(storeKey), language: lang, timezone, ...profile }));
     };
     ws.onmessage = (event) => {
       const frame = JSON.parse(event.data);

@@ -13,7 +13,7 @@ from nats.aio.client import Client
 
 from contracts.presence import PRESENCE_BUCKET, AgentPresence
 from services.runtime.kv import open_bucket
-from tests.integration.channels.webchat import ORIGIN, Visitor, stored_texts
+from tests.integration.channels.webchat import ORIGIN, Visitor, stored_texts, ticket_of
 
 pytestmark = pytest.mark.integration
 
@@ -143,3 +143,13 @@ async def test_many_visitors_from_one_address_share_its_rate(chat: str) -> None:
             answers += [(await visitor.say(f"{n}-{k}", "привет"))["type"] for k in range(2)]
 
     assert answers == ["ack"] * 4 + ["error"] * 2
+
+
+async def test_the_visitors_time_zone_reaches_their_contact(chat: str, nc: Client) -> None:
+    async with websockets.connect(chat, origin=ORIGIN) as ws:  # type: ignore[arg-type]
+        visitor = await Visitor(ws).hello(timezone="Asia/Vladivostok", language="ru")
+        await visitor.say("tz-1", "Здравствуйте, я из Владивостока")
+
+    detail = await ticket_of(nc, visitor.token)
+
+    assert detail.contact is not None and detail.contact.timezone == "Asia/Vladivostok"

@@ -84,3 +84,14 @@ def test_a_huge_mail_fits_on_the_bus_and_points_at_its_original() -> None:
     assert len(message.to_bytes()) < 1_000_000
     assert message.html is None and message.raw_ref == "file:raw"
     assert message.text.endswith("The rest of this mail is in the original message.")
+
+
+@pytest.mark.parametrize(
+    ("date", "zone"),
+    [("Thu, 3 Dec 2026 09:15:00 +1000", "+10:00"), ("Thu, 3 Dec 2026 09:15:00 -0930", "-09:30"),
+     ("Thu, 3 Dec 2026 09:15:00 +0000", None), ("garbage", None)],
+)  # fmt: skip
+def test_the_date_headers_offset_tells_the_senders_local_time(date: str, zone: str | None) -> None:
+    message = inbound(f"From: a@example.ru\r\nMessage-ID: <d@x>\r\nDate: {date}\r\n")
+
+    assert message.sender.timezone == zone
