@@ -11,7 +11,12 @@ from pydantic import Field, TypeAdapter, field_validator
 
 from contracts.base import BusModel, new_id
 from contracts.channels import Channel
-from contracts.service_levels import BusinessCalendar, SlaPolicy
+
+# Re-exported: the directory is where admins keep them.
+from contracts.service_levels import BusinessCalendar as BusinessCalendar
+from contracts.service_levels import Escalation as Escalation
+from contracts.service_levels import SlaMatch as SlaMatch
+from contracts.service_levels import SlaPolicy as SlaPolicy
 from contracts.tickets import Priority
 
 Role = Literal["agent", "supervisor", "admin"]

@@ -1,5 +1,6 @@
 """Accounts from the command line and the first start: `relaydesk agent add`,
-`relaydesk department add`, and the admin plus `support` department `relaydesk up` creates.
+`relaydesk department add`, and the admin, the `support` department and the standard SLA
+policies `relaydesk up` creates.
 
 All of it goes through the store over NATS, like the API: nothing here opens the database.
 """
@@ -19,7 +20,26 @@ from services.inbox.settings import InboxSettings
 from services.runtime.store_client import StoreClient, StoreRefused, StoreUnavailable
 
 ACTOR = "cli"
-DEFAULT_DEPARTMENT = d.DepartmentView(id="support", name="Support")
+# A fresh desk acknowledges new tickets and holds them to the rules the product was built
+# from: answered within a day at most, urgent matters within the hour (around the clock until
+# an admin gives `support` working hours).
+DEFAULT_DEPARTMENT = d.DepartmentView(id="support", name="Support", acknowledge=True)
+DEFAULT_SLA = [
+    d.SlaPolicy(
+        name="Urgent",
+        match=d.SlaMatch(priorities=["urgent"]),
+        first_response_minutes=60,
+        next_response_minutes=60,
+        resolution_minutes=8 * 60,
+        escalation=d.Escalation(assign_to="supervisor", tags=["sla-breach"]),
+    ),
+    d.SlaPolicy(
+        name="Standard",
+        first_response_minutes=24 * 60,
+        next_response_minutes=24 * 60,
+        escalation=d.Escalation(priority="high", tags=["sla-breach"]),
+    ),
+]
 DEFAULT_ADMIN_EMAIL = "admin@relaydesk.local"
 T = TypeVar("T")
 
@@ -35,6 +55,8 @@ async def bootstrap(
     if not departments:
         await store.directory_command(d.PutDepartment(actor=ACTOR, department=DEFAULT_DEPARTMENT))
         departments = [DEFAULT_DEPARTMENT.id]
+        if not directory.sla_policies:
+            await store.directory_command(d.SetSlaPolicies(actor=ACTOR, policies=DEFAULT_SLA))
         for admin in (a for a in directory.agents if a.role == "admin"):
             joined = admin.model_copy(update={"departments": [*admin.departments, "support"]})
             await store.directory_command(d.PutAgent(actor=ACTOR, agent=joined))
