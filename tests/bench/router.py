@@ -1,5 +1,6 @@
 """Router benchmark: decisions per second with two replicas over 10,000 new tickets, and the
-time from `events.ticket.created` to `events.ticket.assigned` at a steady 500 tickets/s."""
+time from `events.ticket.created` to `events.ticket.assigned` at a steady 500 tickets/s, with
+and without SLA policies (what service levels cost per ticket, `sla_cpu_us_per_ticket`)."""
 
 import asyncio
 import statistics
@@ -15,6 +16,7 @@ from nats.aio.subscription import Subscription
 
 from contracts import commands as c
 from contracts import directory as d
+from contracts import queries as q
 from contracts import streams, subjects
 from contracts.events import parse_event
 from contracts.messages import InboundMessage, Sender
@@ -31,7 +33,7 @@ BURST = 10_000
 RATE = 500
 LIGHT_RATE = 50
 STEADY_SECONDS = 10
-AGENTS = 20
+AGENTS = 21  # room for every phase: 10,000 + 5,000 + 500 + 5,000 (with SLA) tickets
 WATCHED = (subjects.event("ticket.created"), subjects.event("ticket.assigned"))
 
 
@@ -88,6 +90,55 @@ async def setup(nc: Client, js: Any) -> None:
         await put(d.PutAgent(actor="bench", agent=agent))
         await set_status(presence, agent.id, "online")
     await put(d.SetRoutingRules(actor="bench", rules=[]))
+
+
+SLA_POLICIES = [
+    d.SlaPolicy(
+        name="Срочно", match=d.SlaMatch(priorities=["urgent"]), first_response_minutes=60,
+        next_response_minutes=60, resolution_minutes=480,
+        escalation=d.Escalation(assign_to="supervisor", tags=["sla"]),
+    ),
+    d.SlaPolicy(
+        name="VIP", match=d.SlaMatch(tags=["vip"]), first_response_minutes=30,
+        next_response_minutes=30, resolution_minutes=240,
+    ),
+    d.SlaPolicy(
+        name="Стандарт", first_response_minutes=120, next_response_minutes=240,
+        resolution_minutes=24 * 60, escalation=d.Escalation(priority="high"),
+    ),
+]  # fmt: skip
+# Split shifts in Moscow with the country's holidays: business time is real arithmetic here.
+SPLIT = [{"start": "09:00", "end": "13:00"}, {"start": "14:00", "end": "18:00"}]
+CALENDAR = d.BusinessCalendar.model_validate(
+    {"timezone": "Europe/Moscow", "country": "RU", "week": [SPLIT] * 5 + [[], []]}
+)
+
+
+async def service_levels_on(nc: Client) -> None:
+    """The same desk, now with SLA policies and a working-hours calendar on `support`."""
+    for command in (
+        d.PutDepartment(
+            actor="bench",
+            department=d.DepartmentView(id="support", name="Поддержка", calendar=CALENDAR),
+        ),
+        d.SetSlaPolicies(actor="bench", policies=SLA_POLICIES),
+    ):
+        subject = subjects.directory_command(type(command).name)
+        reply = c.COMMAND_REPLY.validate_json(
+            (await nc.request(subject, command.to_bytes(), timeout=5)).data
+        )
+        assert reply.ok, reply
+    await asyncio.sleep(1)  # the routers refresh their directory on the change
+
+
+async def stamped(nc: Client, prefix: str) -> bool:
+    """Whether the phase's tickets carry SLA clocks (the phase measured what it meant to)."""
+    query = q.ListTickets(limit=20)
+    page = q.TicketPage.model_validate_json(
+        (await nc.request(subjects.query("list"), query.to_bytes(), timeout=5)).data
+    )
+    mine = [t for t in page.items if t.thread_key.startswith(prefix)]
+    return bool(mine) and all(t.sla and t.sla.clocks for t in mine)
 
 
 async def watch(nc: Client, clock: Clock) -> list[Subscription]:
@@ -183,6 +234,9 @@ async def main() -> dict[str, Any]:
             }
             steady, cpu = await steady_run(nc, js, "steady", RATE, processes)
             light, _ = await steady_run(nc, js, "light", LIGHT_RATE, processes)
+            await service_levels_on(nc)
+            with_sla, cpu_sla = await steady_run(nc, js, "sla", RATE, processes)
+            sla_stamped = await stamped(nc, "sla")
         finally:
             for s in services:
                 s.stop()
@@ -196,7 +250,13 @@ async def main() -> dict[str, Any]:
         "cpu_us_per_ticket": cpu,
         "cores_needed": cores_needed(cpu, RATE),
         f"at_{LIGHT_RATE}_per_s": summary(light),
-        "targets": {"p99_ms": 20},
+        "with_sla": {**summary(with_sla), "cpu_us_per_ticket": cpu_sla, "stamped": sla_stamped},
+        "sla_cpu_us_per_ticket": {
+            "without": cpu["total"],
+            "with": cpu_sla["total"],
+            "added_pct": round((cpu_sla["total"] / cpu["total"] - 1) * 100, 1),
+        },
+        "targets": {"p99_ms": 20, "sla_added_pct": 10},
     }
 
 
