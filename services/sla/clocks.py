@@ -118,6 +118,14 @@ def _pace(clock: SlaClock, t: TicketView, cal: BusinessCalendar, now: datetime) 
     return clock.model_copy(update={"due_at": bh.add(cal, clock.since, left)})
 
 
+# What SLA clocks and follow-ups depend on: a change to nothing else (an assignment, a new
+# subject) keeps them as they are, without the calendar arithmetic.
+MOVES_CLOCKS = (
+    "status", "department", "priority", "channel", "tags", "first_response_at",
+    "last_inbound_at", "last_agent_reply_at", "merged_into", "reminded_at", "sla",
+)  # fmt: skip
+
+
 def advance(
     before: TicketView | None,
     after: TicketView,
@@ -126,6 +134,8 @@ def advance(
     now: datetime,
 ) -> TicketView:
     """`after` with its status time, SLA clocks and next timer brought up to date."""
+    if before is not None and all(getattr(before, f) == getattr(after, f) for f in MOVES_CLOCKS):
+        return after
     updates: dict[str, object] = {}
     if before is None or before.status != after.status or after.status_since is None:
         updates["status_since"] = after.created_at if before is None else now

@@ -134,3 +134,12 @@ def test_pausing_never_brings_a_due_time_earlier(pause_after: int, pause_for: in
 
     after = due(reopened, "resolution")
     assert before is not None and after is not None and after >= before
+
+
+def test_a_change_that_moves_no_clock_leaves_the_sla_as_it_was() -> None:
+    t = step(None, new_ticket(), T0)
+    assigned = t.model_copy(update={"assignee": "anna", "version": 2})
+
+    after = step(t, assigned, T0 + timedelta(hours=3))
+
+    assert after.sla == t.sla and after.timer_at == t.timer_at
