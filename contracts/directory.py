@@ -83,7 +83,8 @@ class DepartmentView(BusModel):
 
 
 class ReplyTemplate(BusModel):
-    """A canned answer; `{customer_name}`, `{ticket_number}`, `{agent_name}` are filled in."""
+    """A canned answer; `{customer_name}`, `{ticket_number}`, `{agent_name}`, `{greeting}` and
+    `{customer_time}` (in the customer's local time) are filled in."""
 
     id: str = Field(default_factory=new_id)
     name: str = Field(min_length=1, max_length=200)

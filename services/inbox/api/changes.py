@@ -13,6 +13,7 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from contracts import commands as c
+from contracts.base import utcnow
 from contracts.directory import AgentView
 from contracts.messages import Attachment
 from contracts.tickets import ContactView
@@ -94,11 +95,12 @@ async def add_message(ticket_id: str, body: NewMessage, agent: Agent, ctx: Ctx) 
     attachments = [await _attachable(ctx, agent, ticket.id, upload) for upload in body.attachments]
     if body.attachments and body.internal:
         raise Invalid("internal notes carry no files", "attachments")
-    text = replies.fill(text, ticket, contact, agent)
+    now = utcnow()
+    text = replies.fill(text, ticket, contact, agent, now)
     if body.internal:
         return await _apply(ctx, agent, ticket.id, body.version, c.AddNote, contact, text=text)
     department = ctx.directory.departments.get(ticket.department or "")
-    text = replies.with_signature(text, department, ticket, contact, agent)
+    text = replies.with_signature(text, department, ticket, contact, agent, now)
     return await _apply(
         ctx,
         agent,

@@ -42,3 +42,22 @@ def test_a_reply_ends_with_the_departments_signature() -> None:
 
     assert signed == "Готово.\n\n— Ольга, отдел оплаты"
     assert with_signature("Готово.", None, TICKET, CONTACT, AGENT) == "Готово."
+
+
+def test_greeting_and_customer_time_follow_the_customers_clock() -> None:
+    evening_in_vladivostok = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)  # 19:30 there
+    contact = CONTACT.model_copy(update={"timezone": "Asia/Vladivostok", "language": "ru"})
+
+    text = fill(
+        "{greeting}! У вас {customer_time}.", TICKET, contact, AGENT, evening_in_vladivostok
+    )
+
+    assert text == "Добрый вечер! У вас 19:30."
+
+
+def test_without_the_customers_zone_the_greeting_is_neutral_and_the_time_empty() -> None:
+    text = fill(
+        "{greeting}, {customer_time}", TICKET, None, AGENT, datetime(2026, 12, 3, tzinfo=UTC)
+    )
+
+    assert text == "Hello, "
