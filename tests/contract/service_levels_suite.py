@@ -262,3 +262,14 @@ class ServiceLevelsSuite:
         assert after is not None and after.status == "closed"
         trail = [e.action for e in await repo.audit(ticket.id)]
         assert trail.count("automatic") == 1 and trail.count("status") == 3
+
+    async def test_a_calendar_naming_a_country_without_known_holidays_is_refused(
+        self, writer: Writer
+    ) -> None:
+        calendar = BusinessCalendar(timezone="Europe/Moscow", country="XX")
+        department = d.DepartmentView(id="odd", name="Странный", calendar=calendar)
+
+        reply = await writer.execute(d.PutDepartment(actor=ADMIN, department=department))
+
+        assert isinstance(reply, c.CommandError)
+        assert (reply.code, reply.field) == ("invalid", "calendar.country")

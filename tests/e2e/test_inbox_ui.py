@@ -254,3 +254,26 @@ async def test_the_sla_column_shows_the_due_time_and_turns_red_at_breach(
     assert "просрочено" in late, late
     assert colour == "rgb(198, 40, 40)"  # --danger
     assert anna.errors == []
+
+
+async def test_the_contact_panel_shows_the_customers_local_time(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    thread = await desk.customer_writes("оплата из Владивостока, у нас уже вечер")
+    ticket = await desk.ticket_of("anna", thread)
+    path = f"/api/v1/tickets/{ticket['id']}/contact"
+    assert (await desk.call("anna", "PUT", path, json={"timezone": "Asia/Vladivostok"})).is_success
+    anna = await agent_tab("anna")
+    await anna.view("allOpen")
+
+    await open_ticket(anna, "у нас уже вечер")
+    shown = anna.page.locator("aside.contact .local-time")
+    await shown.wait_for(timeout=5000)
+    zone = await anna.page.locator("aside.contact input[name=timezone]").input_value()
+    expected = await anna.page.evaluate(
+        "() => new Date().toLocaleTimeString([], {timeZone: 'Asia/Vladivostok', "
+        "hour: '2-digit', minute: '2-digit'})"
+    )
+
+    assert zone == "Asia/Vladivostok"
+    assert (await shown.inner_text()) == f"Местное время {expected}"

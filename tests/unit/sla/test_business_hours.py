@@ -97,7 +97,7 @@ def test_a_shift_across_the_spring_change_is_an_hour_shorter() -> None:
         ("Pacific/Auckland", 20),
     ],
 )
-def test_opening_time_is_the_departments_own_from_utc_minus_10_to_plus_12(
+def test_opening_time_is_the_departments_own_from_utc_minus_10_to_plus_13(
     zone: str, utc_hour: int
 ) -> None:
     # Monday 7 December 2026, nine in the morning in each zone, seen from UTC.
