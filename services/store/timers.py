@@ -17,8 +17,9 @@ from contracts.service_levels import Escalation
 from contracts.tickets import MACHINE_MAIL, PRIORITIES, TicketView
 from services.sla import clocks, notices
 from services.store import rules, service_levels
-from services.store.commands import Handler, add_message, ticket_of
+from services.store.commands import Handler, ticket_of
 from services.store.errors import Conflict, Invalid
+from services.store.messages import add_message
 from services.store.records import AuditEntry, Outcome
 from services.store.repository import UnitOfWork
 

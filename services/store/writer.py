@@ -23,6 +23,7 @@ from services.store.commands import COMMAND_HANDLERS
 from services.store.directory import DIRECTORY_HANDLERS
 from services.store.errors import Conflict, LostRace, StoreError
 from services.store.ingest import ingest, record_delivery
+from services.store.messages import MESSAGE_HANDLERS
 from services.store.outbox import Publish, event_entry, publish_entries
 from services.store.records import OutboxBatch, OutboxEntry
 from services.store.repository import Repository, TellsChanges, UnitOfWork
@@ -31,7 +32,7 @@ from services.store.timers import TIMER_HANDLERS
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
 ATTEMPTS = 5
-HANDLERS = {**COMMAND_HANDLERS, **TIMER_HANDLERS, **DIRECTORY_HANDLERS}
+HANDLERS = {**COMMAND_HANDLERS, **MESSAGE_HANDLERS, **TIMER_HANDLERS, **DIRECTORY_HANDLERS}
 
 
 class Writer:

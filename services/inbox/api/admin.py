@@ -13,12 +13,9 @@ from fastapi import APIRouter, Response
 from contracts import directory as d
 from contracts.base import new_id
 from services.inbox import permissions, replies
-from services.inbox.api.context import Agent, Ctx, Inbox
-from services.inbox.api.errors import ERRORS, Invalid, NotFound
-from services.inbox.api.schemas import (
+from services.inbox.api.configuration import (
     AgentIn,
     AgentList,
-    AgentOut,
     DepartmentIn,
     DepartmentList,
     RuleList,
@@ -27,6 +24,11 @@ from services.inbox.api.schemas import (
     SlaPolicyList,
     TemplateIn,
     TemplateList,
+)
+from services.inbox.api.context import Agent, Ctx, Inbox
+from services.inbox.api.errors import ERRORS, Invalid, NotFound
+from services.inbox.api.schemas import (
+    AgentOut,
     agent_out,
 )
 from services.inbox.passwords import hash_password

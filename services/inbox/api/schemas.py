@@ -10,10 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.channels import Channel
-from contracts.directory import AgentView, DepartmentView, ReplyTemplate, Role, RoutingRule
+from contracts.directory import AgentView, Role
 from contracts.messages import Attachment, DeliveryStatus
 from contracts.presence import PresenceStatus
-from contracts.service_levels import SlaPolicy
 from contracts.tickets import (
     ContactView,
     Direction,
@@ -26,7 +25,7 @@ from contracts.tickets import (
 from services.sla import notices
 
 
-class _In(BaseModel):
+class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -115,7 +114,7 @@ class AuditList(BaseModel):
     items: list[AuditOut]
 
 
-class Login(_In):
+class Login(RequestBody):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1000)
 
@@ -137,7 +136,7 @@ class Session(BaseModel):
     agent: AgentOut
 
 
-class PresenceIn(_In):
+class PresenceIn(RequestBody):
     status: PresenceStatus
 
 
@@ -146,7 +145,7 @@ class PresenceOut(BaseModel):
     status: PresenceStatus
 
 
-class NewContact(_In):
+class NewContact(RequestBody):
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=50)
@@ -155,7 +154,7 @@ class NewContact(_In):
     )
 
 
-class NewTicket(_In):
+class NewTicket(RequestBody):
     contact: NewContact
     channel: Channel = "email"
     account: str = Field(default="api", min_length=1, max_length=200)
@@ -165,7 +164,7 @@ class NewTicket(_In):
     priority: Priority = "normal"
 
 
-class _Change(_In):
+class _Change(RequestBody):
     version: int | None = Field(default=None, ge=1, description="The version you saw")
 
 
@@ -195,7 +194,7 @@ class EscalateIn(_Change):
     supervisor: str | None = Field(default=None, description="None: the department's first")
 
 
-class ContactIn(_In):
+class ContactIn(RequestBody):
     """Only the fields given change."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -210,15 +209,6 @@ class ContactIn(_In):
         if value is not None and notices.zone(value) is None:
             raise ValueError(f"unknown time zone {value!r}")
         return value
-
-
-class SlaPoliciesIn(_In):
-    policies: list[SlaPolicy]
-
-
-class SlaPolicyList(BaseModel):
-    items: list[SlaPolicy]
-    next_cursor: str | None = None
 
 
 class PriorityIn(_Change):
@@ -242,26 +232,6 @@ class ChangeResult(BaseModel):
     ticket: TicketOut
     message: MessageOut | None = None
     related: list[TicketOut] = Field(default_factory=list)
-
-
-class TemplateIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    text: str = Field(min_length=1, max_length=20_000)
-    department: str | None = None
-    language: str | None = Field(default=None, max_length=20)
-
-
-class AgentIn(_In):
-    email: str = Field(min_length=3, max_length=320)
-    name: str = Field(min_length=1, max_length=200)
-    role: Role = "agent"
-    departments: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
-    capacity: int = Field(default=10, ge=0, le=1000)
-    active: bool = True
-    password: str | None = Field(
-        default=None, min_length=8, max_length=1000, description="Required for a new agent"
-    )
 
 
 class QueueReport(BaseModel):
@@ -312,34 +282,6 @@ def message_out(message: MessageView) -> MessageOut:
 
 def agent_out(agent: AgentView) -> AgentOut:
     return AgentOut.model_validate(agent.model_dump())
-
-
-class DepartmentIn(DepartmentView):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class RulesIn(_In):
-    rules: list[RoutingRule]
-
-
-class DepartmentList(BaseModel):
-    items: list[DepartmentView]
-    next_cursor: str | None = None
-
-
-class AgentList(BaseModel):
-    items: list[AgentOut]
-    next_cursor: str | None = None
-
-
-class TemplateList(BaseModel):
-    items: list[ReplyTemplate]
-    next_cursor: str | None = None
-
-
-class RuleList(BaseModel):
-    items: list[RoutingRule]
-    next_cursor: str | None = None
 
 
 class Upload(Attachment):

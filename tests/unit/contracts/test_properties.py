@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from contracts import commands, directory, events, messages, queries
-from services.inbox.api import schemas
+from services.inbox.api import configuration, schemas
 
 FIELDS = ["text", "id", "ticket_id", "command", "type", "status", "department", "agent",
           "version", "channel", "sender", "actor", "message_ids"]  # fmt: skip
@@ -27,7 +27,9 @@ CHECKS = settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow]
 API_BODIES: list[type[BaseModel]] = [
     schemas.Login, schemas.PresenceIn, schemas.NewTicket, schemas.NewMessage, schemas.AssignIn,
     schemas.TransferIn, schemas.StatusIn, schemas.PriorityIn, schemas.TagsIn, schemas.SplitIn,
-    schemas.MergeIn, schemas.TemplateIn, schemas.AgentIn, schemas.RulesIn,
+    schemas.MergeIn, schemas.EscalateIn, schemas.ContactIn, configuration.TemplateIn,
+    configuration.AgentIn, configuration.RulesIn, configuration.SlaPoliciesIn,
+    configuration.DepartmentIn,
 ]  # fmt: skip
 BUS: list[TypeAdapter[Any]] = [
     commands.COMMAND,
