@@ -55,24 +55,21 @@ def _settle(clock: SlaClock, cal: BusinessCalendar, now: datetime) -> SlaClock:
     return clock.model_copy(update={"spent_seconds": clock.spent_seconds + used, "since": now})
 
 
-def _start(target: Target, t: TicketView, now: datetime) -> datetime | None:
-    """When the target's clock should (re)start, or None when it has nothing to count."""
-    if target == "first_response":
-        return t.created_at
-    if target == "resolution":
-        return t.created_at
-    waiting = t.first_response_at is not None and t.last_inbound_at is not None
-    if waiting and (t.last_agent_reply_at is None or t.last_inbound_at > t.last_agent_reply_at):  # type: ignore[operator]
-        return t.last_inbound_at
-    return None
+def _waiting_since(t: TicketView) -> datetime | None:
+    """When the customer wrote after our last answer (what a next response is due for)."""
+    last = t.last_inbound_at
+    answered = t.last_agent_reply_at
+    if t.first_response_at is None or last is None or (answered and answered >= last):
+        return None
+    return last
 
 
 def _done(target: Target, t: TicketView, now: datetime) -> datetime | None:
-    if target == "first_response":
+    """When the target was met, or None while it still counts. A resolved or closed ticket
+    stops every clock (a spam ticket resolved unanswered is not a missed first response)."""
+    if target == "first_response" and t.first_response_at is not None:
         return t.first_response_at
-    if target == "resolution":
-        return now if t.status in STOPPED else None
-    return None
+    return now if t.status in STOPPED else None
 
 
 def _step(
@@ -86,16 +83,17 @@ def _step(
     """The target's clock after the change (calendar already settled into `old`)."""
     clock = old.model_copy(update={"minutes": minutes}) if old else None
     if target == "next_response":
-        start = _start(target, t, now)
-        cycle_over = clock is not None and clock.done_at is not None
-        if start is not None and (clock is None or (cycle_over and start > clock.done_at)):  # type: ignore[operator]
-            clock = SlaClock(target=target, minutes=minutes, since=start)
-        elif clock is not None and clock.done_at is None and start is None:
-            return clock.model_copy(update={"done_at": t.last_agent_reply_at or now})
+        waiting = _waiting_since(t)
+        if waiting is not None and t.status not in STOPPED:
+            if clock is None or (clock.done_at is not None and waiting > clock.done_at):
+                return SlaClock(target=target, minutes=minutes, since=waiting)  # a new cycle
+            return clock
+        if clock is not None and clock.done_at is None:
+            ended = now if t.status in STOPPED else (t.last_agent_reply_at or now)
+            return _settle(clock, cal, ended).model_copy(update={"done_at": ended})
         return clock
     if clock is None:
-        start = _start(target, t, now)
-        clock = SlaClock(target=target, minutes=minutes, since=start)
+        clock = SlaClock(target=target, minutes=minutes, since=t.created_at)
     done = _done(target, t, now)
     if done is not None and clock.done_at is None:  # what it used counts if it goes on again
         return _settle(clock, cal, done).model_copy(update={"done_at": done})

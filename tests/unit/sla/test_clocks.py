@@ -143,3 +143,28 @@ def test_a_change_that_moves_no_clock_leaves_the_sla_as_it_was() -> None:
     after = step(t, assigned, T0 + timedelta(hours=3))
 
     assert after.sla == t.sla and after.timer_at == t.timer_at
+
+
+def test_resolving_an_unanswered_ticket_stops_its_first_response_clock() -> None:
+    t = step(None, new_ticket(), T0)
+
+    resolved = step(t, t.model_copy(update={"status": "resolved"}), T0 + timedelta(minutes=5))
+
+    assert resolved.sla is not None and resolved.timer_at is None
+    assert all(c.done_at is not None for c in resolved.sla.clocks)
+
+
+def test_the_customer_writing_after_our_answer_starts_a_next_response_cycle_each_time() -> None:
+    answered = new_ticket(first_response_at=T0, last_agent_reply_at=T0, last_inbound_at=T0)
+    policies = [SlaPolicy(id="n", name="N", next_response_minutes=30)]
+    t = clocks.advance(None, answered, policies, DEPARTMENTS, T0)
+    wrote = t.model_copy(update={"last_inbound_at": T0 + timedelta(minutes=10)})
+
+    first = clocks.advance(t, wrote, policies, DEPARTMENTS, T0 + timedelta(minutes=10))
+    replied = first.model_copy(update={"last_agent_reply_at": T0 + timedelta(minutes=20)})
+    second = clocks.advance(first, replied, policies, DEPARTMENTS, T0 + timedelta(minutes=20))
+
+    assert due(t, "next_response") is None
+    assert due(first, "next_response") == T0 + timedelta(minutes=40)
+    clock = second.sla.clock("next_response") if second.sla else None
+    assert clock is not None and clock.done_at == T0 + timedelta(minutes=20)
