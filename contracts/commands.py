@@ -160,6 +160,16 @@ class AcknowledgeTicket(_TicketCommand):
     command: Literal["acknowledge"] = "acknowledge"
 
 
+class RateTicket(_TicketCommand):
+    """The customer's satisfaction with the ticket's last resolution (a signed email link, or
+    the API): once per resolution, changeable for 24 hours after it was asked."""
+
+    name: ClassVar[str] = "rate"
+    command: Literal["rate"] = "rate"
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=4000)
+
+
 class UpdateContact(_Command):
     name: ClassVar[str] = "contact"
     command: Literal["contact"] = "contact"
@@ -186,6 +196,7 @@ Command = Annotated[
     | FireTimers
     | EscalateTicket
     | AcknowledgeTicket
+    | RateTicket
     | UpdateContact,
     Field(discriminator="command"),
 ]
@@ -204,6 +215,7 @@ COMMAND_TYPES: tuple[type[_Command], ...] = (
     FireTimers,
     EscalateTicket,
     AcknowledgeTicket,
+    RateTicket,
     UpdateContact,
 )
 COMMAND = TypeAdapter[Command](Command)

@@ -13,6 +13,8 @@ from contracts.base import BusModel, new_id
 from contracts.channels import Channel
 
 # Re-exported: the directory is where admins keep them.
+from contracts.menus import Menu as Menu
+from contracts.menus import MenuNode as MenuNode
 from contracts.service_levels import BusinessCalendar as BusinessCalendar
 from contracts.service_levels import Escalation as Escalation
 from contracts.service_levels import SlaMatch as SlaMatch
@@ -80,6 +82,9 @@ class DepartmentView(BusModel):
         default=None, ge=1, description="Resolve a ticket pending on a silent customer"
     )
     close_resolved_days: int | None = Field(default=None, ge=1, description="Close a resolved one")
+    csat: bool = Field(
+        default=False, description="Ask the customer to rate a resolved ticket (1-5), in-channel"
+    )
 
 
 class ReplyTemplate(BusModel):
@@ -104,6 +109,11 @@ class RuleMatch(BusModel):
     languages: list[str] = Field(default_factory=list)
     contact_tags: list[str] = Field(default_factory=list)
     department_hints: list[str] = Field(default_factory=list, description="Bot menu, widget form")
+    menu_paths: list[str] = Field(
+        default_factory=list,
+        description="Bot menu paths chosen, node ids joined by '/' ('billing/refund'); a path "
+        "matches itself and everything below it",
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -173,12 +183,26 @@ class SetSlaPolicies(_DirectoryCommand):
     policies: list[SlaPolicy]
 
 
+class SetMenus(_DirectoryCommand):
+    """Replace every account's bot menu (one per channel and account)."""
+
+    name: ClassVar[str] = "set_menus"
+    command: Literal["set_menus"] = "set_menus"
+    menus: list[Menu]
+
+
 DirectoryCommand = Annotated[
-    PutAgent | PutDepartment | PutTemplate | DeleteTemplate | SetRoutingRules | SetSlaPolicies,
+    PutAgent
+    | PutDepartment
+    | PutTemplate
+    | DeleteTemplate
+    | SetRoutingRules
+    | SetSlaPolicies
+    | SetMenus,
     Field(discriminator="command"),
 ]
 DIRECTORY_COMMAND = TypeAdapter[DirectoryCommand](DirectoryCommand)
-Kind = Literal["agent", "department", "template", "rules", "sla"]
+Kind = Literal["agent", "department", "template", "rules", "sla", "menus"]
 
 
 class DirectoryChanged(BusModel):
@@ -199,6 +223,7 @@ class Directory(BusModel):
     templates: list[ReplyTemplate] = Field(default_factory=list)
     rules: list[RoutingRule] = Field(default_factory=list)
     sla_policies: list[SlaPolicy] = Field(default_factory=list)
+    menus: list[Menu] = Field(default_factory=list)
 
 
 class GetDirectory(BusModel):

@@ -106,6 +106,25 @@ class TicketEscalated(_TicketEvent):
     supervisor: str | None = None
 
 
+class MenuCompleted(_TicketEvent):
+    """The customer left the bot menu for a person (a leaf, "talk to a person", or their own
+    words): routed now like a new ticket, with the path on `ticket.menu`."""
+
+    type: Literal["ticket.menu_completed"] = "ticket.menu_completed"
+    contact: ContactView | None = None
+    first_message: MessageView | None = None
+    department_hint: str | None = None
+
+
+class TicketRated(_TicketEvent):
+    """The customer rated the resolution (or changed the rating, or commented on it)."""
+
+    type: Literal["ticket.rated"] = "ticket.rated"
+    score: int = Field(ge=1, le=5)
+    previous_score: int | None = None
+    comment: str | None = None
+
+
 Event = Annotated[
     TicketCreated
     | TicketReopened
@@ -119,6 +138,8 @@ Event = Annotated[
     | SlaWarning
     | SlaBreached
     | TicketEscalated
+    | MenuCompleted
+    | TicketRated
     | DirectoryChanged,
     Field(discriminator="type"),
 ]

@@ -92,6 +92,12 @@ class InboundMessage(BusModel):
         description="Not a message: the customer allowed or turned off messages from us (VK's "
         "message_allow/message_deny); kept on the contact, no ticket is touched",
     )
+    choice: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The data of a button the customer pressed (a bot menu, a rating); see "
+        "`contracts.menus`",
+    )
     sent_at: AwareDatetime | None = None
     received_at: AwareDatetime = Field(default_factory=utcnow)
     raw_ref: str | None = Field(default=None, description="Where the raw payload is kept")

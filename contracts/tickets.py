@@ -66,6 +66,26 @@ class SlaState(BusModel):
         return next((c for c in self.clocks if c.target == target), None)
 
 
+class MenuState(BusModel):
+    """Where a ticket's customer is in the menu, and the path they took."""
+
+    open: bool = True
+    path: list[str] = Field(default_factory=list, description="Node ids chosen, in order")
+    titles: list[str] = Field(default_factory=list, description="Their titles, as shown")
+    outcome: Literal["handed_over", "answered", "typed"] | None = None
+    closed_at: AwareDatetime | None = None
+
+
+class Rating(BusModel):
+    """The satisfaction question of one resolution, and the customer's answer."""
+
+    asked_at: AwareDatetime
+    score: int | None = Field(default=None, ge=1, le=5)
+    rated_at: AwareDatetime | None = None
+    comment: str | None = Field(default=None, max_length=4000)
+    comment_open: bool = Field(default=False, description="Their next text is the comment")
+
+
 class TicketView(BusModel):
     """A ticket as every service sees it; `version` increases with each change."""
 
@@ -115,6 +135,10 @@ class TicketView(BusModel):
     escalated_at: AwareDatetime | None = Field(
         default=None, description="When an agent escalated it to a supervisor"
     )
+    menu: MenuState | None = Field(
+        default=None, description="The bot menu: open while the customer chooses; the path"
+    )
+    rating: Rating | None = Field(default=None, description="Satisfaction, per resolution")
     created_at: AwareDatetime
     updated_at: AwareDatetime
     version: int = Field(ge=1)

@@ -106,7 +106,9 @@ class Dispatcher:
         if isinstance(e, d.DirectoryChanged):
             return []
         t = e.ticket
-        if isinstance(e, ev.TicketCreated):
+        if isinstance(e, ev.TicketCreated) and t.menu and t.menu.open:
+            return []  # the bot menu has it; routed once the customer leaves the menu
+        if isinstance(e, ev.TicketCreated | ev.MenuCompleted):
             fresh_ticket = route_new(e, self.directory, self.default_department, ACTOR)
             fresh[fresh_ticket.ticket.department or self.default_department].append(fresh_ticket)
             return []

@@ -29,7 +29,10 @@ class Fresh:
 
 
 def route_new(
-    e: ev.TicketCreated, directory: d.Directory, default_department: str, actor: str
+    e: ev.TicketCreated | ev.MenuCompleted,
+    directory: d.Directory,
+    default_department: str,
+    actor: str,
 ) -> Fresh:
     """What the rules make of a new ticket; `actor` signs the route."""
     t = e.ticket
@@ -38,10 +41,11 @@ def route_new(
         account=t.account,
         subject=t.subject,
         text=e.first_message.text if e.first_message else "",
-        recipient=e.recipient,
+        recipient=e.recipient if isinstance(e, ev.TicketCreated) else None,
         language=t.language,
         department_hint=e.department_hint,
         department=t.department,
+        menu_path="/".join(t.menu.path) if t.menu else "",
         tags=tuple(t.tags),
     )
     known = {x.id for x in directory.departments}
@@ -67,7 +71,7 @@ def route_new(
 
 
 def _acknowledgement(
-    e: ev.TicketCreated, directory: d.Directory, department: str, actor: str
+    e: ev.TicketCreated | ev.MenuCompleted, directory: d.Directory, department: str, actor: str
 ) -> c.AcknowledgeTicket | None:
     """A customer's new conversation in a department that acknowledges; never one an agent
     opened, and never mail written by a machine (two desks would answer each other)."""

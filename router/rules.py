@@ -30,6 +30,8 @@ class Conversation:
     department_hint: str | None = None
     department: str | None = None
     """Already chosen by a person (a ticket an agent opened): rules add priority and tags."""
+    menu_path: str = ""
+    """The bot menu path the customer took ('billing/refund'), if any."""
     tags: tuple[str, ...] = ()
     """The ticket's own tags; an auto-reply, a bounce or bulk mail is never raised above
     `normal`, whatever words it quotes (an out-of-office reply quoting "срочно")."""
@@ -63,8 +65,14 @@ def matches(match: RuleMatch, c: Conversation) -> bool:
         not match.languages or (c.language or "").split("-")[0] in match.languages,
         not match.contact_tags or bool(set(match.contact_tags) & set(c.contact_tags)),
         not match.department_hints or c.department_hint in match.department_hints,
+        not match.menu_paths or any(_within(c.menu_path, p) for p in match.menu_paths),
     )
     return all(checks)
+
+
+def _within(path: str, wanted: str) -> bool:
+    wanted = wanted.strip("/")
+    return bool(path) and (path == wanted or path.startswith(f"{wanted}/"))
 
 
 def higher(a: Priority, b: Priority | None) -> Priority:

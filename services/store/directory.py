@@ -16,6 +16,7 @@ from services.store.records import AuditEntry, Outcome
 from services.store.repository import UnitOfWork
 
 RULES_ID = "all"
+MENUS_ID = "all"
 
 
 async def _departments(uow: UnitOfWork) -> set[str]:
@@ -95,6 +96,23 @@ async def on_set_sla(uow: UnitOfWork, cmd: d.SetSlaPolicies) -> Outcome:
     return _changed(cmd, "sla", service_levels.SLA_ID)
 
 
+async def on_set_menus(uow: UnitOfWork, cmd: d.SetMenus) -> Outcome:
+    wanted = [n.department for m in cmd.menus for n in _nodes(m.nodes) if n.department]
+    await _require(uow, wanted, "menus")
+    accounts = [(m.channel, m.account) for m in cmd.menus]
+    if len(set(accounts)) != len(accounts):
+        raise Invalid("one menu per channel and account", "menus")
+    menus = d.Directory(menus=cmd.menus).model_dump_json(include={"menus"})
+    await uow.put_item("menus", MENUS_ID, menus)
+    service_levels.forget(uow)
+    await _audit(uow, cmd, "menus", MENUS_ID, {"count": len(cmd.menus)})
+    return _changed(cmd, "menus", MENUS_ID)
+
+
+def _nodes(nodes: list[d.MenuNode]) -> list[d.MenuNode]:
+    return [x for n in nodes for x in (n, *_nodes(n.children))]
+
+
 DIRECTORY_HANDLERS: dict[type[Any], Callable[[UnitOfWork, Any], Awaitable[Outcome]]] = {
     d.PutAgent: on_put_agent,
     d.PutDepartment: on_put_department,
@@ -102,4 +120,5 @@ DIRECTORY_HANDLERS: dict[type[Any], Callable[[UnitOfWork, Any], Awaitable[Outcom
     d.DeleteTemplate: on_delete_template,
     d.SetRoutingRules: on_set_rules,
     d.SetSlaPolicies: on_set_sla,
+    d.SetMenus: on_set_menus,
 }

@@ -10,7 +10,7 @@ from datetime import timedelta
 from contracts import events as ev
 from contracts.directory import DepartmentView
 from contracts.messages import DeliveryReport, InboundMessage
-from contracts.tickets import ContactView, MessageView, TicketView
+from contracts.tickets import ContactView, MenuState, MessageView, TicketView
 from services.store import rules, service_levels
 from services.store.errors import Missing
 from services.store.records import AuditEntry
@@ -19,7 +19,11 @@ from services.store.repository import UnitOfWork
 MAX_MERGE_HOPS = 10
 
 
-async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
+async def ingest(
+    uow: UnitOfWork, msg: InboundMessage, opening: MenuState | None = None
+) -> list[ev.Event]:
+    """Store a customer's message on its ticket (a new one, with the bot menu `opening` when
+    the account has one); the events it comes to."""
     if msg.consent is not None:
         await _consent(uow, msg)
         return []
@@ -38,7 +42,7 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
         live = await _merged_target(uow, thread) or await _reopenable(uow, thread, msg)
     events: list[ev.Event] = []
     if live is None:
-        ticket = await _open(uow, msg, contact, thread)
+        ticket = await _open(uow, msg, contact, thread, opening)
         events.append(
             ev.TicketCreated(
                 ticket=ticket,
@@ -69,10 +73,16 @@ async def ingest(uow: UnitOfWork, msg: InboundMessage) -> list[ev.Event]:
 
 
 async def _open(
-    uow: UnitOfWork, msg: InboundMessage, contact: ContactView, thread: str
+    uow: UnitOfWork,
+    msg: InboundMessage,
+    contact: ContactView,
+    thread: str,
+    opening: MenuState | None,
 ) -> TicketView:
     previous = await uow.latest_ticket(thread)
     ticket = rules.new_ticket(msg, contact, await uow.next_ticket_number())
+    if opening is not None:  # waits on the customer's choice, out of every queue
+        ticket = ticket.model_copy(update={"menu": opening, "status": "pending"})
     if previous:
         ticket = ticket.model_copy(update={"previous_ticket_id": previous.id})
     ticket = await service_levels.stamped(uow, None, ticket)

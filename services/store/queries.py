@@ -113,6 +113,9 @@ async def answer_directory(
     if "rules" in kinds:
         stored = await repo.items("rules")
         directory.rules = d.Directory.model_validate_json(stored[0]).rules if stored else []
+    if "menus" in kinds:
+        stored = await repo.items("menus")
+        directory.menus = d.Directory.model_validate_json(stored[0]).menus if stored else []
     if "sla" in kinds:
         stored = await repo.items("sla")
         directory.sla_policies = (

@@ -21,6 +21,7 @@ SLA_ID = "all"
 class Levels:
     policies: list[SlaPolicy] = field(default_factory=list)
     departments: dict[str, d.DepartmentView] = field(default_factory=dict)
+    menus: list[d.Menu] = field(default_factory=list)
 
 
 # One read per transaction: an ingest batch of 500 messages reads the directory once.
@@ -31,7 +32,9 @@ async def levels(uow: UnitOfWork) -> Levels:
     found = _loaded.get(uow)
     if found is None:
         stored = await uow.items("sla")
+        menus = await uow.items("menus")
         found = Levels(
+            menus=d.Directory.model_validate_json(menus[0]).menus if menus else [],
             policies=d.Directory.model_validate_json(stored[0]).sla_policies if stored else [],
             departments={
                 x.id: x

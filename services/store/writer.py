@@ -20,9 +20,10 @@ from contracts import commands as c
 from contracts.directory import DirectoryCommand
 from contracts.messages import DeliveryReport, InboundMessage
 from services.store.commands import COMMAND_HANDLERS
+from services.store.conversation import CONVERSATION_HANDLERS, receive
 from services.store.directory import DIRECTORY_HANDLERS
 from services.store.errors import Conflict, LostRace, StoreError
-from services.store.ingest import ingest, record_delivery
+from services.store.ingest import record_delivery
 from services.store.messages import MESSAGE_HANDLERS
 from services.store.outbox import Publish, event_entry, publish_entries
 from services.store.records import OutboxBatch, OutboxEntry
@@ -32,7 +33,13 @@ from services.store.timers import TIMER_HANDLERS
 log = logging.getLogger("relaydesk.store.writer")
 T = TypeVar("T")
 ATTEMPTS = 5
-HANDLERS = {**COMMAND_HANDLERS, **MESSAGE_HANDLERS, **TIMER_HANDLERS, **DIRECTORY_HANDLERS}
+HANDLERS = {
+    **COMMAND_HANDLERS,
+    **MESSAGE_HANDLERS,
+    **TIMER_HANDLERS,
+    **CONVERSATION_HANDLERS,  # after COMMAND_HANDLERS: a resolution may ask for a rating
+    **DIRECTORY_HANDLERS,
+}
 
 
 class Writer:
@@ -70,7 +77,7 @@ class Writer:
     async def _ingest_once(self, messages: Sequence[InboundMessage]) -> OutboxBatch:
         async with self._transaction() as uow:
             await uow.prefetch(messages)
-            staged = OutboxBatch([event_entry(e) for m in messages for e in await ingest(uow, m)])
+            staged = OutboxBatch([e for m in messages for e in await receive(uow, m)])
             await uow.add_outbox(staged)
         return staged
 
