@@ -148,7 +148,7 @@ async def rate(
         update={
             "score": score,
             "rated_at": now,
-            "comment_open": first,
+            "comment_open": first or current.comment_open,
             "comment": comment or current.comment,
         }
     )

@@ -14,6 +14,7 @@ from services.store.mongo import MongoRepository
 from services.store.repository import Repository
 from tests.contract.directory_suite import DirectorySuite
 from tests.contract.email_suite import EmailThreadingSuite
+from tests.contract.menu_suite import MenuSuite
 from tests.contract.mongo_fake import FakeAsyncMongoClient
 from tests.contract.platform_suite import PlatformIdSuite
 from tests.contract.service_levels_suite import ServiceLevelsSuite
@@ -24,7 +25,12 @@ MONGO_URI = os.environ.get("RELAYDESK_TEST_MONGO_URI")
 
 
 class TestMongoRepositoryOnMongomockFake(
-    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite, ServiceLevelsSuite
+    RepositorySuite,
+    DirectorySuite,
+    PlatformIdSuite,
+    EmailThreadingSuite,
+    ServiceLevelsSuite,
+    MenuSuite,
 ):
     supports_text_search = False
 
@@ -34,7 +40,12 @@ class TestMongoRepositoryOnMongomockFake(
 
 @pytest.mark.skipif(not MONGO_URI, reason="set RELAYDESK_TEST_MONGO_URI to run on real MongoDB")
 class TestMongoRepositoryOnRealServer(
-    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite, ServiceLevelsSuite
+    RepositorySuite,
+    DirectorySuite,
+    PlatformIdSuite,
+    EmailThreadingSuite,
+    ServiceLevelsSuite,
+    MenuSuite,
 ):
     async def make_repository(self) -> Repository:
         assert MONGO_URI

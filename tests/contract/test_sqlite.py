@@ -21,6 +21,7 @@ from services.store.sqlite import SqliteRepository, checkpoint
 from services.store.writer import Writer
 from tests.contract.directory_suite import DirectorySuite
 from tests.contract.email_suite import EmailThreadingSuite
+from tests.contract.menu_suite import MenuSuite
 from tests.contract.platform_suite import PlatformIdSuite
 from tests.contract.service_levels_suite import ServiceLevelsSuite
 from tests.contract.suite import Published, RepositorySuite, inbound
@@ -30,7 +31,12 @@ _files = itertools.count()
 
 
 class TestSqliteRepository(
-    RepositorySuite, DirectorySuite, PlatformIdSuite, EmailThreadingSuite, ServiceLevelsSuite
+    RepositorySuite,
+    DirectorySuite,
+    PlatformIdSuite,
+    EmailThreadingSuite,
+    ServiceLevelsSuite,
+    MenuSuite,
 ):
     @pytest.fixture(autouse=True)
     def _dir(self, tmp_path: Path) -> None:
