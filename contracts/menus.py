@@ -7,6 +7,8 @@ and `m:!helped` after an answer, `r:<ticket id>:<1-5>` for a rating; all within 
 64 bytes.
 """
 
+import re
+
 from pydantic import Field, model_validator
 
 from contracts.base import BusModel
@@ -16,6 +18,15 @@ from contracts.tickets import Priority
 NODE_ID = r"^[a-z0-9][a-z0-9_-]{0,23}$"
 PERSON = "m:!person"
 HELPED = "m:!helped"
+
+
+CHOICE = re.compile(r"^(m:[a-z0-9!][a-z0-9_-]{0,23}|r:[0-9a-f]{32}:[1-5])$")
+
+
+def is_choice(data: str) -> bool:
+    """Whether `data` is a button of ours (a platform that sends a button's data as text,
+    like Viber, needs telling it from words)."""
+    return CHOICE.match(data) is not None
 
 
 def menu_choice(node_id: str) -> str:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels._adapter.intake import InvalidPayload, Skipped
+from contracts.menus import is_choice
 from contracts.messages import Attachment, InboundMessage, Sender
 
 TEXT_LIMIT = 100_000
@@ -142,6 +143,17 @@ def _described(m: dict[str, Any]) -> str | None:
     return None
 
 
+def _label(message: dict[str, Any], data: object) -> str | None:
+    """The title of the pressed button, from the keyboard of the message it was under."""
+    markup = message.get("reply_markup")
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                return f"▸ {button.get('text', '')}".strip()
+    return None
+
+
 def _callback(q: dict[str, Any], account: str) -> InboundMessage | Skipped:
     message = q.get("message") or {}
     chat = message.get("chat") or {}
@@ -154,7 +166,9 @@ def _callback(q: dict[str, Any], account: str) -> InboundMessage | Skipped:
         thread_key=str(chat.get("id", person.get("id"))),
         external_id=f"callback:{q['id']}",
         sender=_sender(person, chat),
-        text=str(q.get("data") or q.get("game_short_name") or "[button]"),
+        text=_label(message, q.get("data"))
+        or str(q.get("data") or q.get("game_short_name") or "[button]"),
+        choice=q["data"] if isinstance(q.get("data"), str) and is_choice(q["data"]) else None,
         reply_to_external_id=f"{chat['id']}:{message['message_id']}"
         if "id" in chat and "message_id" in message
         else None,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels._adapter.intake import InvalidPayload, Skipped
+from contracts.menus import is_choice
 from contracts.messages import Attachment, InboundMessage, Sender
 
 __all__ = ["InvalidCallback", "Skipped", "normalize"]
@@ -68,13 +69,16 @@ def _message(event: dict[str, Any], account: str) -> InboundMessage:
         text = f"📍 {place.get('lat')}, {place.get('lon')}"
     elif kind == "url":
         text = str(message.get("media") or text)
+    # A keyboard button sends its ActionBody as the message's text: ours are choices.
+    choice = text if kind == "text" and is_choice(text) else None
     return InboundMessage(
         channel="viber",
         account=account,
         thread_key=sender["id"],
         external_id=str(event["message_token"]),
         sender=_sender(sender),
-        text=text,
+        text="" if choice else text,
+        choice=choice,
         attachments=attachments,
         sent_at=_when(event.get("timestamp")),
     )

@@ -4,10 +4,12 @@ https://dev.vk.com/ru/api/community-events/json-schema ; message objects:
 https://dev.vk.com/ru/reference/objects/message
 """
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from channels._adapter.intake import InvalidPayload, Skipped
+from contracts.menus import is_choice
 from contracts.messages import Attachment, InboundMessage, Sender
 
 __all__ = ["InvalidEvent", "Skipped", "normalize"]
@@ -83,7 +85,8 @@ def _message(m: Any, account: str, edit: bool) -> InboundMessage | Skipped:
     if geo := m.get("geo"):
         coordinates = geo.get("coordinates", {}) if isinstance(geo, dict) else {}
         extra.append(f"📍 {coordinates.get('latitude')}, {coordinates.get('longitude')}")
-    if payload := m.get("payload"):
+    choice = _choice(m.get("payload"))
+    if (payload := m.get("payload")) and choice is None:
         extra.append(f"[button] {payload}")
     for forwarded in m.get("fwd_messages") or []:
         if isinstance(forwarded, dict):
@@ -102,8 +105,18 @@ def _message(m: Any, account: str, edit: bool) -> InboundMessage | Skipped:
         text="\n".join([text, *extra]).strip(),
         attachments=attachments,
         references=references,
+        choice=choice,
         sent_at=_when(m.get("date")),
     )
+
+
+def _choice(payload: Any) -> str | None:
+    """Our keyboard's payload, `{"data": "<choice>"}` (see channels/vk/send.py)."""
+    try:
+        data = json.loads(payload).get("data") if isinstance(payload, str) else None
+    except (ValueError, AttributeError):
+        return None
+    return data if isinstance(data, str) and is_choice(data) else None
 
 
 def _attachment(item: Any, extra: list[str]) -> Attachment | None:

@@ -98,3 +98,23 @@ def test_a_deep_link_start_carries_a_department() -> None:
     assert isinstance(m, InboundMessage)
     assert m.department_hint == "billing"
     assert (m.thread_key, m.sender.channel_user_id, m.sender.language) == ("-100500", "42", "ru")
+
+
+def test_a_press_of_our_menu_button_is_a_choice_shown_by_its_title() -> None:
+    keyboard = {"inline_keyboard": [[{"text": "Оплата", "callback_data": "m:billing"}]]}
+    update = {"update_id": 9, "callback_query": {
+        "id": "77", "from": {"id": 5, "is_bot": False, "first_name": "Анна"}, "data": "m:billing",
+        "message": {"message_id": 3, "date": 1, "chat": {"id": 5, "type": "private"},
+                    "reply_markup": keyboard},
+    }}  # fmt: skip
+
+    m = normalize(update, "bot")
+
+    assert isinstance(m, InboundMessage)
+    assert (m.choice, m.text) == ("m:billing", "▸ Оплата")
+
+
+def test_someone_elses_callback_data_is_no_choice() -> None:
+    m = sample("13_callback_query.json")
+
+    assert m.choice is None

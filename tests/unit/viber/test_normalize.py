@@ -47,3 +47,14 @@ def test_the_webhook_check_and_conversation_started_are_skipped() -> None:
 def test_a_message_without_its_sender_is_refused() -> None:
     with pytest.raises(InvalidCallback):
         normalize({**SAMPLE, "sender": None}, "shop")
+
+
+def test_a_keyboard_reply_of_ours_is_a_choice_and_words_stay_words() -> None:
+    rating = {**SAMPLE, "message": {"type": "text", "text": "r:" + "a" * 32 + ":5"}}
+    words = {**SAMPLE, "message": {"type": "text", "text": "m: это не кнопка"}}
+
+    pressed, typed = normalize(rating, "shop"), normalize(words, "shop")
+
+    assert isinstance(pressed, InboundMessage) and isinstance(typed, InboundMessage)
+    assert (pressed.choice, pressed.text) == ("r:" + "a" * 32 + ":5", "")
+    assert (typed.choice, typed.text) == (None, "m: это не кнопка")

@@ -80,3 +80,12 @@ def test_message_deny_and_allow_are_consent_not_messages() -> None:
     assert isinstance(deny, InboundMessage) and isinstance(allow, InboundMessage)
     assert (deny.consent, allow.consent) == ("denied", "allowed")
     assert deny.sender.channel_user_id == "42" and deny.text == ""
+
+
+def test_a_press_of_our_keyboard_is_a_choice_with_its_label_as_text() -> None:
+    pressed = normalize(event(text="Оплата", payload='{"data": "m:billing"}'), "shop")
+    foreign = normalize(event(text="Старт", payload='{"command": "start"}'), "shop")
+
+    assert isinstance(pressed, InboundMessage) and isinstance(foreign, InboundMessage)
+    assert (pressed.choice, pressed.text.splitlines()[0]) == ("m:billing", "Оплата")
+    assert foreign.choice is None and '[button] {"command": "start"}' in foreign.text
