@@ -18,11 +18,12 @@ from channels.email.compose import compose, message_id
 from channels.email.intake import MailIntake
 from channels.email.settings import EmailSettings
 from contracts.messages import OutboundMessage
+from services.bot import rating
 from services.runtime.broker import make_broker
 from services.runtime.files import FileStore
 from services.runtime.http import service_app
 from services.runtime.kv import open_bucket
-from services.runtime.private import stored_secret
+from services.runtime.private import rating_key, stored_secret
 
 
 def create_app(settings: EmailSettings | None = None) -> Starlette:
@@ -32,6 +33,12 @@ def create_app(settings: EmailSettings | None = None) -> Starlette:
     accounts = {a.account: a for a in settings.accounts}
     files = FileStore.under(settings.data_dir, settings.email_max_mb)
     secret = stored_secret(settings.data_dir / "email-secret").encode()
+    link_key = rating_key(settings)
+    rating_base = settings.email_rating_url.rstrip("/")
+
+    def rating_link(ticket_id: str, score: int) -> str:
+        return f"{rating_base}/rate/{rating.sign(link_key, ticket_id, score)}"
+
     running = Running()
     servers: list[asyncio.Server] = []
 
@@ -46,7 +53,7 @@ def create_app(settings: EmailSettings | None = None) -> Starlette:
                 return Failed(f"attachment not found: {attachment.name}")
             attached.append((attachment.name, attachment.content_type, data))
         try:
-            mail = compose(out, account, secret, settings.email_hostname, attached)
+            mail = compose(out, account, secret, settings.email_hostname, attached, rating_link)
         except ValueError as error:
             return Failed(str(error))
         recipients = [r for r in [out.recipient, *(out.cc if account.copy_cc else [])] if r]

@@ -4,6 +4,7 @@ sends the same one), In-Reply-To and References so the customer's client threads
 ticket number in the subject, the signature, text and HTML parts and the files. Pure.
 """
 
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
@@ -13,7 +14,8 @@ from html import escape
 from channels.email import tokens
 from channels.email.settings import MailAccount
 from contracts.base import utcnow
-from contracts.messages import OutboundMessage
+from contracts.messages import Button, OutboundMessage
+from services.bot.rating import parse as parse_rating
 
 REPLY_PREFIX = ("re:", "aw:", "sv:", "ответ:", "re[")
 IDS = ("message-id", "in-reply-to", "references")
@@ -52,14 +54,34 @@ def subject_of(out: OutboundMessage) -> str:
     return subject
 
 
+def choices(buttons: list[list[Button]], rating_link: Callable[[str, int], str]) -> str:
+    """Buttons as mail shows them: a rating as one signed link per score (one click, no
+    login); a menu as a numbered list the customer answers by number."""
+    flat = [b for row in buttons for b in row]
+    lines = []
+    for n, b in enumerate(flat, 1):
+        rated = parse_rating(b.data)
+        if rated is not None:
+            lines.append(f"{b.text}: {rating_link(*rated)}")
+        elif b.url:
+            lines.append(f"{b.text}: {b.url}")
+        else:
+            lines.append(f"{n}. {b.text}")
+    if any(parse_rating(b.data) is None and not b.url for b in flat):
+        lines.append("Ответьте цифрой · Reply with the number")
+    return "\n".join(lines)
+
+
 def compose(
     out: OutboundMessage,
     account: MailAccount,
     secret: bytes,
     hostname: str,
     files: list[tuple[str, str, bytes]],
+    rating_link: Callable[[str, int], str] | None = None,
 ) -> EmailMessage:
-    """`files`: (name, content type, bytes) of the reply's attachments, already read."""
+    """`files`: (name, content type, bytes) of the reply's attachments, already read;
+    `rating_link(ticket id, score)`: the signed link a rating button becomes."""
     if not out.recipient:
         raise ValueError("the customer has no email address to answer")
     msg = EmailMessage(policy=POLICY)
@@ -80,7 +102,10 @@ def compose(
     if out.automatic:
         msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-reply answers it
     signature = out.signature or account.signature
-    text = f"{out.text}\n\n-- \n{signature}" if signature else out.text
+    body = out.text
+    if out.buttons:
+        body = f"{body}\n\n{choices(out.buttons, rating_link or _no_link)}"
+    text = f"{body}\n\n-- \n{signature}" if signature else body
     msg.set_content(text)
     if out.html:
         html_signature = escape(signature).replace("\n", "<br>")
@@ -95,3 +120,7 @@ def compose(
             filename=name,
         )
     return msg
+
+
+def _no_link(ticket_id: str, score: int) -> str:
+    return str(score)

@@ -67,6 +67,10 @@ class EmailSettings(BaseServiceSettings):
     email_smtp_port: int = Field(2525, ge=0, description="SMTP ingress port (0: off)")
     email_max_mb: int = Field(25, ge=1, le=200, description="Largest mail accepted (552 above)")
     email_port: int = Field(8085, ge=0, description="/healthz and /metrics")
+    email_rating_url: str = Field(
+        "http://127.0.0.1:8081",
+        description="Where customers' rating links point: the web chat service's public URL",
+    )
     email_hostname: str = Field(
         "relaydesk.local", description="Our name in SMTP greetings and Message-IDs"
     )

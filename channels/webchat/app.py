@@ -17,6 +17,7 @@ from channels._adapter.bus import declare_adapter
 from channels._adapter.outbound import OutboundWorker
 from channels._adapter.running import Running
 from channels._adapter.typing import follow_typing
+from channels.webchat import ratings
 from channels.webchat.conversation import Chat
 from channels.webchat.quota import UploadQuota
 from channels.webchat.settings import WebchatSettings
@@ -26,7 +27,7 @@ from contracts import streams
 from services.runtime.broker import make_broker
 from services.runtime.files import FileStore
 from services.runtime.http import service_app
-from services.runtime.private import stored_secret
+from services.runtime.private import rating_key, stored_secret
 
 STATIC = Path(__file__).parent / "static"
 EXPIRE_EVERY = 600.0  # seconds between two sweeps of unused uploads
@@ -79,6 +80,7 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
         await running.stop()
 
     files_path = "/webchat/{account}/files"
+    rate = ratings.endpoint(rating_key(settings), lambda: broker.connection)
     return service_app(
         "webchat",
         broker,
@@ -87,6 +89,7 @@ def create_app(settings: WebchatSettings | None = None) -> Starlette:
         routes=[
             Route("/widget.js", widget),
             Route("/demo", demo),
+            Route("/rate/{token}", rate),
             WebSocketRoute("/webchat/{account}/ws", chat.serve),
             Route(files_path, uploads.upload, methods=["POST"]),
             Route(files_path, uploads.preflight, methods=["OPTIONS"]),

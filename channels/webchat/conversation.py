@@ -4,7 +4,8 @@ Protocol (JSON text frames). The widget sends `{"token"?, "name"?, "email"?, "de
 "language"?, "timezone"?}` first; the server answers `{"type": "hello", "token", "greeting",
 "departments", "prechat", "online"}` and `{"type": "history", "lines": […]}`. Then, from the
 visitor:
-- `{"type": "message", "id", "text", "files"?: [upload receipts]}`, acknowledged with
+- `{"type": "message", "id", "text", "files"?: [upload receipts], "choice"?}` (`choice`: the
+  data of a button under an agent's line the visitor pressed; `text` its title), acked with
   `{"type": "ack", "id"}` once it is in JetStream, or `{"type": "error", "id", "reason"}`;
 - `{"type": "typing"}` while typing (agents see it for a few seconds);
 - `{"type": "received" | "seen", "ids": [line ids]}` for agents' lines the browser showed,
@@ -37,6 +38,7 @@ from channels.webchat.limits import AddressLimits
 from channels.webchat.settings import Site, WebchatSettings
 from channels.webchat.staging import Staging
 from contracts import subjects
+from contracts.menus import is_choice
 from contracts.messages import DeliveryStatus, InboundMessage, OutboundMessage, Sender
 from contracts.presence import PRESENCE_BUCKET, AgentPresence
 from contracts.typing import Typing
@@ -174,6 +176,9 @@ class Chat:
     async def _said(self, tab: Tab, frame: dict[str, Any]) -> None:
         message_id = str(frame.get("id") or random_secrets.token_hex(8))[:64]
         text = str(frame.get("text") or "").strip()
+        # A button of ours pressed (its data, checked here); the text is its title.
+        choice = frame.get("choice") if isinstance(frame.get("choice"), str) else None
+        choice = choice if choice and is_choice(choice) else None
         files = uploads.attachments(frame.get("files"), tab.visitor, self.key)
         limit = self.settings.webchat_max_chars
         if files is None or (not text and not files) or len(text) > limit:
@@ -200,6 +205,7 @@ class Chat:
                 timezone=tab.profile.get("timezone"),
             ),
             text=text,
+            choice=choice,
             attachments=files,
             department_hint=tab.profile.get("department"),
         )
@@ -237,7 +243,9 @@ class Chat:
     async def deliver(self, out: OutboundMessage, part: Part) -> Outcome:
         """An agent's reply (always one part: the widget takes any length and files along):
         into the visitor's transcript, then to each open tab."""
-        line = transcript.Line(id=out.id, who="agent", text=out.text, files=out.attachments)
+        line = transcript.Line(
+            id=out.id, who="agent", text=out.text, files=out.attachments, buttons=out.buttons
+        )
         await transcript.append(self.js, out.account, out.thread_key, line)
         for tab in list(self.tabs.get((out.account, out.thread_key), ())):
             tab.agent_lines[line.id] = line

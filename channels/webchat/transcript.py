@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from contracts import streams, subjects
 from contracts.base import utcnow
-from contracts.messages import Attachment
+from contracts.messages import Attachment, Button
 
 
 class Line(BaseModel):
@@ -19,6 +19,9 @@ class Line(BaseModel):
     who: Literal["visitor", "agent"]
     text: str
     files: list[Attachment] = Field(default_factory=list)
+    buttons: list[list[Button]] = Field(
+        default_factory=list, description="Choices under an agent's line (bot menu, rating)"
+    )
     at: AwareDatetime = Field(default_factory=utcnow)
 
 

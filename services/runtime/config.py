@@ -20,6 +20,11 @@ class BaseServiceSettings(BaseSettings):
     js_replicas: int = Field(1, ge=1, le=5, description="JetStream stream replicas")
     connect_timeout: float = Field(3.0, gt=0, description="Seconds before giving up on NATS")
     host: str = Field("127.0.0.1", description="Interface the HTTP endpoints bind to")
+    rating_secret: SecretStr | None = Field(
+        None,
+        description="Signs the rating links in mail (email) and checks them (webchat); unset: "
+        "a key kept in <data dir>/rating-secret, which both read on one machine",
+    )
     metrics_token: SecretStr | None = Field(
         None, description="Bearer token `/metrics` requires; unset: local requests only"
     )

@@ -9,8 +9,12 @@ another local user could read one.
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 PRIVATE_UMASK = 0o077
+
+if TYPE_CHECKING:
+    from services.runtime.config import BaseServiceSettings
 
 
 def keep_private(data_dir: Path) -> None:
@@ -35,3 +39,11 @@ def stored_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as file:
         file.write(key)
     return key
+
+
+def rating_key(settings: "BaseServiceSettings") -> bytes:
+    """The key of the satisfaction links: the email service signs them, the web chat service
+    checks them (`RELAYDESK_RATING_SECRET`, or a key both read from the data directory)."""
+    if settings.rating_secret is not None:
+        return settings.rating_secret.get_secret_value().encode()
+    return stored_secret(settings.data_dir / "rating-secret").encode()

@@ -45,6 +45,8 @@
     form.prechat { flex-direction: column; }
     form.prechat input, form.prechat select { border: 1px solid #ccc; border-radius: 8px; padding: 8px; }
     textarea { flex: 1; resize: none; height: 40px; border: 1px solid #ccc; border-radius: 8px; padding: 8px; }
+    .choices { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
+    .choice { border: 1px solid #2f6fed; border-radius: 14px; background: #fff; color: #2f6fed; padding: 3px 10px; cursor: pointer; font: inherit; text-decoration: none; }
     button.send { border: 0; border-radius: 8px; background: #2f6fed; color: #fff; padding: 0 12px; cursor: pointer; }
     :focus-visible { outline: 2px solid #2f6fed; outline-offset: 1px; }`;
   const el = (tag, attrs = {}, text) => {
@@ -108,6 +110,20 @@
       const link = el("a", { href: "#", "data-file": f.name }, `📄 ${f.name}`);
       link.onclick = (event) => { event.preventDefault(); download(f).catch((e) => { status.textContent = T.failed + e.message; }); };
       node.append(link);
+    });
+    // Choices under an agent's line (a bot menu, a rating): a press sends its data, shown as
+    // the visitor's line with the title; links open in a new tab.
+    (l.buttons || []).forEach((row) => {
+      const holder = el("div", { class: "choices" });
+      row.forEach((b) => {
+        const link = b.url && /^https?:\/\//i.test(b.url);
+        if (b.url && !link) return;
+        const choice = link ? el("a", { class: "choice", href: b.url, target: "_blank", rel: "noopener" }, b.text)
+          : el("button", { class: "choice", type: "button", "data-choice": b.data || "" }, b.text);
+        if (!link) choice.onclick = () => post(`▸ ${b.text}`, [], b.data);
+        holder.append(choice);
+      });
+      node.append(holder);
     });
     log.append(node);
     log.scrollTop = log.scrollHeight;
@@ -193,8 +209,9 @@
     };
   }
 
-  function post(text, files = []) {
+  function post(text, files = [], choice = undefined) {
     const message = { type: "message", id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`, text, files };
+    if (choice) message.choice = choice;
     line({ id: message.id, who: "visitor", text, files }, true);
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
     else unsent.push(message);
