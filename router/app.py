@@ -9,7 +9,7 @@ from nats.aio.msg import Msg
 from starlette.applications import Starlette
 
 from contracts import streams, subjects
-from contracts.directory import RoutingRule
+from contracts.directory import Menu, RoutingRule
 from contracts.events import Event, parse_event
 from router.dispatch import Dispatcher
 from router.presence import Presence
@@ -33,6 +33,14 @@ def initial_rules(settings: RouterSettings) -> list[RoutingRule]:
     return [RoutingRule.model_validate(item) for item in data]
 
 
+def initial_menus(settings: RouterSettings) -> list[Menu]:
+    """The bootstrap file's bot menus (none without one)."""
+    if settings.menus_file is None:
+        return []
+    data = yaml.safe_load(settings.menus_file.read_text(encoding="utf-8")) or []
+    return [Menu.model_validate(item) for item in data]
+
+
 def create_app(settings: RouterSettings | None = None) -> Starlette:
     settings = settings or RouterSettings()
     broker = make_broker(settings, "router")
@@ -46,10 +54,17 @@ def create_app(settings: RouterSettings | None = None) -> Starlette:
             log.exception("routing rules in %s not loaded", settings.router_rules_file)
             ERRORS.labels("router", "rules_file").inc()
             rules = []
+        try:
+            menus = initial_menus(settings)
+        except Exception:
+            log.exception("bot menus in %s not loaded", settings.menus_file)
+            ERRORS.labels("router", "menus_file").inc()
+            menus = []
         # The store may start after the router (or be restarting): wait for it, don't crash.
         while True:
             try:
                 await dispatcher.seed_rules(rules)
+                await dispatcher.seed_menus(menus)
                 break
             except StoreUnavailable as error:
                 log.warning("store not answering yet (%s); retrying", type(error).__name__)

@@ -58,6 +58,16 @@ class Dispatcher:
             log.warning("could not seed routing rules: %s", error.message)
         await self.refresh()
 
+    async def seed_menus(self, menus: list[d.Menu]) -> None:
+        """Give a desk its first bot menus from the bootstrap file; never replaces any."""
+        if self.directory.menus or not menus:
+            return
+        try:
+            await self.store.directory_command(d.SetMenus(actor=ACTOR, menus=menus))
+        except StoreRefused as error:
+            log.warning("could not seed bot menus: %s", error.message)
+        await self.refresh()
+
     def department(self, name: str) -> d.DepartmentView:
         found = next((x for x in self.directory.departments if x.id == name), None)
         # A department nobody configured yet works with the default settings.

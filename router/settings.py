@@ -22,3 +22,6 @@ class RouterSettings(BaseServiceSettings):
     router_rules_file: Path | None = Field(
         None, description="YAML list of routing rules, loaded when the store has none yet"
     )
+    menus_file: Path | None = Field(
+        None, description="YAML list of bot menus (one per account), loaded when there are none"
+    )

@@ -68,7 +68,9 @@ async def _menu_step(
     contact = await uow.get_contact(ticket.contact_id)
     lang = notices.language_of(ticket, contact, {"en": "", "ru": ""})
     state = ticket.menu or MenuState()
-    step = bot.first(menu, lang) if created else bot.step(menu, state, msg.choice, msg.text, lang)
+    # In a mail, the answer is what comes before the quoted menu.
+    typed = msg.text[: msg.folded_from] if msg.folded_from else msg.text
+    step = bot.first(menu, lang) if created else bot.step(menu, state, msg.choice, typed, lang)
     also: dict[str, Any] = {"menu": step.state}
     if step.kind in ("show", "answer"):
         also["status"] = "pending"  # waits on the customer's choice, clocks paused
