@@ -1,5 +1,5 @@
-"""Configuration: departments (with their calendars), agents, reply templates, routing rules
-and SLA policies.
+"""Configuration: departments (with their calendars), agents, reply templates, routing rules,
+SLA policies and bot menus.
 
 Everyone logged in reads departments and agents (to transfer and assign) and the templates of
 their departments; admins change departments, agents and rules; supervisors also keep the
@@ -18,6 +18,8 @@ from services.inbox.api.configuration import (
     AgentList,
     DepartmentIn,
     DepartmentList,
+    MenuList,
+    MenusIn,
     RuleList,
     RulesIn,
     SlaPoliciesIn,
@@ -195,3 +197,19 @@ async def set_sla_policies(body: SlaPoliciesIn, agent: Agent, ctx: Ctx) -> SlaPo
     permissions.check_admin(agent)
     await _write(ctx, d.SetSlaPolicies(actor=agent.id, policies=body.policies))
     return SlaPolicyList(items=body.policies)
+
+
+@router.get("/menus", response_model=MenuList)
+async def list_menus(agent: Agent, ctx: Ctx) -> MenuList:
+    """Every account's bot menu."""
+    if agent.role == "agent":
+        raise permissions.Forbidden("only supervisors and admins see bot menus")
+    return MenuList(items=ctx.directory.current.menus)
+
+
+@router.put("/menus", response_model=MenuList)
+async def set_menus(body: MenusIn, agent: Agent, ctx: Ctx) -> MenuList:
+    """Replace every menu at once (one per channel and account)."""
+    permissions.check_admin(agent)
+    await _write(ctx, d.SetMenus(actor=agent.id, menus=body.menus))
+    return MenuList(items=body.menus)

@@ -1,9 +1,9 @@
 """Request and response bodies of the configuration API: departments (with calendars),
-agents, reply templates, routing rules and SLA policies."""
+agents, reply templates, routing rules, SLA policies and bot menus."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.directory import DepartmentView, ReplyTemplate, Role, RoutingRule
+from contracts.directory import DepartmentView, Menu, ReplyTemplate, Role, RoutingRule
 from contracts.service_levels import SlaPolicy
 from services.inbox.api.schemas import AgentOut, RequestBody
 
@@ -62,4 +62,13 @@ class SlaPoliciesIn(RequestBody):
 
 class SlaPolicyList(BaseModel):
     items: list[SlaPolicy]
+    next_cursor: str | None = None
+
+
+class MenusIn(RequestBody):
+    menus: list[Menu]
+
+
+class MenuList(BaseModel):
+    items: list[Menu]
     next_cursor: str | None = None

@@ -16,8 +16,10 @@ from contracts.presence import PresenceStatus
 from contracts.tickets import (
     ContactView,
     Direction,
+    MenuState,
     MessageView,
     Priority,
+    Rating,
     SlaState,
     Status,
     TicketView,
@@ -70,6 +72,8 @@ class TicketOut(BaseModel):
     status_since: datetime | None = None
     acknowledged_at: datetime | None = None
     escalated_at: datetime | None = None
+    menu: MenuState | None = Field(default=None, description="The bot menu path the customer took")
+    rating: Rating | None = Field(default=None, description="Satisfaction with the resolution")
     created_at: datetime
     updated_at: datetime
     version: int = Field(description="Send it back as `version` to refuse stale changes (409)")

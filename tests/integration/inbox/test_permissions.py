@@ -174,6 +174,11 @@ async def sla_policies_hidden_from_agents(desk: Desk, w: World) -> None:
     assert (await desk.call("sam", "GET", "/api/v1/sla-policies")).status_code == 200
 
 
+async def menus_hidden_from_agents(desk: Desk, w: World) -> None:
+    assert (await desk.call("anna", "GET", "/api/v1/menus")).status_code == 403
+    assert (await desk.call("sam", "GET", "/api/v1/menus")).status_code == 200
+
+
 AGENT = {"email": "new@desk.test", "name": "New", "departments": ["tech"], "password": "p" * 10}
 DEPARTMENT = {"id": "billing", "name": "Hijacked"}
 MATRIX: dict[tuple[str, str], Case] = {
@@ -242,6 +247,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         "PUT", "/contact", {"timezone": "Asia/Vladivostok"}
     ),
     ("GET", "/api/v1/sla-policies"): sla_policies_hidden_from_agents,
+    ("GET", "/api/v1/menus"): menus_hidden_from_agents,
+    ("PUT", "/api/v1/menus"): admins_only("PUT", "/api/v1/menus", {"menus": []}),
     ("PUT", "/api/v1/sla-policies"): admins_only("PUT", "/api/v1/sla-policies", {"policies": []}),
 }
 

@@ -29,7 +29,7 @@ API_BODIES: list[type[BaseModel]] = [
     schemas.TransferIn, schemas.StatusIn, schemas.PriorityIn, schemas.TagsIn, schemas.SplitIn,
     schemas.MergeIn, schemas.EscalateIn, schemas.ContactIn, configuration.TemplateIn,
     configuration.AgentIn, configuration.RulesIn, configuration.SlaPoliciesIn,
-    configuration.DepartmentIn,
+    configuration.DepartmentIn, configuration.MenusIn,
 ]  # fmt: skip
 BUS: list[TypeAdapter[Any]] = [
     commands.COMMAND,

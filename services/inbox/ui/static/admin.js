@@ -1,5 +1,5 @@
 // Admin pages: departments (signature, working hours, acknowledgement, follow-ups), agents,
-// reply templates, routing rules and SLA policies.
+// reply templates, routing rules, SLA policies and bot menus.
 // Supervisors see the templates page only; the API refuses the rest to them anyway.
 import { h, options } from "./dom.js";
 import { calendarFields } from "./sla.js";
@@ -9,7 +9,7 @@ const ROLES = ["agent", "supervisor", "admin"];
 
 export function adminPage(api, state, t, refresh) {
   const page = h("section", { class: "admin" });
-  const tabs = state.me.role === "admin" ? ["departments", "agents", "templates", "rules", "sla"] : ["templates"];
+  const tabs = state.me.role === "admin" ? ["departments", "agents", "templates", "rules", "sla", "menus"] : ["templates"];
   let tab = tabs[0];
   const status = h("div", { class: "error", role: "status" });
 
@@ -32,6 +32,7 @@ export function adminPage(api, state, t, refresh) {
       const policy = h("select", { name: "policy", "aria-label": t("policy") }, options(POLICIES.map((p) => [p, p]), d.policy));
       const calendar = calendarFields(d.calendar, t);
       const acknowledge = h("input", { type: "checkbox", name: "acknowledge", checked: Boolean(d.acknowledge) });
+      const csat = h("input", { type: "checkbox", name: "csat", checked: Boolean(d.csat) });
       const number = (key, value) => h("input", { type: "number", min: 1, name: key, value: value ?? "", "aria-label": t(key) });
       const remind = number("remindHours", d.remind_pending_hours);
       const resolve = number("resolveDays", d.resolve_pending_days);
@@ -40,12 +41,12 @@ export function adminPage(api, state, t, refresh) {
       return h("form", { onsubmit: (e) => {
         e.preventDefault();
         const body = { ...d, id: id.value.trim(), name: name.value, signature: signature.value, policy: policy.value,
-          calendar: calendar.read(), acknowledge: acknowledge.checked, remind_pending_hours: orNull(remind),
+          calendar: calendar.read(), acknowledge: acknowledge.checked, csat: csat.checked, remind_pending_hours: orNull(remind),
           resolve_pending_days: orNull(resolve), close_resolved_days: orNull(close) };
         delete body.schema_version;
         save(d.id ? "PUT" : "POST", d.id ? `/departments/${d.id}` : "/departments", body);
       } }, h("label", {}, t("id"), id), h("label", {}, t("name"), name), h("label", {}, t("signature"), signature),
-      h("label", {}, t("policy"), policy), calendar.node, h("label", {}, acknowledge, t("acknowledge")),
+      h("label", {}, t("policy"), policy), calendar.node, h("label", {}, acknowledge, t("acknowledge")), h("label", {}, csat, t("csat")),
       h("label", {}, t("remindHours"), remind), h("label", {}, t("resolveDays"), resolve), h("label", {}, t("closeDays"), close),
       h("button", { class: "primary" }, d.id ? t("save") : t("newItem")));
     };
@@ -112,8 +113,9 @@ export function adminPage(api, state, t, refresh) {
   }
   const rules = () => orderedList("/routing-rules", "rules", "rulesHelp");
   const sla = () => orderedList("/sla-policies", "policies", "slaHelp");
+  const menus = () => orderedList("/menus", "menus", "menusHelp");
 
-  const PAGES = { departments, agents, templates, rules, sla };
+  const PAGES = { departments, agents, templates, rules, sla, menus };
   function draw() {
     page.replaceChildren(
       h("div", { class: "actions" }, tabs.map((name) => h("button", { class: name === tab ? "primary" : "", onclick: () => { tab = name; draw(); } }, t(name)))),

@@ -438,6 +438,23 @@ function contactPanel(ticket) {
     h("h3", {}, t("previous")), previous);
 }
 
+// What the customer told the bot (the menu path) and how they rated the resolution.
+function facts(ticket) {
+  const items = [];
+  if (ticket.menu && ticket.menu.titles.length) {
+    items.push(h("span", { class: "fact menu-path", title: ticket.menu.path.join("/") }, `${t("menuPath")}: ${ticket.menu.titles.join(" › ")}`));
+  }
+  const r = ticket.rating;
+  if (r && r.score) {
+    items.push(h("span", { class: `fact rating rating-${r.score}`, "data-score": r.score },
+      `${t("rating")}: ${"★".repeat(r.score)}${"☆".repeat(5 - r.score)} (${r.score})`));
+    if (r.comment) items.push(h("span", { class: "fact rating-comment" }, `«${r.comment}»`));
+  } else if (r) {
+    items.push(h("span", { class: "fact rating" }, t("ratingAsked")));
+  }
+  return items.length ? h("div", { class: "facts" }, items) : null;
+}
+
 function renderTicket() {
   const ticket = state.current;
   const writing = document.activeElement?.name === "reply";
@@ -445,7 +462,7 @@ function renderTicket() {
   slots.detail.replaceChildren(h("div", { class: "ticket", "data-ticket": ticket.id },
     h("div", { class: "conversation" },
       h("header", {}, h("h2", {}, `#${ticket.number} ${ticket.subject || "—"}`),
-        h("div", { class: "sla-slot" }, slaBadge(ticket, t)), actions(ticket)),
+        h("div", { class: "sla-slot" }, slaBadge(ticket, t)), facts(ticket), actions(ticket)),
       h("div", { class: "messages" }, ticket.messages.map(message)),
       h("div", { class: "typing", role: "status", "aria-live": "polite" }, typingText(ticket.id)),
       composer(ticket)),

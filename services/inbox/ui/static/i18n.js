@@ -33,6 +33,9 @@ const CATALOG = {
     mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday",
     acknowledge: "Acknowledge new tickets with their number", remindHours: "Remind a silent customer after (hours)",
     resolveDays: "Resolve a pending ticket after (days)", closeDays: "Close a resolved ticket after (days)",
+    menuPath: "Bot menu", rating: "Rating", ratingAsked: "Rating asked, no answer yet",
+    menus: "Bot menus", menusHelp: "One menu per channel and account (JSON): nodes with ru/en titles, children, department, topic, priority or an FAQ answer",
+    csat: "Ask customers to rate resolved tickets (1-5)",
     sla: "Service levels", slaHelp: "Ordered list, the first matching policy applies (JSON); minutes of working time",
   },
   ru: {
@@ -67,6 +70,9 @@ const CATALOG = {
     mon: "Понедельник", tue: "Вторник", wed: "Среда", thu: "Четверг", fri: "Пятница", sat: "Суббота", sun: "Воскресенье",
     acknowledge: "Подтверждать новые обращения с номером", remindHours: "Напомнить молчащему клиенту через (часов)",
     resolveDays: "Решить ожидающее через (дней)", closeDays: "Закрыть решённое через (дней)",
+    menuPath: "Меню бота", rating: "Оценка", ratingAsked: "Оценку запросили, ответа пока нет",
+    menus: "Меню бота", menusHelp: "Одно меню на канал и аккаунт (JSON): пункты с названиями ru/en, подпунктами, отделом, темой, приоритетом или ответом FAQ",
+    csat: "Просить клиентов оценить решённые обращения (1–5)",
     sla: "Уровни обслуживания", slaHelp: "Упорядоченный список, применяется первая подходящая политика (JSON); минуты рабочего времени",
   },
 };
