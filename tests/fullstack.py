@@ -118,6 +118,7 @@ class FullDesk:
             "RELAYDESK_VIBER_API_BASE": f"{self.viber_api.url}/pa/",
             **{f"RELAYDESK_{name.upper()}_PORT": str(p) for name, p in self.ports.items()},
             "RELAYDESK_EMAIL_SMTP_PORT": str(self.smtp_port),
+            "RELAYDESK_EMAIL_RATING_URL": self.url("webchat"),
             **self.extra_env,
         }
         self.supervisor = Supervisor(list(SERVICES), env, backoff_max=2.0, out=self.log.append)
