@@ -277,3 +277,40 @@ async def test_the_contact_panel_shows_the_customers_local_time(
 
     assert zone == "Asia/Vladivostok"
     assert (await shown.inner_text()) == f"Местное время {expected}"
+
+
+async def test_the_menu_path_and_the_rating_show_on_the_ticket(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    menu = {"channel": "telegram", "account": "bot1", "nodes": [
+        {"id": "pay", "title": {"ru": "Оплата", "en": "Payments"}, "children": [
+            {"id": "refund", "title": {"ru": "Возврат денег", "en": "Refund"},
+             "department": "billing"}]}]}  # fmt: skip
+    assert (await desk.call("root", "PUT", "/api/v1/menus", json={"menus": [menu]})).is_success
+    billing = {"id": "billing", "name": "billing", "csat": True}
+    assert (await desk.call("root", "PUT", "/api/v1/departments/billing", json=billing)).is_success
+    await asyncio.sleep(0.5)  # the store and the router read the changed directory
+    thread = await desk.customer_writes("Здравствуйте, вопрос про чек")
+    await desk.customer_writes("", thread=thread, choice="m:pay")
+    await desk.customer_writes("", thread=thread, choice="m:refund")
+    ticket = await desk.ticket_of("anna", thread)
+    resolved = await desk.call(
+        "anna", "POST", f"/api/v1/tickets/{ticket['id']}/status", json={"status": "resolved"}
+    )
+    assert resolved.is_success, resolved.text
+    await desk.customer_writes("", thread=thread, choice=f"r:{ticket['id']}:5")
+    await desk.customer_writes("Очень быстро, спасибо!", thread=thread)
+    anna = await agent_tab("anna")
+    await anna.view("resolved")
+
+    await open_ticket(anna, "вопрос про чек")
+    path = anna.page.locator(".facts .menu-path")
+    score = anna.page.locator(".facts .rating")
+    await score.wait_for(timeout=5000)
+    await anna.page.screenshot(path=str(ARTIFACTS / "menu-and-rating.png"))
+
+    # Titles as the customer saw them: in their language, English when it is unknown.
+    assert await path.inner_text() == "Меню бота: Payments › Refund"
+    assert await score.get_attribute("data-score") == "5"
+    assert "«Очень быстро, спасибо!»" in await anna.page.locator(".facts").inner_text()
+    await desk.call("root", "PUT", "/api/v1/menus", json={"menus": []})
