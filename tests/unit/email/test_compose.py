@@ -7,9 +7,9 @@ from email.policy import default
 import pytest
 
 from channels.email import tokens
-from channels.email.compose import compose
+from channels.email.compose import choices, compose
 from channels.email.settings import MailAccount
-from contracts.messages import OutboundMessage
+from contracts.messages import Button, OutboundMessage
 
 pytestmark = pytest.mark.unit
 SECRET = b"k" * 32
@@ -95,3 +95,21 @@ def test_copied_addresses_are_copied_back_and_automatic_mail_says_so() -> None:
 def test_a_reply_to_nobody_is_refused() -> None:
     with pytest.raises(ValueError, match="no email address"):
         compose(reply(recipient=None), ACCOUNT, SECRET, "desk.test", [])
+
+
+def test_a_menu_is_mailed_as_a_numbered_list_and_a_rating_as_one_link_per_score() -> None:
+    menu = [[Button(text="Оплата", data="m:billing")], [Button(text="Техника", data="m:tech")]]
+    rating = [[Button(text=str(n), data=f"r:{'a' * 32}:{n}") for n in range(1, 3)]]
+
+    listed = choices(menu, lambda ticket, score: f"https://desk.example/rate/{ticket}.{score}")
+    linked = choices(rating, lambda ticket, score: f"https://desk.example/rate/{ticket}.{score}")
+
+    assert listed.splitlines() == [
+        "1. Оплата",
+        "2. Техника",
+        "Ответьте цифрой · Reply with the number",
+    ]
+    assert linked.splitlines() == [
+        f"1: https://desk.example/rate/{'a' * 32}.1",
+        f"2: https://desk.example/rate/{'a' * 32}.2",
+    ]
