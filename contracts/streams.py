@@ -69,6 +69,10 @@ STORE_INBOUND = ConsumerSpec(
 STORE_DELIVERY = ConsumerSpec(
     "DELIVERY", "store-delivery", subjects.DELIVERY_ALL, ack_wait=10.0, max_ack_pending=2000
 )
+# Every event, in order, into the report tables (one replica; it keeps its own position too).
+REPORTS_EVENTS = ConsumerSpec(
+    "EVENTS", "reports-events", subjects.EVENTS_ALL, ack_wait=60.0, max_ack_pending=5000
+)
 ROUTER_EVENTS = ConsumerSpec(
     "EVENTS", "router-events", subjects.EVENTS_TICKET, ack_wait=30.0, max_ack_pending=1000
 )

@@ -48,6 +48,14 @@ def query(name: str) -> str:
     return f"queries.ticket.{name}"
 
 
+def report_query(table: str) -> str:
+    """`queries.reports.<table>`: a report table from the reports service (request/reply)."""
+    return f"queries.reports.{table}"
+
+
+REPORT_QUERIES_ALL = "queries.reports.*"
+
+
 def dead_letter(subject: str) -> str:
     """Where a message that cannot be processed is kept for operators: `deadletter.<subject>`."""
     return f"deadletter.{subject}"

@@ -1,0 +1,160 @@
+"""Report tables as the inbox asks for them: filtered by period, channel, department and
+agent, grouped, in the asker's time zone. Reads only the materialized tables; the grouping
+of 15-minute buckets into local hours, days, weeks and months happens here, so any time zone
+(Kolkata's half hours too) sees whole local periods.
+"""
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from contracts.reports import ReportQuery, ReportTable
+from services.reports.fold import BUCKET
+from services.reports.tables import Tables
+
+AGES = ((3600, "<1h"), (4 * 3600, "1-4h"), (86400, "4-24h"), (3 * 86400, "1-3d"),
+        (7 * 86400, "3-7d"), (float("inf"), ">7d"))  # fmt: skip
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def where(
+    q: ReportQuery, time_column: str | None, agent_column: str = "agent"
+) -> tuple[str, list[Any]]:
+    """The WHERE clause of every table: period, filters, and the asker's scope."""
+    clauses: list[str] = ["1=1"]
+    params: list[Any] = []
+    if time_column:
+        clauses.append(f"{time_column} >= ? AND {time_column} < ?")
+        params += [q.since.timestamp(), q.until.timestamp()]
+    for column, value in (
+        ("channel", q.channel),
+        ("department", q.department),
+        (agent_column, q.agent),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if q.departments is not None:
+        clauses.append(f"department IN ({','.join('?' * len(q.departments)) or 'NULL'})")
+        params += q.departments
+    if q.agents is not None and q.group == "agent":
+        clauses.append(f"{agent_column} IN ({','.join('?' * len(q.agents)) or 'NULL'})")
+        params += q.agents
+    return " AND ".join(clauses), params
+
+
+def period_key(ts: float, zone: tzinfo, period: str) -> str:
+    local = datetime.fromtimestamp(ts, UTC).astimezone(zone)
+    if period == "hour":
+        return local.strftime("%Y-%m-%d %H:00")
+    if period == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return local.strftime("%Y-%m" if period == "month" else "%Y-%m-%d")
+
+
+def volume(t: Tables, q: ReportQuery) -> ReportTable:
+    clause, params = where(q, "bucket")
+    params[0] = int(q.since.timestamp()) // BUCKET * BUCKET
+    sql = f"SELECT bucket, kind, SUM(n) FROM volume WHERE {clause} GROUP BY bucket, kind"  # noqa: S608
+    zone = ZoneInfo(q.timezone)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "inbound": 0, "outbound": 0})
+    for bucket, kind, n in t.select(sql, params):
+        counts[period_key(bucket, zone, q.period)][kind] += n
+    rows = [[key, c["new"], c["inbound"], c["outbound"]] for key, c in sorted(counts.items())]
+    return ReportTable(table="volume", columns=["period", "new", "inbound", "outbound"], rows=rows)
+
+
+def heatmap(t: Tables, q: ReportQuery) -> ReportTable:
+    """Customers' messages by local weekday and hour: when the load comes, to plan shifts."""
+    clause, params = where(q, "bucket")
+    sql = (
+        f"SELECT bucket, SUM(n) FROM volume WHERE {clause} AND kind = 'inbound' "  # noqa: S608
+        "GROUP BY bucket"
+    )
+    zone = ZoneInfo(q.timezone)
+    grid = [[0] * 24 for _ in range(7)]
+    for bucket, n in t.select(sql, params):
+        local = datetime.fromtimestamp(bucket, UTC).astimezone(zone)
+        grid[local.weekday()][local.hour] += n
+    rows: list[list[Any]] = [[WEEKDAYS[d], *grid[d]] for d in range(7)]
+    return ReportTable(
+        table="heatmap", columns=["weekday", *(f"{h:02d}" for h in range(24))], rows=rows
+    )
+
+
+def _grouped(t: Tables, sql: str, params: list[Any]) -> dict[tuple[Any, ...], list[Any]]:
+    found: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for *key, value in t.select(sql, params):
+        found[tuple(key)].append(value)
+    return found
+
+
+def response_times(t: Tables, q: ReportQuery) -> ReportTable:
+    """First response and resolution in working time (seconds): count, mean, median, p90."""
+    clause, params = where(q, "at")
+    sql = f"SELECT {q.group}, kind, business FROM timings WHERE {clause}"  # noqa: S608
+    rows = []
+    for (group, kind), values in sorted(_grouped(t, sql, params).items()):
+        ordered = sorted(values)
+        p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+        rows.append([group, kind, len(values), round(statistics.fmean(values)),
+                     round(statistics.median(values)), round(p90)])  # fmt: skip
+    columns = [q.group, "kind", "count", "mean_s", "median_s", "p90_s"]
+    return ReportTable(table="response_times", columns=columns, rows=rows)
+
+
+def sla(t: Tables, q: ReportQuery) -> ReportTable:
+    clause, params = where(q, "at")
+    sql = f"SELECT {q.group}, target, met FROM sla WHERE {clause}"  # noqa: S608
+    rows = []
+    for (group, target), values in sorted(_grouped(t, sql, params).items()):
+        met = sum(values)
+        rows.append([group, target, met, len(values) - met, round(100 * met / len(values), 1)])
+    columns = [q.group, "target", "met", "breached", "attainment_pct"]
+    return ReportTable(table="sla", columns=columns, rows=rows)
+
+
+def csat(t: Tables, q: ReportQuery) -> ReportTable:
+    clause, params = where(q, "at")
+    sql = f"SELECT {q.group}, score FROM ratings WHERE {clause}"  # noqa: S608
+    rows = []
+    for (group,), scores in sorted(_grouped(t, sql, params).items()):
+        given = [s for s in scores if s is not None]
+        average = round(statistics.fmean(given), 2) if given else None
+        rate = round(100 * len(given) / len(scores), 1)
+        rows.append([group, len(scores), len(given), rate, average,
+                     *(given.count(n) for n in range(1, 6))])  # fmt: skip
+    columns = [q.group, "asked", "rated", "response_rate_pct", "average",
+               "score_1", "score_2", "score_3", "score_4", "score_5"]  # fmt: skip
+    return ReportTable(table="csat", columns=columns, rows=rows)
+
+
+def backlog(t: Tables, q: ReportQuery) -> ReportTable:
+    """Tickets waiting now (open or pending), by how long ago they were created."""
+    group = "assignee" if q.group == "agent" else q.group
+    clause, params = where(q, None, agent_column="assignee")
+    sql = (
+        f"SELECT {group}, created FROM accounts WHERE {clause} "  # noqa: S608
+        "AND status IN ('open', 'pending')"
+    )
+    now = q.until.timestamp()
+    counts: dict[Any, list[int]] = defaultdict(lambda: [0] * len(AGES))
+    for key, created in t.select(sql, params):
+        age = now - created
+        counts[key or ""][next(i for i, (limit, _) in enumerate(AGES) if age < limit)] += 1
+    rows = [[key, *n] for key, n in sorted(counts.items())]
+    return ReportTable(table="backlog", columns=[q.group, *(a for _, a in AGES)], rows=rows)
+
+
+FIGURES: dict[str, Callable[[Tables, ReportQuery], ReportTable]] = {
+    "volume": volume,
+    "heatmap": heatmap,
+    "response_times": response_times,
+    "sla": sla,
+    "csat": csat,
+    "backlog": backlog,
+}
