@@ -54,6 +54,7 @@ def report_query(table: str) -> str:
 
 
 REPORT_QUERIES_ALL = "queries.reports.*"
+REPORTS_REBUILD = "commands.reports.rebuild"
 
 
 def dead_letter(subject: str) -> str:

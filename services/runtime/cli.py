@@ -1,4 +1,5 @@
-"""`relaydesk`: up, run <service>, doctor, asyncapi, bench, agent add, department add.
+"""`relaydesk`: up, run <service>, doctor, asyncapi, bench, agent add, department add,
+reports rebuild.
 
 Services are named by import strings, not imports, so the runtime stays free of any service
 and `relaydesk run telegram` imports only what Telegram needs.
@@ -29,6 +30,7 @@ from services.runtime.supervisor import Supervisor
 SERVICES: dict[str, str] = {
     "store": "services.store.app:create_app",
     "router": "router.app:create_app",
+    "reports": "services.reports.app:create_app",
     "inbox": "services.inbox.app:create_app",
     "telegram": "channels.telegram.app:create_app",
     "webchat": "channels.webchat.app:create_app",
@@ -226,6 +228,28 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports_rebuild(args: argparse.Namespace) -> int:
+    """Ask the running reports service to rebuild its tables from the EVENTS stream."""
+    import nats
+
+    from contracts import subjects
+
+    async def ask() -> str:
+        settings = BaseServiceSettings()
+        nc = await nats.connect(settings.nats_servers, connect_timeout=settings.connect_timeout)
+        try:
+            reply = await nc.request(subjects.REPORTS_REBUILD, b"{}", timeout=args.timeout)
+            return reply.data.decode()
+        finally:
+            await nc.drain()
+
+    try:
+        print(asyncio.run(ask()))
+    except Exception as error:  # no NATS, or no reports service answering
+        return fail(f"rebuild not done: {type(error).__name__}: {error}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     bench = Path.cwd() / "tests" / "bench" / "run.py"
     if not bench.exists():
@@ -277,6 +301,12 @@ def parser() -> argparse.ArgumentParser:
     )
     dept_add.add_argument("--signature", default="", help="appended to customer replies")
     dept_add.set_defaults(fn=lambda args: accounts("department_add")(args))
+    reports = sub.add_parser("reports", help="the report tables").add_subparsers(
+        dest="action", required=True
+    )
+    rebuild = reports.add_parser("rebuild", help="rebuild them from the EVENTS stream")
+    rebuild.add_argument("--timeout", type=float, default=600.0, help="seconds to wait")
+    rebuild.set_defaults(fn=cmd_reports_rebuild)
     bench = sub.add_parser("bench", help="run the benchmarks (tests/bench)")
     bench.add_argument("only", nargs="*", help="benchmark names; all when omitted")
     bench.set_defaults(fn=cmd_bench)

@@ -75,7 +75,7 @@ def start_up(
     )
     health: dict[str, str] = {}
     lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
-    if set(health) != {"store", "router", "inbox", "webchat", "email"}:
+    if set(health) != {"store", "router", "reports", "inbox", "webchat", "email"}:
         up.kill()  # a failed start must not leave the stack behind, holding the ports
         up.communicate(timeout=30)
         raise AssertionError("".join(lines))

@@ -15,7 +15,7 @@ from services.runtime.nats_server import server_binary
 
 pytestmark = pytest.mark.integration
 CONFIG = Path(__file__).parents[2] / "deploy" / "nats" / "relaydesk.conf"
-USERS = ("STORE", "ROUTER", "INBOX", "TELEGRAM", "WEBCHAT", "EMAIL", "VK", "VIBER")
+USERS = ("STORE", "ROUTER", "REPORTS", "INBOX", "TELEGRAM", "WEBCHAT", "EMAIL", "VK", "VIBER")
 PASSWORDS = {f"RELAYDESK_NATS_{s}_PASSWORD": f"pw-{s.lower()}" for s in USERS}
 
 
