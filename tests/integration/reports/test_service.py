@@ -1,0 +1,91 @@
+"""The reports service on real NATS: the seeded history published to EVENTS as the store
+would, folded by the service, answered on `queries.reports.*`; a rebuild from the stream gives
+identical tables; the inbox serves them with scopes and CSV."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from contracts import commands as c
+from contracts import directory as d
+from contracts import streams, subjects
+from contracts.reports import TABLES, ReportQuery, ReportTable
+from services.runtime.nats_server import NatsServer
+from tests.integration.processes import ServiceProcess
+from tests.integration.test_store import drained
+from tests.reports_history import BILLING, NOW, TECH, history, msk
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def services(nats_server: NatsServer, nc: Client, data_dir: Path) -> Iterator[None]:
+    running = [ServiceProcess("store", nats_server.url, data_dir).start()]
+    yield
+    for process in running:
+        process.stop()
+
+
+async def put(nc: Client, command: d.DirectoryCommand) -> None:
+    subject = subjects.directory_command(type(command).name)
+    reply = c.COMMAND_REPLY.validate_json((await nc.request(subject, command.to_bytes(), 5)).data)
+    assert reply.ok, reply
+
+
+async def tables(nc: Client) -> dict[str, ReportTable]:
+    found = {}
+    for table in TABLES:
+        until = NOW if table == "backlog" else msk(9, 0)
+        query = ReportQuery(table=table, since=msk(7, 0), until=until, timezone="Europe/Moscow")
+        reply = await nc.request(subjects.report_query(table), query.to_bytes(), timeout=5)
+        found[table] = ReportTable.model_validate_json(reply.data)
+    return found
+
+
+async def test_a_rebuild_from_the_stream_gives_identical_tables(
+    services: None, nats_server: NatsServer, nc: Client, js: JetStreamContext, data_dir: Path
+) -> None:
+    await put(nc, d.PutDepartment(actor="t", department=BILLING))
+    await put(nc, d.PutDepartment(actor="t", department=TECH))
+    reports = ServiceProcess("reports", nats_server.url, data_dir).start()
+    try:
+        for event in history():
+            await js.publish(subjects.event(event.type), event.to_bytes())
+        await drained(js, streams.REPORTS_EVENTS, timeout=30)
+        live = await tables(nc)
+
+        answer = await nc.request(subjects.REPORTS_REBUILD, b"{}", timeout=60)
+        rebuilt = await tables(nc)
+    finally:
+        reports.stop()
+
+    assert b'"ok": true' in answer.data
+    assert live["response_times"].rows[0] == ["billing", "first_response", 1, 5400, 5400, 5400]
+    assert rebuilt == live
+    assert all(live[t].rows for t in TABLES)
+
+
+async def test_the_service_restarted_counts_nothing_twice(
+    services: None, nats_server: NatsServer, nc: Client, js: JetStreamContext, data_dir: Path
+) -> None:
+    await put(nc, d.PutDepartment(actor="t", department=BILLING))
+    reports = ServiceProcess("reports", nats_server.url, data_dir).start()
+    for event in history():
+        await js.publish(subjects.event(event.type), event.to_bytes())
+    await drained(js, streams.REPORTS_EVENTS, timeout=30)
+    before = await tables(nc)
+    reports.stop()
+    # As if every ack had been lost: the new consumer hands the whole stream over again.
+    await js.delete_consumer(streams.REPORTS_EVENTS.stream, streams.REPORTS_EVENTS.durable)
+
+    again = ServiceProcess("reports", nats_server.url, data_dir).start()
+    try:
+        await drained(js, streams.REPORTS_EVENTS, timeout=30)
+        after = await tables(nc)
+    finally:
+        again.stop()
+
+    assert after == before
