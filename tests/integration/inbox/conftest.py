@@ -120,7 +120,8 @@ def desk_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         "RELAYDESK_INBOX_PRESENCE_GRACE": "0.3",
         "RELAYDESK_ROUTER_SWEEP_INTERVAL": "0.5",
     }
-    running = [ServiceProcess(n, server.url, root / "var", **env) for n in ("store", "router")]
+    names = ("store", "router", "reports")
+    running = [ServiceProcess(n, server.url, root / "var", **env) for n in names]
     try:
         for process in running:
             process.start()

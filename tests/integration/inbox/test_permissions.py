@@ -174,6 +174,24 @@ async def sla_policies_hidden_from_agents(desk: Desk, w: World) -> None:
     assert (await desk.call("sam", "GET", "/api/v1/sla-policies")).status_code == 200
 
 
+async def reports_within_scope(desk: Desk, w: World) -> None:
+    """Figures of other departments never show; an agent's per-agent rows are their own."""
+    asked = {"department": "billing"}
+    tina = await desk.call("tina", "GET", "/api/v1/reports/volume", params=asked)
+    sam = await desk.call("sam", "GET", "/api/v1/reports/volume", params={"department": "tech"})
+    root = await desk.call("root", "GET", "/api/v1/reports/volume", params=asked)
+    per_agent = await desk.call(
+        "tina", "GET", "/api/v1/reports/response_times", params={"group": "agent"}
+    )
+    assert tina.status_code == sam.status_code == root.status_code == 200, tina.text
+    assert tina.json()["rows"] == [] and sam.json()["rows"] == []
+    assert sum(row[1] for row in root.json()["rows"]) >= 1  # the billing ticket
+    assert {row[0] for row in per_agent.json()["rows"]} <= {"tina"}
+    for table in ("heatmap", "response_times", "sla", "csat", "backlog"):
+        csv = await desk.call("tina", "GET", f"/api/v1/reports/{table}", params={"format": "csv"})
+        assert csv.status_code == 200 and "billing" not in csv.text, (table, csv.text)
+
+
 async def menus_hidden_from_agents(desk: Desk, w: World) -> None:
     assert (await desk.call("anna", "GET", "/api/v1/menus")).status_code == 403
     assert (await desk.call("sam", "GET", "/api/v1/menus")).status_code == 200
@@ -248,6 +266,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/sla-policies"): sla_policies_hidden_from_agents,
     ("GET", "/api/v1/menus"): menus_hidden_from_agents,
+    ("GET", "/api/v1/reports/{table}"): reports_within_scope,
     ("PUT", "/api/v1/menus"): admins_only("PUT", "/api/v1/menus", {"menus": []}),
     ("PUT", "/api/v1/sla-policies"): admins_only("PUT", "/api/v1/sla-policies", {"policies": []}),
 }
@@ -287,7 +306,7 @@ async def test_every_operation_but_login_needs_a_token(desk: Desk) -> None:
                 continue
             concrete = path.replace("{ticket_id}", "x").replace("{template_id}", "x")
             concrete = concrete.replace("{department_id}", "x").replace("{agent_id}", "x")
-            concrete = concrete.replace("{digest}", "x")
+            concrete = concrete.replace("{digest}", "x").replace("{table}", "volume")
             reply = await anonymous.request(method, concrete, json={})
             assert reply.status_code == 401, (method, path, reply.status_code)
 
