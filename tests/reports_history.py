@@ -62,8 +62,8 @@ def history() -> list[ev.Event]:
     # Pending 11:00 (2 h counted) until the customer writes Tuesday 10:00; resolved Tuesday
     # 12:00: resolution 2 h + 2 h = 14,400 s. Rated 4 on Tuesday 12:05. SLA met.
     t1 = Story("ticket1", "telegram", msk(7, 8))
+    t1.message(msk(7, 8), "inbound", "ct1")  # as the store has it: the message, then the route
     t1.change(msk(7, 8), ev.TicketTransferred, department="billing")
-    t1.message(msk(7, 8), "inbound", "ct1")
     t1.change(msk(7, 9), ev.TicketAssigned, assignee="anna", sla=_sla(False))
     t1.message(msk(7, 10, 30), "outbound", "anna", first_response_at=msk(7, 10, 30))
     t1.change(msk(7, 11), status="pending")
@@ -88,8 +88,8 @@ def history() -> list[ev.Event]:
 
     # T3, web chat, billing, Monday 12:00, never answered: waiting a day on Tuesday 12:00.
     t3 = Story("ticket3", "webchat", msk(7, 12))
-    t3.change(msk(7, 12), ev.TicketTransferred, department="billing")
     t3.message(msk(7, 12), "inbound", "ct3")
+    t3.change(msk(7, 12, 1), ev.TicketTransferred, department="billing")
     merged = [*t1.events, *t2.events, *t3.events]
     return sorted(merged, key=lambda e: e.at)  # type: ignore[union-attr]
 

@@ -40,6 +40,9 @@ class Account:
     responded: bool = False
     counted: bool = False
     asked: list[str] = field(default_factory=list)
+    # Buckets of customer messages written before the ticket had a department (its first
+    # message comes before the route; a bot menu's choices too): counted once it has one.
+    unrouted: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -129,6 +132,9 @@ def fold(
     if account.department and not account.counted:
         account.counted = True
         rows.append(Volume(bucket(account.created), t.channel, account.department, "", "new"))
+    if account.department and account.unrouted:
+        rows += [Volume(b, t.channel, account.department, "", "inbound") for b in account.unrouted]
+        account.unrouted = []
     if isinstance(event, ev.MessageCreated):
         rows += _message(account, event, t, at)
     if t.status == "resolved" and was != "resolved":
@@ -153,6 +159,9 @@ def _message(account: Account, e: ev.MessageCreated, t: TicketView, at: float) -
     m = e.message
     department = account.department or ""
     if m.direction == "inbound":
+        if not department:
+            account.unrouted.append(bucket(at))
+            return []
         return [Volume(bucket(at), t.channel, department, account.assignee or "", "inbound")]
     if m.direction != "outbound" or (m.author or "") in MACHINES:
         return []

@@ -314,3 +314,33 @@ async def test_the_menu_path_and_the_rating_show_on_the_ticket(
     assert await score.get_attribute("data-score") == "5"
     assert "«Очень быстро, спасибо!»" in await anna.page.locator(".facts").inner_text()
     await desk.call("root", "PUT", "/api/v1/menus", json={"menus": []})
+
+
+async def test_the_reports_page_draws_the_chart_the_heat_map_and_the_tables(
+    desk: Desk, agent_tab: OpenAs
+) -> None:
+    thread = await desk.customer_writes("оплата: отчёт за месяц")
+    ticket = await desk.ticket_of("sam", thread)
+    await desk.call(
+        "sam", "POST", f"/api/v1/tickets/{ticket['id']}/messages", json={"text": "Готово"}
+    )
+    sam = await agent_tab("sam")
+
+    await sam.page.click("button[name=reports]")
+    await sam.page.wait_for_selector("section.reports[data-loaded]", timeout=10000)
+    await sam.page.wait_for_function(
+        "() => document.querySelector('#volume-chart').width > 0", timeout=5000
+    )
+    await sam.page.screenshot(path=str(ARTIFACTS / "reports.png"), full_page=True)
+
+    drawn = await sam.page.evaluate(
+        "() => { const c = document.querySelector('#volume-chart'); const d = c.getContext('2d')"
+        ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; "
+        "i += 4) if (d[i]) n++; return n; }"
+    )
+    assert drawn > 1000  # pixels painted: the chart is there, not an empty canvas
+    busy = sam.page.locator("table.heat td[data-n]:not([data-n='0'])")
+    assert await busy.count() >= 1
+    for table in ("response_times", "sla", "csat", "backlog"):
+        assert await sam.page.locator(f"section[data-table={table}]").count() == 1
+    assert sam.errors == []

@@ -3,6 +3,7 @@ import { Api, EventStream } from "./api.js";
 import { beep, h, options, when } from "./dom.js";
 import { language, languages, setLanguage, t } from "./i18n.js";
 import { adminPage } from "./admin.js";
+import { reportsPage } from "./reports.js";
 import { localTime, slaBadge } from "./sla.js";
 
 const CHANNEL_ICONS = { email: "✉️", webchat: "💬", telegram: "✈️", vk: "🅥", viber: "📳" };
@@ -103,6 +104,10 @@ function layout() {
     render(slots.header, h("div", { class: "layout" }, nav(), adminPage(api, state, t, loadDirectory)));
     return;
   }
+  if (state.page === "reports") {
+    render(slots.header, h("div", { class: "layout" }, nav(), reportsPage(api, state, t)));
+    return;
+  }
   render(slots.header, h("div", { class: "layout" }, nav(), slots.list, slots.detail));
   renderList();
   renderTicket();
@@ -127,6 +132,8 @@ function header() {
     search, presence, lang,
     h("button", { onclick: () => { state.muted = !state.muted; localStorage.setItem("relaydesk.muted", state.muted ? "1" : "0"); header(); } },
       state.muted ? t("unmute") : t("mute")),
+    h("button", { name: "reports", onclick: () => { state.page = state.page === "reports" ? "inbox" : "reports"; layout(); } },
+      state.page === "reports" ? t("inbox") : t("reports")),
     state.me.role === "agent" ? null : h("button", { onclick: () => { state.page = state.page === "admin" ? "inbox" : "admin"; layout(); } },
       state.page === "admin" ? t("inbox") : t("admin")),
     h("span", {}, state.me.name),
