@@ -10,13 +10,13 @@ from nats.aio.msg import Msg
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
-from contracts import events as ev
 from contracts import streams, subjects
-from contracts.directory import Directory, DirectoryChanged
+from contracts.directory import Directory
 from contracts.reports import ReportError, ReportQuery
 from contracts.service_levels import BusinessCalendar
 from services.reports import materialize
 from services.reports.figures import FIGURES
+from services.reports.fold import read
 from services.reports.settings import ReportsSettings
 from services.reports.tables import Tables
 from services.runtime.broker import make_broker
@@ -69,11 +69,11 @@ def create_app(settings: ReportsSettings | None = None) -> Starlette:
             items = []
             for msg in batch:
                 try:
-                    items.append((msg.metadata.sequence.stream, ev.parse_event(msg.data)))
+                    items.append((msg.metadata.sequence.stream, read(msg.data)))
                 except ValueError:  # kept in the stream; the figures go on without it
                     log.warning("unreadable event at seq %s", msg.metadata.sequence.stream)
                     ERRORS.labels("reports", "unreadable_event").inc()
-            if any(isinstance(e, DirectoryChanged) for _, e in items):
+            if any(e.type == "directory.changed" for _, e in items):
                 await refresh(store)
             async with writing:
                 await asyncio.to_thread(materialize.apply, tables, items, calendars)

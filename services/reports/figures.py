@@ -56,14 +56,26 @@ def period_key(ts: float, zone: tzinfo, period: str) -> str:
     return local.strftime("%Y-%m" if period == "month" else "%Y-%m-%d")
 
 
+def _volume_table(q: ReportQuery) -> str:
+    """The per-department counts answer unless channel or agent narrows them."""
+    return (
+        "volume"
+        if q.channel or q.agent or (q.agents and q.group == "agent")
+        else "volume_departments"
+    )
+
+
 def volume(t: Tables, q: ReportQuery) -> ReportTable:
     clause, params = where(q, "bucket")
     params[0] = int(q.since.timestamp()) // BUCKET * BUCKET
-    sql = f"SELECT bucket, kind, SUM(n) FROM volume WHERE {clause} GROUP BY bucket, kind"  # noqa: S608
+    source = _volume_table(q)
+    sql = f"SELECT bucket, kind, SUM(n) FROM {source} WHERE {clause} GROUP BY bucket, kind"  # noqa: S608
     zone = ZoneInfo(q.timezone)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "inbound": 0, "outbound": 0})
+    keys: dict[int, str] = {}
     for bucket, kind, n in t.select(sql, params):
-        counts[period_key(bucket, zone, q.period)][kind] += n
+        key = keys.get(bucket) or keys.setdefault(bucket, period_key(bucket, zone, q.period))
+        counts[key][kind] += n
     rows = [[key, c["new"], c["inbound"], c["outbound"]] for key, c in sorted(counts.items())]
     return ReportTable(table="volume", columns=["period", "new", "inbound", "outbound"], rows=rows)
 
@@ -72,8 +84,8 @@ def heatmap(t: Tables, q: ReportQuery) -> ReportTable:
     """Customers' messages by local weekday and hour: when the load comes, to plan shifts."""
     clause, params = where(q, "bucket")
     sql = (
-        f"SELECT bucket, SUM(n) FROM volume WHERE {clause} AND kind = 'inbound' "  # noqa: S608
-        "GROUP BY bucket"
+        f"SELECT bucket, SUM(n) FROM {_volume_table(q)} WHERE {clause} "  # noqa: S608
+        "AND kind = 'inbound' GROUP BY bucket"
     )
     zone = ZoneInfo(q.timezone)
     grid = [[0] * 24 for _ in range(7)]

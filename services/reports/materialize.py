@@ -11,26 +11,24 @@ from collections.abc import Sequence
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 
-from contracts import events as ev
 from contracts import streams, subjects
-from contracts.directory import DirectoryChanged
-from services.reports.fold import Account, Calendars, Row, fold
+from services.reports.fold import Account, Calendars, Fact, Row, fold, read
 from services.reports.tables import Tables
 
 log = logging.getLogger("relaydesk.reports")
 
 
-def apply(tables: Tables, items: Sequence[tuple[int, ev.Event]], calendars: Calendars) -> int:
+def apply(tables: Tables, items: Sequence[tuple[int, Fact]], calendars: Calendars) -> int:
     """Fold `(stream sequence, event)` pairs in order; how many were new."""
     position = tables.position()
     fresh = [(seq, e) for seq, e in items if seq > position]
     if not fresh:
         return 0
-    ids = [e.ticket.id for _, e in fresh if not isinstance(e, DirectoryChanged)]
+    ids = [e.ticket.id for _, e in fresh if e.ticket is not None]
     accounts: dict[str, Account] = tables.accounts(ids)
     rows: list[Row] = []
     for _, event in fresh:
-        if isinstance(event, DirectoryChanged):
+        if event.ticket is None:
             continue
         account, added = fold(accounts.get(event.ticket.id), event, calendars)
         if account is not None:
@@ -60,7 +58,7 @@ async def rebuild(
             seq = msg.metadata.sequence.stream
             done = seq
             try:
-                pending.append((seq, ev.parse_event(msg.data)))
+                pending.append((seq, read(msg.data)))
             except ValueError:
                 log.warning("unreadable event at seq %s skipped", seq)
             if len(pending) >= batch or done >= last:

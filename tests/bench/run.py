@@ -7,13 +7,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench import e2e, inbox, report, router, store
+from tests.bench import e2e, inbox, report, reports, router, store
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "store": store.run,
     "router": router.run,
     "inbox": inbox.run,
     "e2e": e2e.run,
+    "reports": reports.run,
 }
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from contracts.reports import ReportQuery
 from services.reports import figures, materialize
+from services.reports.fold import read
 from services.reports.tables import Tables
 from services.sla.business_hours import ALWAYS
 from tests.reports_history import CALENDARS, NOW, history, msk
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.unit
 @pytest.fixture
 def tables(tmp_path: Path) -> Tables:
     built = Tables(tmp_path / "reports.sqlite3")
-    events = list(enumerate(history(), 1))
+    events = [(n, read(e.to_bytes())) for n, e in enumerate(history(), 1)]
     materialize.apply(built, events, lambda d: CALENDARS.get(d or "") or ALWAYS)
     return built
 
@@ -109,6 +110,7 @@ def test_a_departments_scope_hides_the_others(tables: Tables) -> None:
 def test_folding_the_same_events_again_changes_nothing(tables: Tables) -> None:
     before = figures.volume(tables, query("volume"))
 
-    materialize.apply(tables, list(enumerate(history(), 1)), lambda d: ALWAYS)
+    again = [(n, read(e.to_bytes())) for n, e in enumerate(history(), 1)]
+    materialize.apply(tables, again, lambda d: ALWAYS)
 
     assert figures.volume(tables, query("volume")) == before
