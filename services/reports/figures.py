@@ -4,7 +4,6 @@ of 15-minute buckets into local hours, days, weeks and months happens here, so a
 (Kolkata's half hours too) sees whole local periods.
 """
 
-import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -98,48 +97,50 @@ def heatmap(t: Tables, q: ReportQuery) -> ReportTable:
     )
 
 
-def _grouped(t: Tables, sql: str, params: list[Any]) -> dict[tuple[Any, ...], list[Any]]:
-    found: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for *key, value in t.select(sql, params):
-        found[tuple(key)].append(value)
-    return found
-
-
 def response_times(t: Tables, q: ReportQuery) -> ReportTable:
     """First response and resolution in working time (seconds): count, mean, median, p90."""
     clause, params = where(q, "at")
     sql = f"SELECT {q.group}, kind, business FROM timings WHERE {clause}"  # noqa: S608
+    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for group, kind, business in t.select(sql, params):
+        groups[(group, kind)].append(business)
     rows = []
-    for (group, kind), values in sorted(_grouped(t, sql, params).items()):
+    for (group, kind), values in sorted(groups.items()):
         ordered = sorted(values)
-        p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-        rows.append([group, kind, len(values), round(statistics.fmean(values)),
-                     round(statistics.median(values)), round(p90)])  # fmt: skip
+        n = len(ordered)
+        median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+        p90 = ordered[min(n - 1, int(0.9 * n))]
+        rows.append([group, kind, n, round(sum(ordered) / n), round(median), round(p90)])
     columns = [q.group, "kind", "count", "mean_s", "median_s", "p90_s"]
     return ReportTable(table="response_times", columns=columns, rows=rows)
 
 
 def sla(t: Tables, q: ReportQuery) -> ReportTable:
     clause, params = where(q, "at")
-    sql = f"SELECT {q.group}, target, met FROM sla WHERE {clause}"  # noqa: S608
-    rows = []
-    for (group, target), values in sorted(_grouped(t, sql, params).items()):
-        met = sum(values)
-        rows.append([group, target, met, len(values) - met, round(100 * met / len(values), 1)])
+    sql = (
+        f"SELECT {q.group}, target, SUM(met), COUNT(*) FROM sla WHERE {clause} "  # noqa: S608
+        "GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    rows: list[list[Any]] = [
+        [group, target, met, n - met, round(100 * met / n, 1)]
+        for group, target, met, n in t.select(sql, params)
+    ]
     columns = [q.group, "target", "met", "breached", "attainment_pct"]
     return ReportTable(table="sla", columns=columns, rows=rows)
 
 
 def csat(t: Tables, q: ReportQuery) -> ReportTable:
     clause, params = where(q, "at")
-    sql = f"SELECT {q.group}, score FROM ratings WHERE {clause}"  # noqa: S608
-    rows = []
-    for (group,), scores in sorted(_grouped(t, sql, params).items()):
-        given = [s for s in scores if s is not None]
-        average = round(statistics.fmean(given), 2) if given else None
-        rate = round(100 * len(given) / len(scores), 1)
-        rows.append([group, len(scores), len(given), rate, average,
-                     *(given.count(n) for n in range(1, 6))])  # fmt: skip
+    scores = ", ".join(f"SUM(score = {n})" for n in range(1, 6))
+    sql = (
+        f"SELECT {q.group}, COUNT(*), COUNT(score), AVG(score), {scores} "  # noqa: S608
+        f"FROM ratings WHERE {clause} GROUP BY 1 ORDER BY 1"
+    )
+    rows: list[list[Any]] = []
+    for group, asked, rated, average, *counts in t.select(sql, params):
+        rate = round(100 * rated / asked, 1)
+        mean = round(average, 2) if average is not None else None
+        rows.append([group, asked, rated, rate, mean, *(c or 0 for c in counts)])
     columns = [q.group, "asked", "rated", "response_rate_pct", "average",
                "score_1", "score_2", "score_3", "score_4", "score_5"]  # fmt: skip
     return ReportTable(table="csat", columns=columns, rows=rows)

@@ -5,7 +5,9 @@ skipped, so every figure counts each event once).
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +50,21 @@ CREATE INDEX IF NOT EXISTS ratings_at ON ratings(at);
 TABLES = ("position", "accounts", "volume", "volume_departments", "timings", "sla", "ratings")
 
 
+CACHED = 50_000  # accounts of recent tickets kept in memory (a few hundred bytes each)
+
+
 class Tables:
     def __init__(self, path: Path) -> None:
+        self.cache: OrderedDict[str, Account] = OrderedDict()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # 64 MB of pages: a month of a busy desk's tables is some hundred MB, and the B-trees
+        # every batch writes into must stay in memory (with SQLite's 2 MB default, folding an
+        # event cost three times as much at a million messages as at fifty thousand).
+        self.db.execute("PRAGMA cache_size=-65536")
+        self.db.execute("PRAGMA temp_store=MEMORY")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -65,14 +76,23 @@ class Tables:
 
     def clear(self) -> None:
         """Empty every table (a rebuild from the start of the stream follows)."""
+        self.cache.clear()
         self.db.execute("BEGIN IMMEDIATE")
         for table in TABLES:
             self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
         self.db.execute("COMMIT")
 
     def accounts(self, ids: Iterable[str]) -> dict[str, Account]:
-        wanted = list(dict.fromkeys(ids))
         found: dict[str, Account] = {}
+        wanted = []
+        for ticket_id in dict.fromkeys(ids):
+            cached = self.cache.get(ticket_id)
+            if cached is None:
+                wanted.append(ticket_id)
+            else:  # a copy: the fold changes it, and a failed write must not leave that here
+                found[ticket_id] = replace(
+                    cached, asked=list(cached.asked), unrouted=list(cached.unrouted)
+                )
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -124,6 +144,11 @@ class Tables:
             c.execute("ROLLBACK")
             raise
         c.execute("COMMIT")
+        for account in accounts:
+            self.cache[account.id] = account
+            self.cache.move_to_end(account.id)
+        while len(self.cache) > CACHED:
+            self.cache.popitem(last=False)
 
     def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.db.execute(sql, params))
