@@ -10,8 +10,10 @@ from pydantic import AwareDatetime, Field
 from contracts.base import BusModel
 from contracts.channels import Channel
 
-Table = Literal["volume", "heatmap", "response_times", "sla", "csat", "backlog"]
-TABLES: tuple[Table, ...] = ("volume", "heatmap", "response_times", "sla", "csat", "backlog")
+Table = Literal["volume", "heatmap", "response_times", "sla", "csat", "backlog", "online"]
+TABLES: tuple[Table, ...] = (
+    "volume", "heatmap", "response_times", "sla", "csat", "backlog", "online",
+)  # fmt: skip
 Period = Literal["hour", "day", "week", "month"]
 
 

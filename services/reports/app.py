@@ -7,14 +7,16 @@ import asyncio
 import logging
 
 from nats.aio.msg import Msg
+from nats.js.errors import BucketNotFoundError
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from contracts import streams, subjects
 from contracts.directory import Directory
+from contracts.presence import PRESENCE_BUCKET, AgentPresence
 from contracts.reports import ReportError, ReportQuery
 from contracts.service_levels import BusinessCalendar
-from services.reports import materialize
+from services.reports import materialize, online
 from services.reports.figures import FIGURES
 from services.reports.fold import read
 from services.reports.settings import ReportsSettings
@@ -22,6 +24,7 @@ from services.reports.tables import Tables
 from services.runtime.broker import make_broker
 from services.runtime.consumer import consume_batches, report_lag
 from services.runtime.http import service_app
+from services.runtime.kv import bucket_ttl
 from services.runtime.metrics import ERRORS, MESSAGES
 from services.runtime.store_client import StoreClient, StoreUnavailable
 from services.runtime.workers import Workers
@@ -97,11 +100,37 @@ def create_app(settings: ReportsSettings | None = None) -> Starlette:
                 done = await materialize.rebuild(js, tables, calendars)
             await msg.respond(f'{{"ok": true, "events": {done}}}'.encode())
 
+        async def follow_presence() -> None:
+            """Heartbeats from the presence bucket into agents' online time."""
+            while True:
+                try:
+                    kv = await js.key_value(PRESENCE_BUCKET)
+                    break
+                except BucketNotFoundError:  # the inbox creates it with its TTL
+                    await asyncio.sleep(2)
+            ttl = await bucket_ttl(js, PRESENCE_BUCKET) or 60.0
+            seen = await asyncio.to_thread(tables.seen)
+            watcher = await kv.watchall()
+            async for entry in watcher:
+                if entry is None or entry.operation in ("DEL", "PURGE") or not entry.value:
+                    continue
+                try:
+                    heartbeat = AgentPresence.model_validate_json(entry.value)
+                except ValueError:
+                    continue
+                state, pieces = online.beat(
+                    seen.get(entry.key), heartbeat.status, heartbeat.at, ttl
+                )
+                if state is not None and state is not seen.get(entry.key):
+                    seen[entry.key] = state
+                    await asyncio.to_thread(tables.beat, entry.key, state, pieces)
+
         await nc.subscribe(subjects.REPORT_QUERIES_ALL, cb=answer)
         await nc.subscribe(subjects.REPORTS_REBUILD, cb=on_rebuild)
         workers.start(
             consume_batches(js, streams.REPORTS_EVENTS, on_events, settings.reports_batch_size),
             report_lag(js, [streams.REPORTS_EVENTS]),
+            follow_presence(),
         )
 
     async def stop() -> None:

@@ -163,6 +163,24 @@ def backlog(t: Tables, q: ReportQuery) -> ReportTable:
     return ReportTable(table="backlog", columns=[q.group, *(a for _, a in AGES)], rows=rows)
 
 
+def online(t: Tables, q: ReportQuery) -> ReportTable:
+    """Time each agent had their inbox open as online (seconds), within the asker's scope."""
+    clauses = ["bucket >= ? AND bucket < ?"]
+    params: list[Any] = [int(q.since.timestamp()) // BUCKET * BUCKET, q.until.timestamp()]
+    if q.agent is not None:
+        clauses.append("agent = ?")
+        params.append(q.agent)
+    if q.agents is not None:
+        clauses.append(f"agent IN ({','.join('?' * len(q.agents)) or 'NULL'})")
+        params += q.agents
+    sql = (
+        f"SELECT agent, SUM(seconds) FROM online WHERE {' AND '.join(clauses)} "  # noqa: S608
+        "GROUP BY agent ORDER BY agent"
+    )
+    rows: list[list[Any]] = [[agent, round(seconds)] for agent, seconds in t.select(sql, params)]
+    return ReportTable(table="online", columns=["agent", "online_s"], rows=rows)
+
+
 FIGURES: dict[str, Callable[[Tables, ReportQuery], ReportTable]] = {
     "volume": volume,
     "heatmap": heatmap,
@@ -170,4 +188,5 @@ FIGURES: dict[str, Callable[[Tables, ReportQuery], ReportTable]] = {
     "sla": sla,
     "csat": csat,
     "backlog": backlog,
+    "online": online,
 }

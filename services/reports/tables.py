@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from services.reports.fold import Account, RatingRow, Row, SlaOutcome, Timing, Volume
+from services.reports.online import Seen
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
@@ -46,8 +47,16 @@ CREATE TABLE IF NOT EXISTS ratings (
     PRIMARY KEY (ticket_id, asked_at)
 );
 CREATE INDEX IF NOT EXISTS ratings_at ON ratings(at);
+CREATE TABLE IF NOT EXISTS online (
+    bucket INTEGER NOT NULL, agent TEXT NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (bucket, agent)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS presence (
+    agent TEXT PRIMARY KEY, status TEXT NOT NULL, at REAL NOT NULL
+);
 """
 TABLES = ("position", "accounts", "volume", "volume_departments", "timings", "sla", "ratings")
+# Presence is not on the stream: a rebuild keeps what heartbeats gave (`online`, `presence`).
 
 
 CACHED = 50_000  # accounts of recent tickets kept in memory (a few hundred bytes each)
@@ -149,6 +158,20 @@ class Tables:
             self.cache.move_to_end(account.id)
         while len(self.cache) > CACHED:
             self.cache.popitem(last=False)
+
+    def seen(self) -> dict[str, Seen]:
+        return {a: Seen(s, at) for a, s, at in self.db.execute("SELECT * FROM presence")}
+
+    def beat(self, agent: str, seen: Seen, pieces: Sequence[tuple[int, float]]) -> None:
+        """An agent's heartbeat and the online time it adds, at once."""
+        c = self.db
+        c.execute("BEGIN IMMEDIATE")
+        c.executemany(
+            "INSERT INTO online VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seconds = seconds + ?",
+            [(bucket, agent, seconds, seconds) for bucket, seconds in pieces],
+        )
+        c.execute("INSERT OR REPLACE INTO presence VALUES (?, ?, ?)", (agent, seen.status, seen.at))
+        c.execute("COMMIT")
 
     def select(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.db.execute(sql, params))

@@ -17,9 +17,10 @@ from pydantic import ValidationError
 
 from contracts import subjects
 from contracts.channels import Channel
+from contracts.directory import AgentView
 from contracts.reports import Period, ReportError, ReportQuery, ReportTable, Table
 from services.inbox import permissions
-from services.inbox.api.context import Agent, Ctx
+from services.inbox.api.context import Agent, Ctx, Inbox
 from services.inbox.api.errors import ERRORS, Invalid
 from services.inbox.api.schemas import Format, QueueReport
 from services.runtime.store_client import StoreUnavailable
@@ -95,7 +96,8 @@ async def report(
     """A report table over whole local days `from`..`to` in time zone `tz`: `volume` (new
     tickets, inbound and outbound messages per `period`), `heatmap` (customers' messages by
     weekday and hour), `response_times` and `sla` and `csat` (per `group`), `backlog` (open
-    and pending tickets by age). Seconds are working time of the department's calendar."""
+    and pending tickets by age), `online` (each agent's online time). Seconds are working
+    time of the department's calendar."""
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -110,7 +112,7 @@ async def report(
                 "table": table, "since": start, "until": end, "timezone": tz,
                 "period": period, "group": group, "channel": channel,
                 "department": department, "agent": by_agent, "departments": scope,
-                "agents": [agent.id] if agent.role == "agent" else None,
+                "agents": _agents_in_scope(ctx, agent, table),
             }
         )  # fmt: skip
     except ValidationError as error:
@@ -125,3 +127,14 @@ async def report(
         raise Invalid(ReportError.model_validate_json(reply.data).message, "query")
     found = ReportTable.model_validate_json(reply.data)
     return _csv(found) if format == "csv" else found
+
+
+def _agents_in_scope(ctx: Inbox, agent: AgentView, table: str) -> list[str] | None:
+    """Whose per-agent figures the asker may see: their own (an agent), their departments'
+    members' (a supervisor, for online time, which has no department of its own), all."""
+    if agent.role == "agent":
+        return [agent.id]
+    if agent.role == "supervisor" and table == "online":
+        members = ctx.directory.current.agents
+        return [a.id for a in members if set(a.departments) & set(agent.departments)]
+    return None

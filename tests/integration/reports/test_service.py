@@ -2,6 +2,7 @@
 would, folded by the service, answered on `queries.reports.*`; a rebuild from the stream gives
 identical tables; the inbox serves them with scopes and CSV."""
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from nats.js import JetStreamContext
 from contracts import commands as c
 from contracts import directory as d
 from contracts import streams, subjects
+from contracts.presence import PRESENCE_BUCKET, AgentPresence
 from contracts.reports import TABLES, ReportQuery, ReportTable
+from services.runtime.kv import open_bucket
 from services.runtime.nats_server import NatsServer
 from tests.integration.processes import ServiceProcess
 from tests.integration.test_store import drained
@@ -65,7 +68,7 @@ async def test_a_rebuild_from_the_stream_gives_identical_tables(
     assert b'"ok": true' in answer.data
     assert live["response_times"].rows[0] == ["billing", "first_response", 1, 5400, 5400, 5400]
     assert rebuilt == live
-    assert all(live[t].rows for t in TABLES)
+    assert all(live[t].rows for t in TABLES if t != "online")  # presence is not on the stream
 
 
 async def test_the_service_restarted_counts_nothing_twice(
@@ -89,3 +92,27 @@ async def test_the_service_restarted_counts_nothing_twice(
         again.stop()
 
     assert after == before
+
+
+async def test_heartbeats_become_agents_online_time(
+    services: None, nats_server: NatsServer, nc: Client, js: JetStreamContext, data_dir: Path
+) -> None:
+    presence = await open_bucket(js, PRESENCE_BUCKET, ttl=60)
+    reports = ServiceProcess("reports", nats_server.url, data_dir).start()
+    start = msk(7, 10).timestamp()
+    try:
+        for at, status in ((0, "online"), (20, "online"), (45, "away"), (70, "online")):
+            beat = AgentPresence(status=status, at=start + at)  # type: ignore[arg-type]
+            await presence.put("anna", beat.to_bytes())
+        query = ReportQuery(table="online", since=msk(7, 0), until=msk(8, 0))
+        async with asyncio.timeout(10):
+            while True:
+                reply = await nc.request(subjects.report_query("online"), query.to_bytes(), 5)
+                found = ReportTable.model_validate_json(reply.data)
+                if found.rows and found.rows[0][1] >= 45:
+                    break
+                await asyncio.sleep(0.2)
+    finally:
+        reports.stop()
+
+    assert found.rows == [["anna", 45]]  # online 0-20 and 20-45; away 45-70 does not count

@@ -3,7 +3,7 @@
 // Everything comes from /api/v1/reports/<table>, within what the agent may see.
 import { h, options } from "./dom.js";
 
-const TABLES = ["response_times", "sla", "csat", "backlog"];
+const TABLES = ["response_times", "sla", "csat", "backlog", "online"];
 const PERIODS = ["hour", "day", "week", "month"];
 const GROUPS = ["department", "agent", "channel"];
 
