@@ -123,9 +123,10 @@ async def report(
         )
     except (NatsError, TimeoutError) as error:
         raise StoreUnavailable("the reports service did not answer") from error
-    if b'"ok":false' in reply.data.replace(b" ", b""):
-        raise Invalid(ReportError.model_validate_json(reply.data).message, "query")
-    found = ReportTable.model_validate_json(reply.data)
+    try:
+        found = ReportTable.model_validate_json(reply.data)
+    except ValidationError:  # the service refused the query: say why
+        raise Invalid(ReportError.model_validate_json(reply.data).message, "query") from None
     return _csv(found) if format == "csv" else found
 
 
