@@ -67,6 +67,7 @@ def create_app(settings: ReportsSettings | None = None) -> Starlette:
         js = nc.jetstream()
         store = StoreClient(nc)
         await refresh(store)
+        materialize.tune_gc()
 
         async def on_events(batch: list[Msg]) -> None:
             items = []
