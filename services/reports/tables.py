@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS timings (
     ticket_id TEXT NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL, channel TEXT NOT NULL,
     department TEXT NOT NULL, agent TEXT NOT NULL, wall REAL NOT NULL, business REAL NOT NULL
 );
--- Covering indexes: a month's page reads them alone, never the rows (3-4x faster at 1M).
+-- Covering indexes: a month's page reads them alone, never the rows (about 2x faster at 1M).
 CREATE INDEX IF NOT EXISTS timings_cover
     ON timings(at, department, agent, channel, kind, business);
 CREATE TABLE IF NOT EXISTS sla (
