@@ -48,12 +48,18 @@ NEEDS_CREDENTIALS: dict[str, str] = {
 OPEN_HERE = {"inbox": ("agents' inbox", "/"), "webchat": ("customer chat demo", "/demo")}
 # Account commands and the first-start bootstrap live with the inbox, which owns accounts.
 ACCOUNTS = "services.inbox.accounts"
+REPORTS = "services.reports.rebuild"
 ASYNCAPI_PATH = Path(__file__).resolve().parents[2] / "contracts" / "asyncapi.yaml"
 
 
-def accounts(name: str) -> Callable[..., int]:
-    fn: Callable[..., int] = getattr(importlib.import_module(ACCOUNTS), name)
+def delegated(module: str, name: str) -> Callable[..., int]:
+    """A command a service implements, imported only when it runs."""
+    fn: Callable[..., int] = getattr(importlib.import_module(module), name)
     return fn
+
+
+def accounts(name: str) -> Callable[..., int]:
+    return delegated(ACCOUNTS, name)
 
 
 def load_factory(name: str) -> Callable[[], Starlette]:
@@ -228,28 +234,6 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_reports_rebuild(args: argparse.Namespace) -> int:
-    """Ask the running reports service to rebuild its tables from the EVENTS stream."""
-    import nats
-
-    from contracts import subjects
-
-    async def ask() -> str:
-        settings = BaseServiceSettings()
-        nc = await nats.connect(settings.nats_servers, connect_timeout=settings.connect_timeout)
-        try:
-            reply = await nc.request(subjects.REPORTS_REBUILD, b"{}", timeout=args.timeout)
-            return reply.data.decode()
-        finally:
-            await nc.drain()
-
-    try:
-        print(asyncio.run(ask()))
-    except Exception as error:  # no NATS, or no reports service answering
-        return fail(f"rebuild not done: {type(error).__name__}: {error}")
-    return 0
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     bench = Path.cwd() / "tests" / "bench" / "run.py"
     if not bench.exists():
@@ -306,7 +290,7 @@ def parser() -> argparse.ArgumentParser:
     )
     rebuild = reports.add_parser("rebuild", help="rebuild them from the EVENTS stream")
     rebuild.add_argument("--timeout", type=float, default=600.0, help="seconds to wait")
-    rebuild.set_defaults(fn=cmd_reports_rebuild)
+    rebuild.set_defaults(fn=lambda args: delegated(REPORTS, "rebuild_command")(args))
     bench = sub.add_parser("bench", help="run the benchmarks (tests/bench)")
     bench.add_argument("only", nargs="*", help="benchmark names; all when omitted")
     bench.set_defaults(fn=cmd_bench)

@@ -3,6 +3,9 @@ would, folded by the service, answered on `queries.reports.*`; a rebuild from th
 identical tables; the inbox serves them with scopes and CSV."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +119,24 @@ async def test_heartbeats_become_agents_online_time(
         reports.stop()
 
     assert found.rows == [["anna", 45]]  # online 0-20 and 20-45; away 45-70 does not count
+
+
+async def test_relaydesk_reports_rebuild_asks_the_running_service(
+    services: None, nats_server: NatsServer, nc: Client, js: JetStreamContext, data_dir: Path
+) -> None:
+    reports = ServiceProcess("reports", nats_server.url, data_dir).start()
+    try:
+        for event in history():
+            await js.publish(subjects.event(event.type), event.to_bytes())
+        await drained(js, streams.REPORTS_EVENTS, timeout=30)
+        env = {**os.environ, "RELAYDESK_NATS_URL": nats_server.url}
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "services.runtime.cli", "reports", "rebuild"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        reports.stop()
+
+    assert done.returncode == 0, done.stderr
+    assert f'"events": {len(history())}' in done.stdout
