@@ -184,6 +184,9 @@ async def _commented(uow: UnitOfWork, msg: InboundMessage) -> list[OutboxEntry] 
     stays resolved); None when this message is not one."""
     if msg.choice or not msg.text.strip():
         return None
+    found = await service_levels.levels(uow)
+    if not any(d.csat for d in found.departments.values()):
+        return None  # nobody rates: no lookup on the way of every message
     ticket = await uow.live_ticket(rules.thread_key(msg.channel, msg.account, msg.thread_key))
     if ticket is None or ticket.status != "resolved" or ticket.rating is None:
         return None
