@@ -26,7 +26,7 @@ def fill(
 ) -> str:
     zone = notices.zone(contact.timezone if contact else None)
     local = now.astimezone(zone) if now is not None and zone is not None else None
-    lang = notices.language_of(ticket, contact, {"en": "", "ru": ""})
+    lang = notices.language_of(ticket, contact, notices.LANGUAGES)
     values = {
         "customer_name": (contact.name if contact and contact.name else "").strip(),
         "ticket_number": str(ticket.number),

@@ -29,6 +29,8 @@ REMINDER = {
     "ru": "{greeting}! Заявка №{ticket_number} ждёт вашего ответа. Ответьте на это сообщение, "
     "и мы продолжим.",
 }
+# The languages the desk writes in by itself (the built-in texts have both).
+LANGUAGES = {"en": "English", "ru": "Русский"}
 _GREETINGS = {
     "en": ("Hello", "Good morning", "Good afternoon", "Good evening"),
     "ru": ("Здравствуйте", "Доброе утро", "Добрый день", "Добрый вечер"),

@@ -66,7 +66,7 @@ async def _menu_step(
     uow: UnitOfWork, msg: InboundMessage, menu: Menu, ticket: TicketView, created: bool
 ) -> list[OutboxEntry]:
     contact = await uow.get_contact(ticket.contact_id)
-    lang = notices.language_of(ticket, contact, {"en": "", "ru": ""})
+    lang = notices.language_of(ticket, contact, notices.LANGUAGES)
     state = ticket.menu or MenuState()
     # In a mail, the answer is what comes before the quoted menu.
     typed = msg.text[: msg.folded_from] if msg.folded_from else msg.text

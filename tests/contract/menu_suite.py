@@ -48,6 +48,12 @@ async def the_ticket(repo: Repository) -> TicketView:
     return ticket
 
 
+async def press(writer: Writer, *choices: str, first: int = 2) -> None:
+    """The customer presses `choices` in turn (messages numbered from `first`)."""
+    for n, choice in enumerate(choices, first):
+        await writer.ingest([inbound(str(n), "", choice=choice)])
+
+
 async def routed_to_tech(repo: Repository, writer: Writer) -> TicketView:
     """What the router does with a ticket handed over from the menu (no router here)."""
     ticket = await the_ticket(repo)
@@ -89,8 +95,7 @@ class MenuSuite:
         await menu_desk(writer)
         await writer.ingest([inbound("1", "Здравствуйте")])
 
-        await writer.ingest([inbound("2", "", choice=menu_choice("billing"))])
-        await writer.ingest([inbound("3", "", choice=menu_choice("refund"))])
+        await press(writer, menu_choice("billing"), menu_choice("refund"))
 
         ticket = await the_ticket(repo)
         assert ticket.menu is not None and ticket.menu.path == ["billing", "refund"]
@@ -122,8 +127,7 @@ class MenuSuite:
     ) -> None:
         await menu_desk(writer)
         await writer.ingest([inbound("1", "Здравствуйте")])
-        await writer.ingest([inbound("2", "", choice=menu_choice("billing"))])
-        await writer.ingest([inbound("3", "", choice=menu_choice("hours"))])
+        await press(writer, menu_choice("billing"), menu_choice("hours"))
 
         await writer.ingest([inbound("4", "", choice=HELPED)])
 
