@@ -16,7 +16,17 @@ def rebuild_command(args: argparse.Namespace) -> int:
 
     async def ask() -> str:
         settings = BaseServiceSettings()
-        nc = await nats.connect(settings.nats_servers, connect_timeout=settings.connect_timeout)
+
+        async def quiet(error: Exception) -> None:
+            """Connection errors are reported once, below, not as a traceback per attempt."""
+
+        nc = await nats.connect(
+            settings.nats_servers,
+            connect_timeout=settings.connect_timeout,
+            max_reconnect_attempts=1,
+            allow_reconnect=False,
+            error_cb=quiet,
+        )
         try:
             reply = await nc.request(subjects.REPORTS_REBUILD, b"{}", timeout=args.timeout)
             return reply.data.decode()
