@@ -10,6 +10,7 @@ from contracts import subjects
 from contracts.channels import Channel
 
 DAY = 86_400.0
+GIB = 1 << 30
 
 # Dead-letter headers: the reason and the origin travel with the unchanged payload.
 DEAD_REASON = "Relaydesk-Dead-Reason"
@@ -26,11 +27,23 @@ BACKOFF: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0)
 
 @dataclass(frozen=True)
 class StreamSpec:
+    """One stream's production settings, applied at every start (`services.runtime.broker`).
+
+    `max_bytes` is applied when the operator turns caps on (`RELAYDESK_JS_CAPPED`): the server
+    reserves that much disk per stream and replica, more than a laptop running `relaydesk up`
+    may have. `discard_new`: a full stream refuses new messages, so the publisher sees the
+    error (a webhook answers 5xx and the platform retries, the store's outbox waits) and
+    nothing unprocessed is dropped; otherwise the oldest messages go first. Replicas come from
+    `RELAYDESK_JS_REPLICAS` (3 on a cluster). All are limits-retention streams: each consumer
+    keeps its own position, which work-queue retention would not allow for EVENTS."""
+
     name: str
     subjects: tuple[str, ...]
     max_age: float
     duplicate_window: float = 120.0
     description: str = ""
+    max_bytes: int = -1
+    discard_new: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,17 +60,31 @@ class ConsumerSpec:
     max_ack_pending: int = 10_000
 
 
-INBOUND = StreamSpec("INBOUND", (subjects.INBOUND_ALL,), 7 * DAY, description="Customer messages")
-OUTBOUND = StreamSpec("OUTBOUND", (subjects.OUTBOUND_ALL,), 7 * DAY, description="Agent replies")
-DELIVERY = StreamSpec("DELIVERY", (subjects.DELIVERY_ALL,), 7 * DAY, description="Reports")
-EVENTS = StreamSpec("EVENTS", (subjects.EVENTS_ALL,), 3 * DAY, description="Store facts")
-DEAD_LETTER = StreamSpec(
-    "DEADLETTER", (subjects.DEAD_LETTER_ALL,), 30 * DAY, description="Kept for operators"
+# Sizes: a message is about 1 KB on the bus (attachments travel as references), so 8 GiB keeps
+# a week of INBOUND at about 13 messages/s around the clock, far above a day's peaks.
+INBOUND = StreamSpec(
+    "INBOUND", (subjects.INBOUND_ALL,), 7 * DAY, description="Customer messages", max_bytes=8 * GIB
 )
+OUTBOUND = StreamSpec(
+    "OUTBOUND", (subjects.OUTBOUND_ALL,), 7 * DAY, description="Agent replies", max_bytes=8 * GIB
+)
+DELIVERY = StreamSpec(
+    "DELIVERY", (subjects.DELIVERY_ALL,), 7 * DAY, description="Reports", max_bytes=4 * GIB
+)
+# Three days of facts: enough for the reports service to catch up after a long outage.
+EVENTS = StreamSpec(
+    "EVENTS", (subjects.EVENTS_ALL,), 3 * DAY, description="Store facts", max_bytes=16 * GIB
+)
+# Full: the oldest dead letters go, so a flood of bad input never stops consumers dead-lettering.
+DEAD_LETTER = StreamSpec(
+    "DEADLETTER", (subjects.DEAD_LETTER_ALL,), 30 * DAY, description="Kept for operators",
+    max_bytes=2 * GIB, discard_new=False,
+)  # fmt: skip
 # The web chat's own record of what each visitor saw (the platform side of that channel).
 WEBCHAT = StreamSpec(
-    "WEBCHAT", (subjects.WEBCHAT_ALL,), 90 * DAY, description="Visitor transcripts"
-)
+    "WEBCHAT", (subjects.WEBCHAT_ALL,), 90 * DAY, description="Visitor transcripts",
+    max_bytes=4 * GIB, discard_new=False,
+)  # fmt: skip
 ALL_STREAMS: tuple[StreamSpec, ...] = (INBOUND, OUTBOUND, DELIVERY, EVENTS, DEAD_LETTER)
 
 # A batch commits in milliseconds: a short ack_wait makes a crashed store's batch come back soon.

@@ -40,6 +40,7 @@ from services.runtime.supervisor import Supervisor
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.viber_api import FakeViberApi
 from tests.fakes.vk_api import FakeVkApi
+from tests.nats_cluster import NatsCluster
 
 SERVICES = ["store", "router", "inbox", "telegram", "webchat", "email", "vk", "viber"]
 VIBER_TOKEN = "viber-token-1"
@@ -80,11 +81,15 @@ class FullDesk:
     agents: int = 6
     extra_env: dict[str, str] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    nats_nodes: int = 1  # 3: a NATS cluster (`cluster`) and streams at R3
 
     def __post_init__(self) -> None:
         self.ports = {name: free_port() for name in SERVICES}
         self.smtp_port = free_port()
         self.nats = NatsServer(self.root / "nats", port=free_port())
+        self.cluster = (
+            NatsCluster(self.root / "cluster", self.nats_nodes) if self.nats_nodes > 1 else None
+        )
         self.bot_api = FakeBotApi()
         self.vk_api = FakeVkApi()
         self.viber_api = FakeViberApi()
@@ -95,8 +100,19 @@ class FullDesk:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    @property
+    def nats_url(self) -> str:
+        return self.cluster.url if self.cluster else self.nats.url
+
+    @property
+    def replicas(self) -> int:
+        return min(3, self.nats_nodes)
+
     async def start(self) -> "FullDesk":
-        self.nats.start()
+        if self.cluster:
+            await self.cluster.start().ready()
+        else:
+            self.nats.start()
         self.bot_api.serve()
         self.vk_api.serve()
         self.viber_api.serve()
@@ -104,7 +120,8 @@ class FullDesk:
                     "confirmation": "bench", "secret": VK_SECRET}  # fmt: skip
         env = {
             **os.environ,
-            "RELAYDESK_NATS_URL": self.nats.url,
+            "RELAYDESK_NATS_URL": self.nats_url,
+            "RELAYDESK_JS_REPLICAS": str(self.replicas),
             "RELAYDESK_DATA_DIR": str(self.root / "var"),
             "RELAYDESK_LOG_LEVEL": "WARNING",
             "RELAYDESK_INBOX_SECRET": "bench-secret-" + "x" * 32,
@@ -124,8 +141,8 @@ class FullDesk:
         self.supervisor = Supervisor(list(SERVICES), env, backoff_max=2.0, out=self.log.append)
         self.running = asyncio.create_task(self.supervisor.run())
         await self.healthy()
-        self.nc = await nats.connect(self.nats.url, max_reconnect_attempts=-1)
-        await ensure_streams(self.nc.jetstream())
+        self.nc = await nats.connect(self.nats_url.split(","), max_reconnect_attempts=-1)
+        await ensure_streams(self.nc.jetstream(), replicas=self.replicas)
         await self.seed()
         return self
 
@@ -211,6 +228,8 @@ class FullDesk:
             self.supervisor.stop()
             await self.running
         self.nats.stop()
+        if self.cluster:
+            self.cluster.stop()
 
 
 def vk_event(event_id: int, peer: int, message_id: int, text: str) -> bytes:

@@ -2,13 +2,13 @@
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import nats
 from faststream.nats import ConsumerConfig, NatsBroker
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import DeliverPolicy, StorageType, StreamConfig
+from nats.js.api import DeliverPolicy, DiscardPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from contracts import streams
@@ -38,7 +38,7 @@ def make_broker(settings: BaseServiceSettings, service: str) -> NatsBroker:
     return broker
 
 
-def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
+def stream_config(spec: StreamSpec, replicas: int, capped: bool = False) -> StreamConfig:
     return StreamConfig(
         name=spec.name,
         description=spec.description,
@@ -47,32 +47,59 @@ def stream_config(spec: StreamSpec, replicas: int) -> StreamConfig:
         num_replicas=replicas,
         max_age=spec.max_age,
         duplicate_window=spec.duplicate_window,
+        max_bytes=spec.max_bytes if capped else -1,
+        discard=DiscardPolicy.NEW if spec.discard_new else DiscardPolicy.OLD,
     )
 
 
+# What NATS lets change on a stream that exists; storage and retention it does not.
+CHANGEABLE = (
+    "subjects", "max_age", "duplicate_window", "num_replicas", "max_bytes", "discard",
+    "description",
+)  # fmt: skip
+
+
+def differences(current: StreamConfig, wanted: StreamConfig) -> list[str]:
+    """The settings of `current` that are not yet `wanted`'s (subjects in any order)."""
+
+    def norm(config: StreamConfig, name: str) -> object:
+        value = getattr(config, name)
+        if name == "subjects":
+            return sorted(value or [])
+        if name == "num_replicas":
+            return value or 1
+        if name == "max_bytes":
+            return -1 if value in (None, 0) else value
+        if name == "discard":
+            return value or DiscardPolicy.OLD
+        return value
+
+    return [n for n in CHANGEABLE if norm(current, n) != norm(wanted, n)]
+
+
 async def ensure_streams(
-    js: JetStreamContext, specs: Iterable[StreamSpec] = streams.ALL_STREAMS, replicas: int = 1
+    js: JetStreamContext,
+    specs: Iterable[StreamSpec] = streams.ALL_STREAMS,
+    replicas: int = 1,
+    capped: bool = False,
 ) -> None:
-    """Create each stream, or bring an existing one to its spec. Safe to run on every start."""
+    """Create each stream, or bring an existing one to its spec in place (replicas, limits,
+    subjects). Safe to run on every start, from every service at once."""
     for spec in specs:
-        config = stream_config(spec, replicas)
+        config = stream_config(spec, replicas, capped)
         try:
             current = (await js.stream_info(spec.name)).config
         except NotFoundError:
             try:
                 await js.add_stream(config)
-                log.info("created stream %s", spec.name)
+                log.info("created stream %s (R%d)", spec.name, replicas)
                 continue
             except BadRequestError:
                 # Another service created it a moment ago: compare with theirs below.
                 current = (await js.stream_info(spec.name)).config
-        if (
-            sorted(current.subjects or []) != sorted(config.subjects or [])
-            or current.max_age != config.max_age
-            or current.duplicate_window != config.duplicate_window
-        ):
+        if changed := differences(current, config):
             await js.update_stream(config)
-            log.info("updated stream %s", spec.name)
+            log.info("updated stream %s: %s", spec.name, ", ".join(changed))
 
 
 def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
@@ -88,8 +115,10 @@ def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
     )
 
 
-async def check_nats(url: str, timeout: float) -> None:
-    """Connect once and disconnect; raises ConnectionError naming the URL if unreachable."""
+async def check_nats(urls: str | Sequence[str], timeout: float) -> None:
+    """Connect once and disconnect; raises ConnectionError naming the URLs if none answers.
+    With a cluster's URLs any one node is enough: a service must start while a node is down."""
+    servers = [urls] if isinstance(urls, str) else list(urls)
 
     async def quiet(error: Exception) -> None:
         return None  # the one-line message below says it all
@@ -97,16 +126,17 @@ async def check_nats(url: str, timeout: float) -> None:
     try:
         nc = await asyncio.wait_for(
             nats.connect(
-                url,
+                servers,
                 connect_timeout=timeout,
                 allow_reconnect=False,
                 max_reconnect_attempts=0,
                 error_cb=quiet,
+                dont_randomize=True,
             ),
-            timeout + 1,
+            (timeout + 1) * len(servers),
         )
     except Exception as error:
         reason = str(error) or type(error).__name__
-        shown = mask_secrets(url)  # the URL may carry the login
+        shown = mask_secrets(",".join(servers))  # the URLs may carry the login
         raise ConnectionError(f"cannot reach NATS at {shown}: {mask_secrets(reason)}") from None
     await nc.close()

@@ -96,7 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     configure_logging(name, settings.log_level, settings.log_format)
     keep_private(settings.data_dir)
     try:
-        asyncio.run(check_nats(settings.nats_servers[0], settings.connect_timeout))
+        asyncio.run(check_nats(settings.nats_servers, settings.connect_timeout))
         app = load_factory(name)()
         for check in getattr(app.state, "preflight", ()):
             asyncio.run(check())

@@ -17,7 +17,12 @@ class BaseServiceSettings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Embedded NATS and SQLite data")
     log_level: str = Field("INFO", description="DEBUG shows one line per bus message")
     log_format: str = Field("text", description="`text` for people, `json` for collectors")
-    js_replicas: int = Field(1, ge=1, le=5, description="JetStream stream replicas")
+    js_replicas: int = Field(
+        1, ge=1, le=5, description="JetStream stream replicas (3 on a cluster)"
+    )
+    js_capped: bool = Field(
+        False, description="Cap each stream at its size in contracts/streams.py (reserves disk)"
+    )
     connect_timeout: float = Field(3.0, gt=0, description="Seconds before giving up on NATS")
     host: str = Field("127.0.0.1", description="Interface the HTTP endpoints bind to")
     rating_secret: SecretStr | None = Field(

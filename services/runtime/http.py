@@ -46,7 +46,9 @@ def service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await broker.connect()
-        await ensure_streams(broker.connection.jetstream(), stream_specs, settings.js_replicas)
+        await ensure_streams(
+            broker.connection.jetstream(), stream_specs, settings.js_replicas, settings.js_capped
+        )
         for hook in on_startup:
             await hook()
         await broker.start()

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -40,10 +41,11 @@ class NatsServer:
         port: int = 4222,
         host: str = "127.0.0.1",
         password: str | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
         """`password`: clients must log in as `relaydesk` with it (`client_url` carries both);
         it goes to the server in a 0600 config file, never on its command line, where any
-        local user could read it."""
+        local user could read it. `extra_args`: more of nats-server's flags (a cluster's)."""
         self.data_dir = Path(data_dir)
         self.host = host
         self.password = password
@@ -51,6 +53,7 @@ class NatsServer:
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.log_tail: list[bytes] = []
+        self.extra_args = list(extra_args)
 
     @property
     def url(self) -> str:
@@ -71,6 +74,7 @@ class NatsServer:
         cmd = [str(server_binary()), "-a", self.host, "-p", port, "-js", "-sd", str(self.data_dir)]
         if self.password is not None:
             cmd += ["-c", str(self._write_config(self.password))]
+        cmd += self.extra_args
         self.process = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
         )

@@ -1,5 +1,7 @@
-"""`make chaos`: the long fault-injection run; prints the summary and writes it to
-tests/bench/results/chaos.json (exactly: sent, stored, duplicates, lost, delivered, failed)."""
+"""`make chaos`: the long fault-injection runs, one after the other: every service killed on
+one NATS server, then a NATS cluster losing a node. Prints each summary and writes them to
+tests/bench/results/chaos.json (per run exactly: sent, stored, duplicates, lost, delivered,
+failed)."""
 
 import asyncio
 import json
@@ -9,10 +11,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.chaos.scenario import Plan, run
+from tests.chaos.scenario import Plan, inject_faults, kill_a_nats_node, run
 from tests.chaos.verdict import problems
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results" / "chaos.json"
+RUNS = {"every_service_killed": (inject_faults, 1), "nats_node_killed": (kill_a_nats_node, 3)}
 
 
 def main() -> int:
@@ -26,12 +29,14 @@ def main() -> int:
         reply_rate=5.0,
         settle=180.0,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        summary, details = asyncio.run(run(plan, Path(tmp)))
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
-    print("\n".join(details["faults"]))
-    found = problems(summary, details)
+    results, found = {}, []
+    for name, (faults, nodes) in RUNS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            summary, details = asyncio.run(run(plan, Path(tmp), faults, nats_nodes=nodes))
+        results[name] = summary
+        print(name, json.dumps(summary, indent=2), "\n".join(details["faults"]), sep="\n")
+        found += [f"{name}: {problem}" for problem in problems(summary, details)]
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(found) if found else "nothing lost, nothing duplicated")
     return 1 if found else 0
 

@@ -25,6 +25,7 @@ import contextlib
 import random
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,22 @@ async def inject_faults(desk: FullDesk, plan: Plan, load: Load) -> None:
     load.faults.append(f"{time.monotonic() - started:5.1f}s Bot API 500/429 for 10 s")
 
 
+async def kill_a_nats_node(desk: FullDesk, plan: Plan, load: Load) -> None:
+    """The cluster's fault: the node leading INBOUND (where webhooks write) is SIGKILLed a
+    third into the load and started again two thirds in; the services and the load carry on
+    through the other two."""
+    assert desk.cluster is not None and desk.nc is not None
+    started = time.monotonic()
+    await asyncio.sleep(plan.seconds / 3)
+    leader = (await desk.nc.jetstream().stream_info(streams.INBOUND.name)).cluster
+    index = int(leader.leader[1:]) if leader and leader.leader else 0
+    desk.cluster.kill(index)
+    load.faults.append(f"{time.monotonic() - started:5.1f}s SIGKILL NATS node n{index}")
+    await asyncio.sleep(plan.seconds / 3)
+    desk.cluster.restart(index)
+    load.faults.append(f"{time.monotonic() - started:5.1f}s NATS node n{index} started again")
+
+
 async def consumers_left(nc: Client) -> dict[str, tuple[int, int]]:
     """Durable consumers with messages pending or unacked: name -> (pending, unacked)."""
     js = nc.jetstream()
@@ -302,9 +319,16 @@ def summarize(
     }
 
 
-async def run(plan: Plan, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Returns the summary and the details the checks need."""
-    desk = FullDesk(root, agents=3, extra_env={"RELAYDESK_ROUTER_SWEEP_INTERVAL": "1"})
+Faults = Callable[[FullDesk, Plan, Load], Awaitable[None]]
+
+
+async def run(
+    plan: Plan, root: Path, faults: Faults = inject_faults, nats_nodes: int = 1
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Returns the summary and the details the checks need. `nats_nodes=3` runs the desk on
+    a NATS cluster with its streams at R3 (and `faults=kill_a_nats_node`)."""
+    env = {"RELAYDESK_ROUTER_SWEEP_INTERVAL": "1"}
+    desk = FullDesk(root, agents=3, extra_env=env, nats_nodes=nats_nodes)
     await desk.start()
     assert desk.nc is not None
     stop = asyncio.Event()
@@ -317,7 +341,7 @@ async def run(plan: Plan, root: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             send_vk(desk, plan, load),
             send_viber(desk, plan, load),
             send_replies(desk, plan, load),
-            inject_faults(desk, plan, load),
+            faults(desk, plan, load),
         )
         await desk.healthy(timeout=60)
         tickets = await settle(desk, plan, load)

@@ -1,0 +1,24 @@
+"""The desk on a real three-node NATS cluster (streams at R3) under steady load from every
+channel: the node leading INBOUND is SIGKILLed and later started again. Every update, event
+and mail that got a 2xx or a 250 is stored exactly once, every accepted reply delivered once.
+The long run is `make chaos`."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.chaos.scenario import Plan, kill_a_nats_node, run
+from tests.chaos.verdict import problems
+
+pytestmark = pytest.mark.chaos
+
+
+async def test_losing_a_nats_node_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    plan = Plan(updates=600, mails=90, vk_events=90, viber_messages=90, seconds=30.0)
+    summary, details = await run(plan, tmp_path, faults=kill_a_nats_node, nats_nodes=3)
+    shown = {k: v for k, v in details.items() if k not in ("assignments", "dead_letters")}
+    print(json.dumps(summary), json.dumps(shown, default=str), sep="\n")
+
+    assert problems(summary, details) == [], (summary, details["faults"])
+    assert summary["sent"] == 870 and summary["stored"] == 870
