@@ -2,6 +2,7 @@
 replicas asked for, and an existing stream is brought to new settings in place, keeping its
 messages (R1 to R3, caps on)."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import nats
@@ -11,6 +12,7 @@ from nats.js.api import DiscardPolicy
 
 from contracts import streams
 from services.runtime.broker import differences, ensure_streams, stream_config
+from services.runtime.kv import open_bucket
 from tests.nats_cluster import NatsCluster
 
 
@@ -69,3 +71,26 @@ async def test_a_stream_at_its_settings_shows_no_difference(js: JetStreamContext
     for spec in streams.ALL_STREAMS:
         current = (await js.stream_info(spec.name)).config
         assert differences(current, stream_config(spec, 3, capped=True)) == []
+
+
+async def test_a_kv_bucket_follows_the_desks_replicas(js: JetStreamContext) -> None:
+    await ensure_streams(js, [streams.INBOUND], replicas=1)
+    await open_bucket(js, "delivered-telegram", 60.0)
+    await ensure_streams(js, [streams.INBOUND], replicas=3)
+
+    bucket = await open_bucket(js, "delivered-telegram", 60.0)
+
+    assert (await js.stream_info("KV_delivered-telegram")).config.num_replicas == 3
+    await until_current(js, "KV_delivered-telegram")  # the new peers elect a leader first
+    await bucket.put("o1", b"m-1")
+    assert (await bucket.get("o1")).value == b"m-1"
+
+
+async def until_current(js: JetStreamContext, stream: str) -> None:
+    for _ in range(100):
+        cluster = (await js.stream_info(stream)).cluster
+        peers = cluster.replicas or [] if cluster else []
+        if cluster and cluster.leader and len(peers) == 2 and all(p.current for p in peers):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{stream} has no leader with current replicas")
