@@ -105,14 +105,32 @@ ROUTER_EVENTS = ConsumerSpec(
 )
 
 
+# Replies per channel are split this many ways by chat (`subjects.partition_of`): one replica
+# holds a partition at a time, so replies to one chat never cross, and up to this many
+# replicas of one adapter share the work. Changing it moves chats between partitions: drain
+# OUTBOUND first (see deploy/README.md).
+OUTBOUND_PARTITIONS = 8
+
+
 def adapter_outbound(channel: Channel) -> ConsumerSpec:
-    """The consumer every replica of one channel adapter shares. A short ack_wait brings a
-    crashed replica's replies back soon; heartbeats cover a long upload. At most 1,000
-    replies in a replica's hands at once."""
+    """The consumer every replica of one channel adapter shares for replies published before
+    partitioning (`outbound.<channel>`). A short ack_wait brings a crashed replica's replies
+    back soon; heartbeats cover a long upload. At most 1,000 replies in hand at once."""
     return ConsumerSpec(
         "OUTBOUND",
         f"adapter-{channel}",
         subjects.outbound(channel),
+        ack_wait=6.0,
+        max_ack_pending=1000,
+    )
+
+
+def adapter_partition(channel: Channel, partition: int) -> ConsumerSpec:
+    """The consumer of one outbound partition, read by the one replica that holds it."""
+    return ConsumerSpec(
+        "OUTBOUND",
+        f"adapter-{channel}-p{partition}",
+        subjects.outbound_partition(channel, partition),
         ack_wait=6.0,
         max_ack_pending=1000,
     )

@@ -1,5 +1,7 @@
 """Every NATS subject name; the only place subject strings are written. Pure."""
 
+import zlib
+
 from contracts.channels import Channel
 
 INBOUND_ALL = "inbound.>"
@@ -24,8 +26,32 @@ def inbound(channel: Channel) -> str:
 
 
 def outbound(channel: Channel) -> str:
-    """`outbound.<channel>`: agent replies for one adapter to deliver."""
+    """`outbound.<channel>`: agent replies for one adapter to deliver, as published before
+    replies were partitioned (still drained by every adapter after an upgrade)."""
     return f"outbound.{channel}"
+
+
+def outbound_replies(channel: Channel) -> str:
+    """`outbound.<channel>.*`: every partition's replies of one channel (to watch them all)."""
+    return f"outbound.{channel}.*"
+
+
+def outbound_partition(channel: Channel, partition: int) -> str:
+    """`outbound.<channel>.<n>`: the replies of the chats hashed to partition `n`."""
+    return f"outbound.{channel}.{partition}"
+
+
+def partition_of(account: str, thread_key: str, partitions: int) -> int:
+    """The partition a chat's replies go to: the same for every reply of one conversation, so
+    the one replica holding it sends them in order. CRC-32, as NATS's own `partition()`
+    mapping uses FNV over subject tokens: a thread key (an email Message-ID, a VK peer) is
+    not a subject token, so the publisher hashes it instead of the server."""
+    return zlib.crc32(f"{account}\x00{thread_key}".encode()) % partitions
+
+
+def outbound_chat(channel: Channel, account: str, thread_key: str, partitions: int) -> str:
+    """Where a reply to one chat is published."""
+    return outbound_partition(channel, partition_of(account, thread_key, partitions))
 
 
 def delivery(channel: Channel) -> str:

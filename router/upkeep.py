@@ -1,12 +1,16 @@
 """Upkeep the router does on every sweep: assignment timeouts, agents gone offline, and the
 tickets whose SLA warning, breach or follow-up fell due."""
 
+from collections import Counter
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from contracts import commands as c
 from contracts import queries as q
+from contracts.presence import PresenceStatus
+from contracts.tickets import TicketView
 from router.settings import ACTOR
+from services.runtime.metrics import AGENTS, SLA_EVENTS
 
 if TYPE_CHECKING:
     from router.dispatch import Dispatcher
@@ -40,6 +44,9 @@ async def assignment_timeouts(desk: "Dispatcher", now: datetime) -> None:
 async def offline_agents(desk: "Dispatcher", now: float) -> None:
     """An agent offline past the grace period gives their tickets back to the queue."""
     statuses = await desk.presence.statuses()
+    counted = Counter(statuses.values())
+    for status in get_args(PresenceStatus):
+        AGENTS.labels(status).set(counted[status])
     for agent_id, load in (await desk.presence.loads()).items():
         if statuses.get(agent_id, "offline") != "offline":
             if load.offline_since is not None:
@@ -79,5 +86,24 @@ async def timers(desk: "Dispatcher", now: datetime) -> int:
         replies = await desk.commands(
             [c.FireTimers(actor=ACTOR, ticket_id=t.id, at=now) for t in chunk]
         )
-        fired += sum(isinstance(r, c.CommandOk) for r in replies)
+        for before, reply in zip(chunk, replies, strict=True):
+            if isinstance(reply, c.CommandOk):
+                fired += 1
+                _count_sla(before, reply.ticket)
     return fired
+
+
+def _count_sla(before: TicketView, after: TicketView | None) -> None:
+    """The warnings and breaches one FireTimers set: the replica whose command fired them is
+    the one that counts them, so each counts once across replicas."""
+    if after is None or after.sla is None:
+        return
+    was = {k.target: k for k in before.sla.clocks} if before.sla else {}
+    for clock in after.sla.clocks:
+        old = was.get(clock.target)
+        for stage, now, then in (
+            ("warning", clock.warned, old.warned if old else False),
+            ("breached", clock.breached, old.breached if old else False),
+        ):
+            if now and not then:
+                SLA_EVENTS.labels(stage, after.department or "").inc()

@@ -1,6 +1,9 @@
-"""Outbound: the shared durable consumer on `outbound.<channel>`, one delivery at a time per
-chat (order kept) and many chats at once; retries with backoff or the platform's
-`retry_after`; a `DeliveryReport` for every final outcome; and a record of delivered ids.
+"""Outbound: the replies of the outbound partitions this replica holds (partitions.py: one
+replica per partition, so replies to one chat never cross between replicas), plus the shared
+consumer on `outbound.<channel>` that drains what was published before partitioning; one
+delivery at a time per chat (order kept) and many chats at once; retries with backoff or the
+platform's `retry_after`; a `DeliveryReport` for every final outcome; and a record of
+delivered ids.
 
 Exactly once, or failed with a reason: before calling the platform the worker looks up the
 outbound id in the `delivered-<channel>` KV bucket, and right after a successful call it
@@ -19,16 +22,20 @@ or repeated one. The consumer and its retry policy are `services.runtime.consume
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.errors import KeyDeletedError, KeyNotFoundError
+from nats.js.errors import KeyDeletedError, KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
+from channels._adapter import partitions
 from channels._adapter.capabilities import Capabilities, Part
 from channels._adapter.delivery import DeliveryReporter
 from channels._adapter.outcome import MAX_ATTEMPTS, Failed, Outcome, Retry, Sent, wait_before
@@ -60,9 +67,11 @@ class OutboundWorker:
         capabilities: Capabilities | None = None,
         rate: float | None = None,
         burst: int = 1,
+        lease_ttl: float = partitions.TTL,
     ) -> None:
         """`deliver` sends one part of a reply (see capabilities.py); `rate`: sends per
-        second and account the platform allows (None: no limit)."""
+        second and account the platform allows (None: no limit); `lease_ttl`: how soon a
+        dead replica's partitions pass to the others."""
         self.js = js
         self.channel = channel
         self.deliver = deliver
@@ -80,6 +89,19 @@ class OutboundWorker:
         self.sent: OrderedDict[str, str | None] = OrderedDict()  # id -> platform's id
         self.reports = DeliveryReporter(js)
         self.dead = dead_publisher(js)
+        self.me = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.partitions: dict[int, asyncio.Task[None]] = {}
+        self.in_hand: Counter[int] = Counter()  # replies of each partition not yet finished
+        self.replayed: dict[int, int] = {}  # partition -> last stream seq delivered before
+        self.claims = partitions.Claims(
+            js,
+            channel,
+            self.me,
+            streams.OUTBOUND_PARTITIONS,
+            partitions.Holder(self._take, self._leave, lambda n: self.in_hand[n] > 0),
+            ttl=lease_ttl,
+        )
+        self.claiming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.delivered = await open_bucket(self.js, f"delivered-{self.channel}", DELIVERED_TTL)
@@ -94,10 +116,18 @@ class OutboundWorker:
         waiting.cancel()
         if self.pulling.done():  # it could not subscribe: say why
             self.pulling.result()
-        self.lag = asyncio.create_task(report_lag(self.js, [self.spec]))
+        self.claiming = asyncio.create_task(self.claims.run())
+        specs = [self.spec, *(self._partition_spec(n) for n in range(self.claims.partitions))]
+        self.lag = asyncio.create_task(report_lag(self.js, specs))
 
     async def stop(self) -> None:
         """Unacked messages simply come back to the next replica (or this one restarted)."""
+        if self.claiming is not None:  # stops the partitions, frees the idle leases
+            self.claims.close()
+            try:
+                await asyncio.wait_for(self.claiming, self.claims.ttl)
+            except BaseException:  # NATS away: the leases expire instead
+                log.warning("%s partitions not released in time", self.channel)
         for task in [self.pulling, self.lag, *self.tasks.values()]:
             if task:
                 task.cancel()
@@ -106,6 +136,41 @@ class OutboundWorker:
         if self.pulling is not None:
             with contextlib.suppress(BaseException):
                 await self.pulling
+
+    def _partition_spec(self, partition: int) -> streams.ConsumerSpec:
+        return streams.adapter_partition(self.channel, partition)
+
+    async def _take(self, partition: int) -> None:
+        """Start on a partition just claimed: from its first unacked reply, in stream order."""
+        spec = self._partition_spec(partition)
+        with contextlib.suppress(NotFoundError):
+            info = await self.js.consumer_info(spec.stream, spec.durable)
+            self.replayed[partition] = info.delivered.stream_seq if info.delivered else 0
+        subscribed = asyncio.Event()
+        task = asyncio.create_task(
+            consume_batches(
+                self.js, spec, self._arrived, spec.max_ack_pending, subscribed, from_ack_floor=True
+            )
+        )
+        self.partitions[partition] = task
+        waiting = asyncio.ensure_future(subscribed.wait())
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+
+    def _seen_before(self, msg: Msg) -> bool:
+        """Delivered before, to this replica or another: then a crash may have cut it off.
+        A partition's consumer starts again at each claim, so its delivery count starts again
+        too; what it had delivered before the claim counts as seen."""
+        replayed = self.replayed.get(_partition(msg.subject), 0)
+        return msg.metadata.num_delivered > 1 or msg.metadata.sequence.stream <= replayed
+
+    async def _leave(self, partition: int) -> None:
+        """Take no more of a partition's replies; those in hand go on."""
+        task = self.partitions.pop(partition, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
 
     async def _arrived(self, batch: list[Msg]) -> None:
         for msg in batch:
@@ -120,6 +185,7 @@ class OutboundWorker:
             self.room.release()
             return
         chat = (out.account, out.thread_key)
+        self.in_hand[_partition(msg.subject)] += 1
         self.chats.setdefault(chat, deque()).append((msg, out))
         if chat not in self.tasks:
             self.tasks[chat] = asyncio.create_task(self._drain(chat))
@@ -136,6 +202,7 @@ class OutboundWorker:
                     with contextlib.suppress(Exception):
                         await give_back(msg, error, self.spec, self.dead)
                 queue.popleft()
+                self.in_hand[_partition(msg.subject)] -= 1
                 self.room.release()
         finally:
             del self.chats[chat]
@@ -154,7 +221,7 @@ class OutboundWorker:
         todo = [p for p in parts if done.get(p.index) is None]
         # A part marked as being sent and not recorded as sent was cut off by a crash.
         if (
-            msg.metadata.num_delivered > 1
+            self._seen_before(msg)
             and not self.capabilities.idempotent
             and await self._recorded(f"sending.{out.id}.{todo[0].index}")
         ):
@@ -258,3 +325,9 @@ class OutboundWorker:
         except (KeyNotFoundError, KeyDeletedError):
             return None
         return entry.value or b""
+
+
+def _partition(subject: str) -> int:
+    """`outbound.<channel>.<n>` -> n; the unpartitioned `outbound.<channel>` -> -1."""
+    last = subject.rsplit(".", 2)
+    return int(last[-1]) if len(last) == 3 and last[-1].isdigit() else -1

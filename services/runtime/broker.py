@@ -104,6 +104,10 @@ async def ensure_streams(
 
 def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
     return ConsumerConfig(
+        # The name too: nats-py then creates it on `$JS.API.CONSUMER.CREATE.<stream>.<name>.
+        # <filter>`, which the per-service permissions in deploy/nats/relaydesk.conf allow; with
+        # the durable name alone it uses the older DURABLE.CREATE subject, which they do not.
+        name=spec.durable,
         durable_name=spec.durable,
         filter_subject=spec.filter_subject,
         ack_policy=JsAckPolicy.EXPLICIT,

@@ -99,11 +99,14 @@ async def consume_batches(
     handle: Callable[[list[Msg]], Awaitable[None]],
     batch_size: int,
     subscribed: asyncio.Event | None = None,
+    from_ack_floor: bool = False,
 ) -> None:
     """Consume the durable `spec` forever, handing what has arrived (up to `batch_size`) to
     `handle`; `subscribed` is set once the consumer is there. Replicas share the consumer
     through its deliver group; `max_ack_pending` bounds what waits in memory, and anything
-    unacked is redelivered after `ack_wait`."""
+    unacked is redelivered after `ack_wait`. `from_ack_floor`: a consumer one holder reads at
+    a time starts again at its first unacked message, so what the last holder left is
+    delivered again in stream order, before anything newer."""
     arrived: list[Msg] = []
     ready = asyncio.Event()
 
@@ -111,7 +114,7 @@ async def consume_batches(
         arrived.append(msg)
         ready.set()
 
-    config = await _config_keeping_position(js, spec)
+    config = await _config_keeping_position(js, spec, from_ack_floor)
     sub = await js.subscribe(
         spec.filter_subject,
         queue=spec.durable,
@@ -142,20 +145,26 @@ async def consume_batches(
             await sub.unsubscribe()
 
 
-async def _config_keeping_position(js: JetStreamContext, spec: ConsumerSpec) -> ConsumerConfig:
+async def _config_keeping_position(
+    js: JetStreamContext, spec: ConsumerSpec, from_ack_floor: bool = False
+) -> ConsumerConfig:
     """The consumer's config. A pull consumer of the same name (what outbound workers used
     before this module was their only path) is replaced by a push one that starts where it
-    stopped: past what it acked, so nothing it finished is delivered again."""
+    stopped: past what it acked, so nothing it finished is delivered again. With
+    `from_ack_floor` any consumer is so replaced."""
     config = consumer_config(spec)
     try:
         info = await js.consumer_info(spec.stream, spec.durable)
     except NotFoundError:
         return config
-    if info.config.deliver_subject:
+    if info.config.deliver_subject and not from_ack_floor:
         return config
     start = (info.ack_floor.stream_seq if info.ack_floor else 0) + 1
-    log.warning(
-        "replacing pull consumer %s with a push one from stream seq %d", spec.durable, start
+    log.log(
+        logging.INFO if from_ack_floor else logging.WARNING,
+        "consumer %s starts again from stream seq %d",
+        spec.durable,
+        start,
     )
     await js.delete_consumer(spec.stream, spec.durable)
     config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE

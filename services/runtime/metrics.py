@@ -45,3 +45,9 @@ CHANNEL_MESSAGES = Counter(
     "Messages a channel adapter took in or delivered, by channel, account and direction",
     ["channel", "account", "direction"],
 )
+SLA_EVENTS = Counter(
+    "relaydesk_sla_events_total",
+    "SLA warnings and breaches as the router sees them, by stage and department",
+    ["stage", "department"],
+)
+AGENTS = Gauge("relaydesk_agents", "Agents by presence status, as the router sees them", ["status"])

@@ -6,7 +6,7 @@ from typing import Any
 
 from contracts import commands as c
 from contracts import events as ev
-from contracts import subjects
+from contracts import streams, subjects
 from contracts.base import new_id, utcnow
 from contracts.directory import DepartmentView
 from contracts.messages import OutboundMessage
@@ -67,9 +67,10 @@ async def add_message(
         out = await _outbound(uow, new, message, cmd)
         if automatic:
             out.automatic = True
-        outcome.outbound.append(
-            OutboxEntry(subjects.outbound(new.channel), out.to_bytes(), out.id, kind="outbound")
+        subject = subjects.outbound_chat(
+            out.channel, out.account, out.thread_key, streams.OUTBOUND_PARTITIONS
         )
+        outcome.outbound.append(OutboxEntry(subject, out.to_bytes(), out.id, kind="outbound"))
     return outcome
 
 

@@ -62,7 +62,7 @@ async def routed_to_tech(repo: Repository, writer: Writer) -> TicketView:
 
 
 def sent(published: Published) -> list[dict[str, object]]:
-    return [json.loads(p) for s, p, _ in published.items if s == "outbound.telegram"]
+    return [json.loads(p) for s, p, _ in published.items if s.startswith("outbound.telegram.")]
 
 
 def events_of(published: Published, kind: str) -> list[dict[str, object]]:

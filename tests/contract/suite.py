@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts import commands as c
+from contracts import streams, subjects
 from contracts.messages import DeliveryReport, InboundMessage, Sender
 from contracts.queries import ListTickets, TicketDetail
 from services.store import outbox
@@ -152,9 +153,11 @@ class RepositorySuite:
         reply = await writer.execute(c.AddReply(actor="a1", ticket_id=ticket_id, text="Готово ✅"))
 
         assert isinstance(reply, c.CommandOk) and reply.message is not None
-        outbound = [d for s, d, _ in published.items if s == "outbound.telegram"]
-        assert len(outbound) == 1 and b"chat-1" in outbound[0]
+        outbound = [(s, d) for s, d, _ in published.items if s.startswith("outbound.telegram.")]
+        assert len(outbound) == 1 and b"chat-1" in outbound[0][1]
         assert reply.ticket is not None and reply.ticket.first_response_at is not None
+        chat = (reply.ticket.account, reply.ticket.thread_key, streams.OUTBOUND_PARTITIONS)
+        assert outbound[0][0] == subjects.outbound_chat("telegram", *chat)  # its chat's partition
         await writer.settle()
         assert await repo.pending_outbox(10, older_than=9e12) == []
 

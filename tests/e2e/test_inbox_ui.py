@@ -36,7 +36,9 @@ async def test_a_new_message_appears_live_and_a_template_reply_goes_out_and_is_d
     anna = await agent_tab("anna")
     await anna.view("allOpen")
     outbound = await desk.nc.jetstream().subscribe(
-        subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+        subjects.outbound_replies("telegram"),
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.NEW,
     )
 
     thread = await desk.customer_writes("Не проходит оплата, помогите 🙏")
@@ -73,7 +75,9 @@ async def test_an_internal_note_is_shown_as_a_note_and_never_sent(
     await desk.customer_writes("оплата: нужен счёт")
     await open_ticket(anna, "нужен счёт")
     outbound = await desk.nc.jetstream().subscribe(
-        subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+        subjects.outbound_replies("telegram"),
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.NEW,
     )
 
     await anna.page.check("input[name=internal]")

@@ -11,6 +11,12 @@ from pathlib import Path
 import nats
 import pytest
 
+from channels._adapter.capabilities import Part
+from channels._adapter.outbound import OutboundWorker
+from channels._adapter.outcome import Outcome, Sent
+from contracts import streams, subjects
+from contracts.messages import OutboundMessage
+from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import server_binary
 
 pytestmark = pytest.mark.integration
@@ -80,3 +86,32 @@ async def test_an_adapter_publishes_its_own_channel_and_cannot_read_the_director
     joined = " ".join(errors).lower()
     assert "queries.directory.credentials" in joined and "inbound.vk" in joined
     assert "commands.ticket.reply" in joined and "permissions violation" in joined
+
+
+async def test_an_adapter_can_hold_its_outbound_partitions_and_deliver(server: int) -> None:
+    store = await nats.connect(f"nats://store:pw-store@127.0.0.1:{server}")
+    await ensure_streams(store.jetstream())
+    adapter = await nats.connect(f"nats://telegram:pw-telegram@127.0.0.1:{server}")
+    sent: list[str] = []
+
+    async def deliver(out: OutboundMessage, part: Part) -> Outcome:
+        sent.append(out.text)
+        return Sent("1")
+
+    worker = OutboundWorker(adapter.jetstream(), "telegram", deliver)
+    await worker.start()
+    out = OutboundMessage(
+        ticket_id="t", message_id="m", channel="telegram", account="bot", thread_key="42",
+        text="ответ",
+    )  # fmt: skip
+    subject = subjects.outbound_chat("telegram", "bot", "42", streams.OUTBOUND_PARTITIONS)
+    await store.jetstream().publish(subject, out.to_bytes())
+    async with asyncio.timeout(15):
+        while not sent:
+            await asyncio.sleep(0.05)
+    held = len(worker.partitions)
+    await worker.stop()
+    await adapter.close()
+    await store.close()
+
+    assert sent == ["ответ"] and held == streams.OUTBOUND_PARTITIONS

@@ -161,7 +161,7 @@ async def test_malformed_payloads_are_dead_lettered_and_the_rest_stored(
 async def test_a_reply_command_goes_out_on_the_channel_subject(
     store_env: dict[str, object], nc: Client, js: JetStreamContext
 ) -> None:
-    outbound = await js.subscribe(subjects.outbound("telegram"), durable="adapter-test")
+    outbound = await js.subscribe(subjects.outbound_replies("telegram"), durable="adapter-test")
     store_env["start"]()  # type: ignore[operator]
     await publish_all(js, [message(7, 1, "Помогите")])
     await drained(js)

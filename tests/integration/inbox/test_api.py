@@ -110,7 +110,7 @@ async def test_a_reply_goes_out_on_the_customers_channel_and_a_note_does_not(des
     thread = await desk.customer_writes("оплата не прошла")
     ticket = await desk.ticket_of("anna", thread)
     sub = await js.subscribe(
-        subjects.outbound("telegram"),
+        subjects.outbound_replies("telegram"),
         ordered_consumer=True,
         deliver_policy=DeliverPolicy.NEW,
         config=ConsumerConfig(),
@@ -298,7 +298,9 @@ async def test_a_file_attached_to_a_reply_goes_out_and_only_its_ticket_serves_it
     thread = await desk.customer_writes("оплата: пришлите акт")
     ticket = await desk.ticket_of("anna", thread)
     outbound = await js.subscribe(
-        subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+        subjects.outbound_replies("telegram"),
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.NEW,
     )
     content = "Акт сверки №7 🧾".encode()
 

@@ -73,7 +73,9 @@ def about(thread: str, kind: str) -> Callable[[Frame], bool]:
 async def test_a_message_reaches_the_online_agent_and_their_reply_goes_out(desk: Desk) -> None:
     js = desk.nc.jetstream()
     outbound = await js.subscribe(
-        subjects.outbound("telegram"), ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+        subjects.outbound_replies("telegram"),
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.NEW,
     )
     async with stream(desk, "anna") as anna, stream(desk, "tina") as tina:
         # No wait for the router to hear anna come online: a ticket that finds nobody

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from prometheus_client import REGISTRY
 
 from contracts import commands as c
 from contracts import directory as d
@@ -133,6 +134,14 @@ async def sla_events(js: JetStreamContext) -> list[ev.Event]:
     return found
 
 
+STAGES = ("warning", "breached")
+
+
+def sla_counted(stage: str, department: str | None) -> float:
+    labels = {"stage": stage, "department": department or ""}
+    return REGISTRY.get_sample_value("relaydesk_sla_events_total", labels) or 0.0
+
+
 async def replicas(nc: Client, js: JetStreamContext) -> list[Dispatcher]:
     presence = await Presence.open(js, ttl=60)
     return [Dispatcher(StoreClient(nc), presence, "support") for _ in range(2)]
@@ -149,6 +158,7 @@ async def test_warning_breach_and_escalation_fire_once_each_and_a_reply_in_time_
         [c.AddReply(actor="a1", ticket_id=answered.id, text="Уже смотрим")]
     )
     both = await replicas(nc, js)
+    counted_before = {stage: sla_counted(stage, late.department) for stage in STAGES}
 
     for at in (
         timedelta(seconds=10),
@@ -164,6 +174,8 @@ async def test_warning_breach_and_escalation_fire_once_each_and_a_reply_in_time_
         (type(e).__name__, e.ticket.id) for e in events if not isinstance(e, ev.TicketAssigned)
     )
     assert fired == {("SlaWarning", late.id): 1, ("SlaBreached", late.id): 1}
+    counted = {s: sla_counted(s, late.department) - counted_before[s] for s in STAGES}
+    assert counted == {"warning": 1, "breached": 1}  # on /metrics, once across both replicas
     escalations = [
         e for e in events if isinstance(e, ev.TicketAssigned) and e.reason == "SLA escalation"
     ]
@@ -213,7 +225,7 @@ async def test_an_auto_reply_mail_is_not_acknowledged(
     (ticket,) = await routed(nc, 1)
     await drained(js, timeout=10)
 
-    info = await js.stream_info("OUTBOUND", subjects_filter=subjects.outbound("email"))
+    info = await js.stream_info("OUTBOUND", subjects_filter=subjects.outbound_replies("email"))
 
     assert ticket.department == "support" and ticket.acknowledged_at is None
     assert not info.state.subjects
