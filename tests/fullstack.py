@@ -82,9 +82,15 @@ class FullDesk:
     extra_env: dict[str, str] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     nats_nodes: int = 1  # 3: a NATS cluster (`cluster`) and streams at R3
+    replicas: dict[str, int] = field(default_factory=dict)  # {"store": 2}: `store#2` as well
 
     def __post_init__(self) -> None:
-        self.ports = {name: free_port() for name in SERVICES}
+        self.children = [
+            name if n == 1 else f"{name}#{n}"
+            for name in SERVICES
+            for n in range(1, self.replicas.get(name, 1) + 1)
+        ]
+        self.ports = {name: free_port() for name in self.children}
         self.smtp_port = free_port()
         self.nats = NatsServer(self.root / "nats", port=free_port())
         self.cluster = (
@@ -105,7 +111,7 @@ class FullDesk:
         return self.cluster.url if self.cluster else self.nats.url
 
     @property
-    def replicas(self) -> int:
+    def js_replicas(self) -> int:
         return min(3, self.nats_nodes)
 
     async def start(self) -> "FullDesk":
@@ -121,7 +127,7 @@ class FullDesk:
         env = {
             **os.environ,
             "RELAYDESK_NATS_URL": self.nats_url,
-            "RELAYDESK_JS_REPLICAS": str(self.replicas),
+            "RELAYDESK_JS_REPLICAS": str(self.js_replicas),
             "RELAYDESK_DATA_DIR": str(self.root / "var"),
             "RELAYDESK_LOG_LEVEL": "WARNING",
             "RELAYDESK_INBOX_SECRET": "bench-secret-" + "x" * 32,
@@ -138,18 +144,25 @@ class FullDesk:
             "RELAYDESK_EMAIL_RATING_URL": self.url("webchat"),
             **self.extra_env,
         }
-        self.supervisor = Supervisor(list(SERVICES), env, backoff_max=2.0, out=self.log.append)
+        overrides = {
+            name: {f"RELAYDESK_{name.partition('#')[0].upper()}_PORT": str(self.ports[name])}
+            for name in self.children
+            if "#" in name
+        }
+        self.supervisor = Supervisor(
+            self.children, env, backoff_max=2.0, out=self.log.append, overrides=overrides
+        )
         self.running = asyncio.create_task(self.supervisor.run())
         await self.healthy()
         self.nc = await nats.connect(self.nats_url.split(","), max_reconnect_attempts=-1)
-        await ensure_streams(self.nc.jetstream(), replicas=self.replicas)
+        await ensure_streams(self.nc.jetstream(), replicas=self.js_replicas)
         await self.seed()
         return self
 
     async def healthy(self, services: list[str] | None = None, timeout: float = 60) -> None:
         async with httpx.AsyncClient(timeout=1) as http:
             deadline = time.monotonic() + timeout
-            for service in services or SERVICES:
+            for service in services or self.children:
                 while True:
                     with contextlib.suppress(httpx.HTTPError):
                         if (await http.get(f"{self.url(service)}/healthz")).status_code == 200:
@@ -212,7 +225,7 @@ class FullDesk:
     def peak_rss_mb(self) -> dict[str, float]:
         """Each running service's peak resident memory (VmHWM), in MB."""
         found = {}
-        for service in SERVICES:
+        for service in self.children:
             pid = self.pid(service)
             with contextlib.suppress(OSError, TypeError):
                 status = Path(f"/proc/{pid}/status").read_text()

@@ -156,6 +156,9 @@ class OutboundWorker:
         waiting = asyncio.ensure_future(subscribed.wait())
         await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
+        if task.done():  # it could not subscribe: the claim is given up, and says why
+            del self.partitions[partition]
+            task.result()
 
     def _seen_before(self, msg: Msg) -> bool:
         """Delivered before, to this replica or another: then a crash may have cut it off.

@@ -134,9 +134,15 @@ class Claims:
             except KeyWrongLastSequenceError:
                 continue  # another replica holds it
             self.held[partition] = Lease(revision, time.monotonic())
+            try:
+                await self.holder.start(partition)
+            except Exception:  # could not subscribe: let the lease go for another try
+                del self.held[partition]
+                with contextlib.suppress(Exception):
+                    await kv.delete(f"p.{partition}")
+                raise
             taking.append(partition)
             log.info("%s partition %d claimed", self.channel, partition)
-            await self.holder.start(partition)
 
     async def _live(self, kv: KeyValue) -> int:
         try:

@@ -29,7 +29,7 @@ def _die_with_parent() -> None:
 
 @dataclass
 class Child:
-    name: str
+    name: str  # the service, or `<service>#<n>` for a further replica of it
     process: asyncio.subprocess.Process | None = None
     url: str | None = None
     restarts: int = 0
@@ -46,9 +46,13 @@ class Supervisor:
         backoff_max: float = 30.0,
         on_listening: Callable[[str, str], None] | None = None,
         out: Callable[[str], None] = print,
+        overrides: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        """`names`: the services to run; `telegram#2` runs a second replica of telegram with
+        `overrides["telegram#2"]` on top of `env` (its own port, say)."""
         self.children = {name: Child(name) for name in names}
         self.env = env
+        self.overrides = overrides or {}
         self.backoff_max = backoff_max
         self.on_listening = on_listening
         self.out = out
@@ -60,10 +64,10 @@ class Supervisor:
             "-m",
             "services.runtime.cli",
             "run",
-            child.name,
+            child.name.partition("#")[0],
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            env=self.env,
+            env={**self.env, **self.overrides.get(child.name, {})},
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )

@@ -1,7 +1,7 @@
 """`make chaos`: the long fault-injection runs, one after the other: every service killed on
-one NATS server, then a NATS cluster losing a node. Prints each summary and writes them to
-tests/bench/results/chaos.json (per run exactly: sent, stored, duplicates, lost, delivered,
-failed)."""
+one NATS server, then a NATS cluster losing a node, then two replicas of the store, router,
+Telegram and web chat with one of each killed (20,000 updates). Prints each summary and writes
+them to tests/bench/results/chaos.json."""
 
 import asyncio
 import json
@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.chaos import scale_out
 from tests.chaos.scenario import Plan, inject_faults, kill_a_nats_node, run
 from tests.chaos.verdict import problems
 
@@ -36,7 +37,14 @@ def main() -> int:
         results[name] = summary
         print(name, json.dumps(summary, indent=2), "\n".join(details["faults"]), sep="\n")
         found += [f"{name}: {problem}" for problem in problems(summary, details)]
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        scaled = asyncio.run(scale_out.run(scale_out.ScalePlan(), Path(tmp)))
+    print("scale_out", json.dumps(scaled, indent=2, ensure_ascii=False), sep="\n")
+    results["scale_out"] = {k: v for k, v in scaled.items() if k != "out_of_order"}
+    if scaled["lost"] or scaled["duplicates"] or scaled["out_of_order"]:
+        found.append(f"scale_out: {scaled['lost']} lost, {scaled['duplicates']} doubled, "
+                     f"{len(scaled['out_of_order'])} chats out of order")  # fmt: skip
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print("\n".join(found) if found else "nothing lost, nothing duplicated")
     return 1 if found else 0
 
