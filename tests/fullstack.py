@@ -1,8 +1,9 @@
 """The whole desk for the end-to-end benchmark and the fault-injection suite: a nats-server
-process (stopped and started again at will), the fake Bot API, and store, router, inbox,
-telegram, webchat and email (its demo account on the SMTP ingress) under the real
-`relaydesk up` supervisor (which restarts what dies), on
-fixed ports so a restarted service keeps its address; plus the load generator's tools.
+process (stopped and started again at will) or a three-node cluster (`nats_nodes=3`), the fake
+Bot API, and store, router, inbox, telegram, webchat and email (its demo account on the SMTP
+ingress) under the real `relaydesk up` supervisor (which restarts what dies), on fixed ports
+so a restarted service keeps its address; `replicas={"store": 2}` runs a second store
+(`store#2`) on a port of its own; plus the load generator's tools.
 
 `Webhooks` is a minimal keep-alive HTTP/1.1 client: at thousands of requests a second httpx
 spends more CPU than the adapter it is measuring, on the same two cores.

@@ -38,6 +38,7 @@ from services.store.writer import Writer
 
 log = logging.getLogger("relaydesk.store")
 IN_FLIGHT = 16  # commands and queries handled at once
+PUBLISH_ACK_TIMEOUT = 5.0  # for JetStream to ack an outbox batch; a leader election takes 2-4 s
 
 
 def create_app(settings: StoreSettings | None = None) -> Starlette:
@@ -67,7 +68,19 @@ def create_app(settings: StoreSettings | None = None) -> Starlette:
             await context.publish_async(e.subject, e.payload, headers={streams.MSG_ID: e.msg_id})
             for e in entries
         ]
-        await asyncio.gather(*acks)
+        # nats-py's publish_async futures have no timeout of their own: when the stream's
+        # leader dies with a node of the cluster, its acks never come and the batch would wait
+        # forever, holding every message behind it (seen in tests/chaos/test_nats_cluster.py).
+        # Given up on, the entries stay in the outbox for the sweep; JetStream drops repeats
+        # by Nats-Msg-Id. Cancelled futures give their publish_async permits back.
+        try:
+            await asyncio.wait_for(asyncio.gather(*acks), PUBLISH_ACK_TIMEOUT)
+        except TimeoutError:
+            for ack in acks:
+                ack.cancel()
+            raise TimeoutError(
+                f"no JetStream ack for {len(entries)} outbox entries in {PUBLISH_ACK_TIMEOUT}s"
+            ) from None
 
     async def dead(subject: str, data: bytes, headers: dict[str, str]) -> None:
         await dead_publisher(jetstream())(subject, data, headers)
