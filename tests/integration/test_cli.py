@@ -1,9 +1,11 @@
 """The `relaydesk` command as an operator meets it: up, run, doctor."""
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +61,7 @@ def start_up(
         "RELAYDESK_EMBEDDED_NATS_PORT": "0",
         "RELAYDESK_STORE_PORT": "0",
         "RELAYDESK_ROUTER_PORT": "0",
+        "RELAYDESK_REPORTS_PORT": "0",
         "RELAYDESK_INBOX_PORT": "0",
         "RELAYDESK_WEBCHAT_PORT": "0",
         "RELAYDESK_EMAIL_PORT": "0",
@@ -77,9 +80,47 @@ def start_up(
     lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
     if set(health) != {"store", "router", "reports", "inbox", "webchat", "email"}:
         up.kill()  # a failed start must not leave the stack behind, holding the ports
-        up.communicate(timeout=30)
+        finish(up)
         raise AssertionError("".join(lines))
     return up, health, lines
+
+
+READERS: dict[int, "queue.Queue[str | None]"] = {}  # None: `up`'s output has ended
+
+
+def next_line(up: "subprocess.Popen[str]", timeout: float) -> str | None:
+    """The next line `up` printed, or None after `timeout` seconds or at its end. A thread
+    reads the pipe, so a quiet `up` (a service stuck starting) fails the wait in time instead
+    of blocking until pytest's own timeout, which would leave `up` and its ports behind."""
+    if up.pid not in READERS:
+        lines: queue.Queue[str | None] = queue.Queue()
+        READERS[up.pid] = lines
+
+        def read() -> None:
+            assert up.stdout
+            for line in up.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+    try:
+        line = READERS[up.pid].get(timeout=timeout)
+    except queue.Empty:
+        return None
+    if line is None:
+        READERS[up.pid].put(None)  # the end stays the end for the next reader
+    return line
+
+
+def finish(up: "subprocess.Popen[str]", timeout: float = 30) -> str:
+    """Wait for `up` to exit; what it printed since the last line read."""
+    up.wait(timeout)
+    if up.pid not in READERS:
+        return up.stdout.read() if up.stdout else ""
+    rest = []
+    while (line := next_line(up, timeout)) is not None:
+        rest.append(line)
+    return "".join(rest)
 
 
 def wait_for_lines(
@@ -91,8 +132,10 @@ def wait_for_lines(
     assert up.stdout
     lines: list[str] = []
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not done():
-        line = up.stdout.readline()
+    while (left := deadline - time.monotonic()) > 0 and not done():
+        line = next_line(up, left)
+        if line is None:
+            break
         lines.append(line)
         if " ready at " in line:
             service, url = line.split("relaydesk: ", 1)[1].split(" ready at ")
@@ -116,7 +159,7 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     assert len(workers) >= 5  # nats-server, the store, the router, the inbox, the web chat
 
     up.send_signal(signal.SIGTERM)
-    out, _ = up.communicate(timeout=30)
+    out = finish(up)
 
     assert up.returncode == 0, out
     assert "relaydesk: stopped" in out
@@ -128,7 +171,7 @@ def test_up_starts_every_service_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
 def test_what_up_writes_is_readable_by_its_user_alone(tmp_path: Path) -> None:
     up, _, _ = start_up(tmp_path)
     up.send_signal(signal.SIGTERM)
-    up.communicate(timeout=30)
+    finish(up)
     data = tmp_path / "var"
 
     open_to_others = [
@@ -147,7 +190,7 @@ def test_metrics_are_refused_to_a_request_without_the_token(tmp_path: Path) -> N
         scraper = httpx.get(url, timeout=5, headers={"Authorization": "Bearer metrics-token-123"})
     finally:
         up.send_signal(signal.SIGTERM)
-        up.communicate(timeout=30)
+        finish(up)
 
     assert anonymous.status_code == 401
     assert scraper.status_code == 200 and "relaydesk_" in scraper.text
@@ -156,19 +199,22 @@ def test_metrics_are_refused_to_a_request_without_the_token(tmp_path: Path) -> N
 def read_until(up: "subprocess.Popen[str]", text: str, lines: list[str]) -> None:
     assert up.stdout
     deadline = time.monotonic() + 30
-    while not any(text in line for line in lines) and time.monotonic() < deadline:
-        lines.append(up.stdout.readline())
+    while not any(text in line for line in lines) and (left := deadline - time.monotonic()) > 0:
+        line = next_line(up, left)
+        if line is None:
+            return
+        lines.append(line)
 
 
 def test_a_first_up_creates_an_admin_and_shows_the_password_once(tmp_path: Path) -> None:
     first, _, lines = start_up(tmp_path)
     read_until(first, "relaydesk: admin", lines)
     first.send_signal(signal.SIGTERM)
-    first.communicate(timeout=30)
+    finish(first)
     again, _, more = start_up(tmp_path)
     read_until(again, "relaydesk: accounts:", more)
     again.send_signal(signal.SIGTERM)
-    again.communicate(timeout=30)
+    finish(again)
 
     created = [x for x in lines if "admin admin@relaydesk.local created; password: " in x]
     assert len(created) == 1, lines
@@ -190,7 +236,7 @@ def test_up_restarts_a_service_that_crashes(tmp_path: Path) -> None:
     assert pid_of(up.pid, "store") != store
     assert httpx.get(health["store"], timeout=1).json()["status"] == "ok"
     up.send_signal(signal.SIGTERM)
-    up.communicate(timeout=30)
+    finish(up)
 
 
 def test_a_service_against_an_unreachable_nats_fails_fast_in_one_line(tmp_path: Path) -> None:
@@ -292,7 +338,7 @@ async def test_the_embedded_nats_admits_only_the_desks_own_services(tmp_path: Pa
         await desk.close()
     finally:
         up.send_signal(signal.SIGTERM)
-        out, _ = up.communicate(timeout=30)
+        out = finish(up)
 
     assert password not in out and password not in said
     assert (tmp_path / "var" / "nats-password").stat().st_mode & 0o077 == 0
