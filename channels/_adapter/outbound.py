@@ -22,9 +22,6 @@ or repeated one. The consumer and its retry policy are `services.runtime.consume
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
@@ -68,10 +65,12 @@ class OutboundWorker:
         rate: float | None = None,
         burst: int = 1,
         lease_ttl: float = partitions.TTL,
+        name: str | None = None,
     ) -> None:
         """`deliver` sends one part of a reply (see capabilities.py); `rate`: sends per
         second and account the platform allows (None: no limit); `lease_ttl`: how soon a
-        dead replica's partitions pass to the others."""
+        dead replica's partitions pass to the others; `name`: this replica's name in the
+        leases (default: its host and port, `partitions.replica_name`)."""
         self.js = js
         self.channel = channel
         self.deliver = deliver
@@ -89,7 +88,7 @@ class OutboundWorker:
         self.sent: OrderedDict[str, str | None] = OrderedDict()  # id -> platform's id
         self.reports = DeliveryReporter(js)
         self.dead = dead_publisher(js)
-        self.me = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.me = name or partitions.replica_name(channel)
         self.partitions: dict[int, asyncio.Task[None]] = {}
         self.in_hand: Counter[int] = Counter()  # replies of each partition not yet finished
         self.replayed: dict[int, int] = {}  # partition -> last stream seq delivered before

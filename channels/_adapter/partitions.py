@@ -20,13 +20,21 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
+import secrets
+import socket
 import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.errors import KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import (
+    KeyDeletedError,
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+    NoKeysError,
+)
 from nats.js.kv import KeyValue
 
 from contracts.channels import Channel
@@ -39,6 +47,16 @@ TTL = 10.0
 def share(partitions: int, replicas: int) -> int:
     """How many partitions each of `replicas` live replicas should hold."""
     return math.ceil(partitions / max(1, replicas))
+
+
+def replica_name(channel: Channel) -> str:
+    """This replica's name in the leases: its host and HTTP port, which no other live replica
+    shares (two cannot listen there), so a restarted process takes its own leases back at
+    once. With port 0 (any free port, in tests) a name of its own instead."""
+    port = os.environ.get(f"RELAYDESK_{channel.upper()}_PORT", "default")
+    if port != "0":
+        return f"{socket.gethostname()}:{port}"
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def preference(me: str, partitions: int) -> list[int]:
@@ -129,9 +147,8 @@ class Claims:
                 return
             if partition in self.held:
                 continue
-            try:
-                revision = await kv.create(f"p.{partition}", self.me.encode())
-            except KeyWrongLastSequenceError:
+            revision = await self._claim(kv, partition)
+            if revision is None:
                 continue  # another replica holds it
             self.held[partition] = Lease(revision, time.monotonic())
             try:
@@ -143,6 +160,26 @@ class Claims:
                 raise
             taking.append(partition)
             log.info("%s partition %d claimed", self.channel, partition)
+
+    async def _claim(self, kv: KeyValue, partition: int) -> int | None:
+        """The lease's revision if this replica now holds the partition. A lease under this
+        replica's own name is taken over at once: it was left by this replica's previous
+        process (a restart), which is gone, so nothing waits out the TTL."""
+        key = f"p.{partition}"
+        try:
+            return await kv.create(key, self.me.encode())
+        except KeyWrongLastSequenceError:
+            pass
+        try:
+            entry = await kv.get(key)
+        except (KeyNotFoundError, KeyDeletedError):
+            return None
+        if entry.value != self.me.encode() or entry.revision is None:
+            return None
+        try:
+            return await kv.update(key, self.me.encode(), last=entry.revision)
+        except KeyWrongLastSequenceError:
+            return None
 
     async def _live(self, kv: KeyValue) -> int:
         try:

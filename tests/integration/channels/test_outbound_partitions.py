@@ -52,9 +52,12 @@ async def publish_replies(nc: Client) -> None:
         await asyncio.sleep(0.004)
 
 
-async def worker(server: NatsServer, platform: Platform, name: str) -> OutboundWorker:
+async def worker(
+    server: NatsServer, platform: Platform, name: str, ttl: float = TTL
+) -> OutboundWorker:
     nc = await nats.connect(server.url)
-    replica = OutboundWorker(nc.jetstream(), "webchat", platform.deliverer(name), lease_ttl=TTL)
+    deliver = platform.deliverer(name)
+    replica = OutboundWorker(nc.jetstream(), "webchat", deliver, lease_ttl=ttl, name=name)
     await replica.start()
     return replica
 
@@ -118,6 +121,23 @@ async def test_replies_to_one_chat_never_cross_while_partitions_move(
     assert split_while_both > 0 and took_over == streams.OUTBOUND_PARTITIONS
     split = Counter(replica for replica, _, _ in platform.got)
     print(f"first: {split['first']}, second: {split['second']}, failed: {len(failed)}")
+
+
+async def test_a_restarted_replica_takes_its_own_leases_back_at_once(
+    nc: Client, nats_server: NatsServer
+) -> None:
+    platform = Platform()
+    first = await worker(nats_server, platform, "first", ttl=120)
+    await held(first, streams.OUTBOUND_PARTITIONS)
+    await die(first)  # its leases stay in KV for the two minutes of their TTL
+
+    again = await worker(nats_server, platform, "first", ttl=120)  # the same host and port
+    await held(again, streams.OUTBOUND_PARTITIONS)
+    kv = await nc.jetstream().key_value("partitions-webchat")
+    kept = {(await kv.get(f"p.{n}")).value for n in range(streams.OUTBOUND_PARTITIONS)}
+    await again.stop()
+
+    assert kept == {b"first"}
 
 
 async def test_a_replica_stopping_frees_its_leases_for_the_others_at_once(
