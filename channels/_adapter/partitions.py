@@ -21,6 +21,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import secrets
 import socket
 import time
@@ -53,10 +54,11 @@ def replica_name(channel: Channel) -> str:
     """This replica's name in the leases: its host and HTTP port, which no other live replica
     shares (two cannot listen there), so a restarted process takes its own leases back at
     once. With port 0 (any free port, in tests) a name of its own instead."""
+    host = re.sub(r"[^-\w.]", "_", socket.gethostname())  # a KV key: no ':' and the like
     port = os.environ.get(f"RELAYDESK_{channel.upper()}_PORT", "default")
     if port != "0":
-        return f"{socket.gethostname()}:{port}"
-    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        return f"{host}-port-{port}"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def preference(me: str, partitions: int) -> list[int]:

@@ -1,12 +1,15 @@
 """Outbound partitions, the pure parts: which partition a chat's replies go to, how many each
 replica holds, and that the production NATS config lets every adapter run its partitions."""
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import get_args
 
+import pytest
+
 from channels._adapter.outbound import _partition
-from channels._adapter.partitions import preference, share
+from channels._adapter.partitions import preference, replica_name, share
 from contracts import streams, subjects
 from contracts.channels import Channel
 
@@ -62,3 +65,26 @@ def test_the_nats_config_lets_each_adapter_run_each_of_its_partitions() -> None:
         or f'"$JS.API.CONSUMER.*.OUTBOUND.adapter-{channel}-p{n}.>"' not in config
     ]
     assert missing == []
+
+
+KV_KEY = re.compile(r"^[-/_=.a-zA-Z0-9]+$")  # what NATS accepts as a KV key
+
+
+def test_a_replica_with_a_fixed_port_keeps_its_name_and_the_name_is_a_valid_kv_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELAYDESK_TELEGRAM_PORT", "8082")
+
+    name = replica_name("telegram")
+
+    assert name == replica_name("telegram") and name.endswith("-port-8082")
+    assert KV_KEY.match(f"replica.{name}")
+
+
+def test_a_replica_on_any_free_port_gets_a_name_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELAYDESK_VK_PORT", "0")
+
+    assert replica_name("vk") != replica_name("vk")
+    assert KV_KEY.match(f"replica.{replica_name('vk')}")
