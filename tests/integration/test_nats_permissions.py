@@ -106,8 +106,8 @@ async def test_an_adapter_can_hold_its_outbound_partitions_and_deliver(server: i
     )  # fmt: skip
     subject = subjects.outbound_chat("telegram", "bot", "42", streams.OUTBOUND_PARTITIONS)
     await store.jetstream().publish(subject, out.to_bytes())
-    async with asyncio.timeout(15):
-        while not sent:
+    async with asyncio.timeout(15):  # claims are taken one by one: wait for all of them too
+        while not sent or len(worker.partitions) < streams.OUTBOUND_PARTITIONS:
             await asyncio.sleep(0.05)
     held = len(worker.partitions)
     await worker.stop()
