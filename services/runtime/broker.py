@@ -102,6 +102,11 @@ async def ensure_streams(
             log.info("updated stream %s: %s", spec.name, ", ".join(changed))
 
 
+def deliver_subject(spec: ConsumerSpec) -> str:
+    """Where a push consumer's messages go; under `_INBOX.`, which every service may read."""
+    return f"_INBOX.relaydesk.{spec.stream}.{spec.durable}"
+
+
 def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
     return ConsumerConfig(
         # The name too: nats-py then creates it on `$JS.API.CONSUMER.CREATE.<stream>.<name>.
@@ -109,6 +114,12 @@ def consumer_config(spec: ConsumerSpec) -> ConsumerConfig:
         # the durable name alone it uses the older DURABLE.CREATE subject, which they do not.
         name=spec.durable,
         durable_name=spec.durable,
+        # Every replica asks for the same deliver subject. With nats-py's default (a fresh
+        # inbox each), two replicas creating the consumer at once both succeed, the second
+        # as an update that moves delivery to its own inbox: the first replica then sat in
+        # the deliver group on a subject nothing was sent to and took no work at all.
+        deliver_subject=deliver_subject(spec),
+        deliver_group=spec.durable,
         filter_subject=spec.filter_subject,
         ack_policy=JsAckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import nats
 import pytest
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -12,6 +13,7 @@ from nats.js import JetStreamContext
 from contracts import InboundMessage, Sender, streams, subjects
 from contracts.streams import ConsumerSpec
 from services.runtime.consumer import consume_batches, dead_publisher, process_batch
+from services.runtime.nats_server import NatsServer
 
 SPEC = ConsumerSpec(
     "INBOUND", "test-consumer", subjects.inbound("telegram"), max_deliver=3, backoff=(0.05,)
@@ -157,3 +159,42 @@ async def test_the_same_msg_id_published_twice_is_stored_once(js: JetStreamConte
     assert second.duplicate is True
     assert first.seq == second.seq
     assert info.state.messages == 1
+
+
+async def test_replicas_that_create_the_consumer_at_once_both_take_work(
+    js: JetStreamContext, nats_server: NatsServer
+) -> None:
+    # Arrange: two replicas on their own connections subscribe in the same instant, so both
+    # find no consumer and both create it (what a scaled-out router did at every start).
+    taken: dict[str, int] = {"first": 0, "second": 0}
+    ready = [asyncio.Event(), asyncio.Event()]
+    clients = [await nats.connect(nats_server.url) for _ in range(2)]
+
+    def replica(name: str) -> Callable[[list[Msg]], Awaitable[None]]:
+        async def on_batch(batch: list[Msg]) -> None:
+            taken[name] += len(batch)
+            for msg in batch:
+                await msg.ack()
+
+        return on_batch
+
+    tasks = [
+        asyncio.create_task(consume_batches(c.jetstream(), SPEC, replica(name), 1, ready[i]))
+        for i, (c, name) in enumerate(zip(clients, taken, strict=True))
+    ]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 10)
+        # Act
+        for n in range(200):
+            await publish(js, sample(f"№{n}"), msg_id=f"share-{n}")
+        async with asyncio.timeout(10):
+            while sum(taken.values()) < 200:
+                await asyncio.sleep(0.05)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for c in clients:
+            await c.close()
+    # Assert: the deliver group spreads the messages over both
+    assert sum(taken.values()) == 200 and min(taken.values()) > 0, taken
