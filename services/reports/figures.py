@@ -4,6 +4,8 @@ of 15-minute buckets into local hours, days, weeks and months happens here, so a
 (Kolkata's half hours too) sees whole local periods.
 """
 
+import math
+from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -12,22 +14,29 @@ from zoneinfo import ZoneInfo
 
 from contracts.reports import ReportQuery, ReportTable
 from services.reports.fold import BUCKET
-from services.reports.tables import Tables
+from services.reports.rollups import DAY, HOUR
+from services.reports.tables import RATING_SUMS, Tables
 
 AGES = ((3600, "<1h"), (4 * 3600, "1-4h"), (86400, "4-24h"), (3 * 86400, "1-3d"),
         (7 * 86400, "3-7d"), (float("inf"), ">7d"))  # fmt: skip
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+Bounds = tuple[float, float]
+
+
 def where(
-    q: ReportQuery, time_column: str | None, agent_column: str = "agent"
+    q: ReportQuery,
+    time_column: str | None,
+    agent_column: str = "agent",
+    bounds: Bounds | None = None,
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause of every table: period, filters, and the asker's scope."""
+    """The WHERE clause of every table: period (or `bounds`), filters, the asker's scope."""
     clauses: list[str] = ["1=1"]
     params: list[Any] = []
     if time_column:
         clauses.append(f"{time_column} >= ? AND {time_column} < ?")
-        params += [q.since.timestamp(), q.until.timestamp()]
+        params += list(bounds or (q.since.timestamp(), q.until.timestamp()))
     for column, value in (
         ("channel", q.channel),
         ("department", q.department),
@@ -55,24 +64,53 @@ def period_key(ts: float, zone: tzinfo, period: str) -> str:
     return local.strftime("%Y-%m" if period == "month" else "%Y-%m-%d")
 
 
-def _volume_table(q: ReportQuery) -> str:
-    """The per-department counts answer unless channel or agent narrows them."""
+def spans(q: ReportQuery, days: bool = True) -> tuple[list[Bounds], Bounds | None]:
+    """The period as the hours at its ends, read from the rows, and the whole UTC days
+    between them, read from the day sums (None when it has none, or `days` is off)."""
+    lo, hi = q.since.timestamp(), q.until.timestamp()
+    first, last = math.ceil(lo / DAY) * DAY, math.floor(hi / DAY) * DAY
+    if not days or first >= last:
+        return [(lo, hi)], None
+    return [(a, b) for a, b in ((lo, first), (last, hi)) if a < b], (first, last)
+
+
+def _whole_hours(q: ReportQuery) -> bool:
+    """Whether hour sums give the period's local hours: it starts and ends on a UTC hour and
+    its time zone is a whole number of hours from UTC all along (India's is not)."""
+    zone = ZoneInfo(q.timezone)
+    lo, hi = q.since.timestamp(), q.until.timestamp()
+    if lo % HOUR or hi % HOUR:
+        return False
+    probes = [*range(int(lo), int(hi), DAY), hi]
+    offsets = (datetime.fromtimestamp(ts, UTC).astimezone(zone).utcoffset() for ts in probes)
+    return all(o is not None and o.total_seconds() % HOUR == 0 for o in offsets)
+
+
+def _volume_source(q: ReportQuery) -> tuple[str, str, int]:
+    """Table, its time column and its step: every dimension in quarter hours when channel or
+    agent narrows the counts; else per department, in hours where they are whole."""
+    if q.channel or q.agent or (q.agents and q.group == "agent"):
+        return "volume", "bucket", BUCKET
     return (
-        "volume"
-        if q.channel or q.agent or (q.agents and q.group == "agent")
-        else "volume_departments"
+        ("volume_hours", "hour", HOUR)
+        if _whole_hours(q)
+        else ("volume_departments", "bucket", BUCKET)
     )
 
 
+def _volume_rows(q: ReportQuery, t: Tables, columns: str, extra: str = "") -> list[tuple[Any, ...]]:
+    table, column, step = _volume_source(q)
+    clause, params = where(q, column)
+    params[0] = int(q.since.timestamp()) // step * step  # the step it starts in, whole
+    sql = f"SELECT {column}, {columns} FROM {table} WHERE {clause} {extra} GROUP BY {column}"  # noqa: S608
+    return t.select(sql + (", kind" if "kind" in columns else ""), params)
+
+
 def volume(t: Tables, q: ReportQuery) -> ReportTable:
-    clause, params = where(q, "bucket")
-    params[0] = int(q.since.timestamp()) // BUCKET * BUCKET
-    source = _volume_table(q)
-    sql = f"SELECT bucket, kind, SUM(n) FROM {source} WHERE {clause} GROUP BY bucket, kind"  # noqa: S608
     zone = ZoneInfo(q.timezone)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "inbound": 0, "outbound": 0})
     keys: dict[int, str] = {}
-    for bucket, kind, n in t.select(sql, params):
+    for bucket, kind, n in _volume_rows(q, t, "kind, SUM(n)"):
         key = keys.get(bucket) or keys.setdefault(bucket, period_key(bucket, zone, q.period))
         counts[key][kind] += n
     rows = [[key, c["new"], c["inbound"], c["outbound"]] for key, c in sorted(counts.items())]
@@ -81,14 +119,9 @@ def volume(t: Tables, q: ReportQuery) -> ReportTable:
 
 def heatmap(t: Tables, q: ReportQuery) -> ReportTable:
     """Customers' messages by local weekday and hour: when the load comes, to plan shifts."""
-    clause, params = where(q, "bucket")
-    sql = (
-        f"SELECT bucket, SUM(n) FROM {_volume_table(q)} WHERE {clause} "  # noqa: S608
-        "AND kind = 'inbound' GROUP BY bucket"
-    )
     zone = ZoneInfo(q.timezone)
     grid = [[0] * 24 for _ in range(7)]
-    for bucket, n in t.select(sql, params):
+    for bucket, n in _volume_rows(q, t, "SUM(n)", "AND kind = 'inbound'"):
         local = datetime.fromtimestamp(bucket, UTC).astimezone(zone)
         grid[local.weekday()][local.hour] += n
     rows: list[list[Any]] = [[WEEKDAYS[d], *grid[d]] for d in range(7)]
@@ -97,13 +130,37 @@ def heatmap(t: Tables, q: ReportQuery) -> ReportTable:
     )
 
 
-def response_times(t: Tables, q: ReportQuery) -> ReportTable:
+def _summed(
+    t: Tables, q: ReportQuery, keys: str, rows: tuple[str, str], sums: tuple[str, str], days: bool
+) -> list[tuple[Any, ...]]:
+    """`keys` and then the columns of `rows` (table, expressions over its rows) for the hours
+    at the period's ends, followed by those of `sums` (the day sums) for the days between."""
+    edges, whole = spans(q, days)
+    parts = [(rows, "at", bounds) for bounds in edges]
+    if whole is not None:
+        parts.append((sums, "day", whole))
+    out: list[tuple[Any, ...]] = []
+    for (table, columns), time_column, bounds in parts:
+        clause, params = where(q, time_column, bounds=bounds)
+        sql = f"SELECT {keys}, {columns} FROM {table} WHERE {clause} GROUP BY {keys}"  # noqa: S608
+        out += t.select(sql, params)
+    return out
+
+
+def response_times(t: Tables, q: ReportQuery, days: bool = True) -> ReportTable:
     """First response and resolution in working time (seconds): count, mean, median, p90."""
-    clause, params = where(q, "at")
-    sql = f"SELECT {q.group}, kind, business FROM timings WHERE {clause}"  # noqa: S608
-    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for group, kind, business in t.select(sql, params):
-        groups[(group, kind)].append(business)
+    groups: dict[tuple[str, str], array[float]] = defaultdict(lambda: array("d"))
+    edges, whole = spans(q, days)
+    for bounds in edges:
+        clause, params = where(q, "at", bounds=bounds)
+        sql = f"SELECT {q.group}, kind, business FROM timings WHERE {clause}"  # noqa: S608
+        for group, kind, business in t.select(sql, params):
+            groups[(group, kind)].append(business)
+    if whole is not None:
+        clause, params = where(q, "day", bounds=whole)
+        sql = f"SELECT {q.group}, kind, business FROM timing_days WHERE {clause}"  # noqa: S608
+        for group, kind, packed in t.select(sql, params):
+            groups[(group, kind)].frombytes(packed)
     rows = []
     for (group, kind), values in sorted(groups.items()):
         ordered = sorted(values)
@@ -115,32 +172,40 @@ def response_times(t: Tables, q: ReportQuery) -> ReportTable:
     return ReportTable(table="response_times", columns=columns, rows=rows)
 
 
-def sla(t: Tables, q: ReportQuery) -> ReportTable:
-    clause, params = where(q, "at")
-    sql = (
-        f"SELECT {q.group}, target, SUM(met), COUNT(*) FROM sla WHERE {clause} "  # noqa: S608
-        "GROUP BY 1, 2 ORDER BY 1, 2"
-    )
+def sla(t: Tables, q: ReportQuery, days: bool = True) -> ReportTable:
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    found = _summed(
+        t, q, f"{q.group}, target",
+        ("sla", "SUM(met), COUNT(*)"), ("sla_days", "SUM(met), SUM(n)"), days,
+    )  # fmt: skip
+    for group, target, met, n in found:
+        counts[(group, target)][0] += met
+        counts[(group, target)][1] += n
     rows: list[list[Any]] = [
         [group, target, met, n - met, round(100 * met / n, 1)]
-        for group, target, met, n in t.select(sql, params)
+        for (group, target), (met, n) in sorted(counts.items())
+        if n
     ]
     columns = [q.group, "target", "met", "breached", "attainment_pct"]
     return ReportTable(table="sla", columns=columns, rows=rows)
 
 
-def csat(t: Tables, q: ReportQuery) -> ReportTable:
-    clause, params = where(q, "at")
-    scores = ", ".join(f"SUM(score = {n})" for n in range(1, 6))
-    sql = (
-        f"SELECT {q.group}, COUNT(*), COUNT(score), AVG(score), {scores} "  # noqa: S608
-        f"FROM ratings WHERE {clause} GROUP BY 1 ORDER BY 1"
-    )
+def csat(t: Tables, q: ReportQuery, days: bool = True) -> ReportTable:
+    scores = ", ".join(f"TOTAL(score = {n})" for n in range(1, 6))
+    summed = ", ".join(f"SUM({c})" for c in RATING_SUMS)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * len(RATING_SUMS))
+    found = _summed(
+        t, q, q.group,
+        ("ratings", f"COUNT(*), COUNT(score), TOTAL(score), {scores}"), ("rating_days", summed),
+        days,
+    )  # fmt: skip
+    for group, *sums in found:
+        totals[group] = [a + int(b) for a, b in zip(totals[group], sums, strict=True)]
     rows: list[list[Any]] = []
-    for group, asked, rated, average, *counts in t.select(sql, params):
-        rate = round(100 * rated / asked, 1)
-        mean = round(average, 2) if average is not None else None
-        rows.append([group, asked, rated, rate, mean, *(c or 0 for c in counts)])
+    for group, (asked, rated, total, *counts) in sorted(totals.items()):
+        if asked:
+            mean = round(total / rated, 2) if rated else None
+            rows.append([group, asked, rated, round(100 * rated / asked, 1), mean, *counts])
     columns = [q.group, "asked", "rated", "response_rate_pct", "average",
                "score_1", "score_2", "score_3", "score_4", "score_5"]  # fmt: skip
     return ReportTable(table="csat", columns=columns, rows=rows)

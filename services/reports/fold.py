@@ -65,7 +65,7 @@ class Fact(_Slim):
     """An event of the EVENTS stream, as reports read it (`directory.changed` has no ticket)."""
 
     type: str
-    at: datetime
+    at: datetime | None = None  # `directory.changed` has none
     ticket: Ticket | None = None
     message: Message | None = None
     score: int | None = None
@@ -132,6 +132,7 @@ class SlaOutcome:
     department: str
     agent: str
     met: bool
+    channel: str  # last: the column was added to the table later
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def fold(
 ) -> tuple[Account | None, list[Row]]:
     """The ticket's account after `event`, and the rows the event adds."""
     t = event.ticket
-    if t is None or t.hidden:
+    if t is None or t.hidden or event.at is None:
         return account, []
     at = _ts(event.at)
     rows: list[Row] = []
@@ -240,7 +241,12 @@ def _outcomes(
     if clock is None:
         return []
     who = agent if agent is not None else account.assignee or ""
-    return [SlaOutcome(account.id, target, at, account.department or "", who, not clock.breached)]
+    return [
+        SlaOutcome(
+            account.id, target, at, account.department or "", who, not clock.breached,
+            account.channel,
+        )
+    ]  # fmt: skip
 
 
 def _rating(account: Account, asked: str, at: float, score: int | None) -> RatingRow:
