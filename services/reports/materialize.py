@@ -37,16 +37,20 @@ def apply(tables: Tables, items: Sequence[tuple[int, Fact]], calendars: Calendar
     if not fresh:
         return 0
     ids = [e.ticket.id for _, e in fresh if e.ticket is not None]
-    accounts: dict[str, Account] = tables.accounts(ids)
-    rows: list[Row] = []
-    for _, event in fresh:
-        if event.ticket is None:
-            continue
-        account, added = fold(accounts.get(event.ticket.id), event, calendars)
-        if account is not None:
-            accounts[account.id] = account
-        rows += added
-    tables.write(fresh[-1][0], list(accounts.values()), rows)
+    try:
+        accounts: dict[str, Account] = tables.accounts(ids)
+        rows: list[Row] = []
+        for _, event in fresh:
+            if event.ticket is None:
+                continue
+            account, added = fold(accounts.get(event.ticket.id), event, calendars)
+            if account is not None:
+                accounts[account.id] = account
+            rows += added
+        tables.write(fresh[-1][0], list(accounts.values()), rows)
+    except BaseException:
+        tables.forget()  # the accounts it folded into are not what the file has
+        raise
     return len(fresh)
 
 

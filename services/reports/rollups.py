@@ -31,14 +31,14 @@ def hour(ts: float) -> int:
 def volumes(rows: Iterable[Row]) -> tuple[Counter[tuple[object, ...]], ...]:
     """The batch's volume rows counted per quarter hour (all dimensions and per department)
     and per hour (per department): one upsert per key, not one per message."""
-    full: Counter[tuple[object, ...]] = Counter()
+    full = Counter(
+        (r.bucket, r.channel, r.department, r.agent, r.kind) for r in rows if type(r) is Volume
+    )
     departments: Counter[tuple[object, ...]] = Counter()
     hours: Counter[tuple[object, ...]] = Counter()
-    for r in rows:
-        if isinstance(r, Volume):
-            full[(r.bucket, r.channel, r.department, r.agent, r.kind)] += 1
-            departments[(r.bucket, r.department, r.kind)] += 1
-            hours[(hour(r.bucket), r.department, r.kind)] += 1
+    for (bucket, _, department, _, kind), n in full.items():
+        departments[(bucket, department, kind)] += n
+        hours[(hour(bucket), department, kind)] += n
     return full, departments, hours
 
 

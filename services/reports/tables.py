@@ -7,7 +7,6 @@ import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +132,10 @@ class Tables:
         c.execute(f"PRAGMA user_version = {SUMMED}")
         c.execute("COMMIT")
 
+    def forget(self) -> None:
+        """Drop the cached accounts: a batch failed after folding changed some of them."""
+        self.cache.clear()
+
     def position(self) -> int:
         found = self.db.execute("SELECT seq FROM position WHERE id = 1").fetchone()
         return int(found[0]) if found else 0
@@ -152,10 +155,8 @@ class Tables:
             cached = self.cache.get(ticket_id)
             if cached is None:
                 wanted.append(ticket_id)
-            else:  # a copy: the fold changes it, and a failed write must not leave that here
-                found[ticket_id] = replace(
-                    cached, asked=list(cached.asked), unrouted=list(cached.unrouted)
-                )
+            else:  # the fold changes it in place: `forget` after a batch that failed
+                found[ticket_id] = cached
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -264,15 +265,16 @@ ADD_RATING_DAYS = (
 
 
 def _ratings(c: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[Any, Rating]:
+    wanted = set(keys)
+    tickets = sorted({ticket_id for ticket_id, _ in wanted})
     found: dict[Any, Rating] = {}
-    wanted = sorted(keys)
-    for start in range(0, len(wanted), 250):
-        chunk = wanted[start : start + 250]
-        marks = ",".join("(?, ?)" for _ in chunk)
-        sql = f"SELECT * FROM ratings WHERE (ticket_id, asked_at) IN (VALUES {marks})"  # noqa: S608
-        for row in c.execute(sql, [v for key in chunk for v in key]):
+    for start in range(0, len(tickets), 500):
+        chunk = tickets[start : start + 500]
+        sql = f"SELECT * FROM ratings WHERE ticket_id IN ({','.join('?' * len(chunk))})"  # noqa: S608
+        for row in c.execute(sql, chunk):
             rating = Rating(*row)
-            found[rating.key] = rating
+            if rating.key in wanted:
+                found[rating.key] = rating
     return found
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from contracts.directory import DirectoryChanged
 from contracts.reports import ReportQuery
+from contracts.service_levels import BusinessCalendar
 from services.reports import figures, materialize
 from services.reports.fold import RatingRow, read
 from services.reports.rollups import DAY, Rating, ratings
@@ -178,3 +179,31 @@ def test_a_directory_change_on_the_stream_is_read_and_adds_nothing(tmp_path: Pat
 
     assert materialize.apply(t, [(1, change)], bench.calendars) == 1
     assert t.select("SELECT COUNT(*) FROM accounts") == [(0,)]
+
+
+def test_a_batch_that_fails_midway_leaves_no_trace_when_retried(tmp_path: Path) -> None:
+    raw = sorted(
+        (e for n in range(40) for e in bench.ticket_events(n, random.Random(n))),
+        key=lambda b: b[b.find(b'"at":"') :],
+    )
+    items = [(n, read(b)) for n, b in enumerate(raw, 1)]
+    straight, retried = Tables(tmp_path / "a.sqlite3"), Tables(tmp_path / "b.sqlite3")
+    materialize.apply(straight, items, bench.calendars)
+    calls = 0
+
+    def flaky(department: str | None) -> BusinessCalendar:
+        nonlocal calls
+        calls += 1
+        if calls == 50:  # well into the batch: accounts already folded into
+            raise ConnectionError("directory away")
+        return bench.calendars(department)
+
+    half = len(items) // 2
+    materialize.apply(retried, items[:half], bench.calendars)
+    with pytest.raises(ConnectionError):
+        materialize.apply(retried, items[half:], flaky)
+    materialize.apply(retried, items[half:], bench.calendars)
+
+    q = month("Europe/Moscow")
+    for figure in (figures.response_times, figures.sla, figures.csat, figures.volume):
+        assert figure(retried, q) == figure(straight, q), figure.__name__
