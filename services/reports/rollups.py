@@ -31,7 +31,7 @@ def hour(ts: float) -> int:
 def volumes(rows: Iterable[Row]) -> tuple[Counter[tuple[object, ...]], ...]:
     """The batch's volume rows counted per quarter hour (all dimensions and per department)
     and per hour (per department): one upsert per key, not one per message."""
-    full = Counter(
+    full: Counter[tuple[object, ...]] = Counter(
         (r.bucket, r.channel, r.department, r.agent, r.kind) for r in rows if type(r) is Volume
     )
     departments: Counter[tuple[object, ...]] = Counter()
