@@ -28,14 +28,18 @@ def hour(ts: float) -> int:
     return int(ts // HOUR) * HOUR
 
 
-def volumes(rows: Iterable[Row]) -> tuple[Counter[tuple[object, ...]], ...]:
+VolumeKey = tuple[int, str, str, str, str]  # bucket, channel, department, agent, kind
+Counts = Counter[tuple[object, ...]]
+
+
+def volumes(rows: Iterable[Row]) -> tuple[Counter[VolumeKey], Counts, Counts]:
     """The batch's volume rows counted per quarter hour (all dimensions and per department)
     and per hour (per department): one upsert per key, not one per message."""
-    full: Counter[tuple[object, ...]] = Counter(
+    full: Counter[VolumeKey] = Counter(
         (r.bucket, r.channel, r.department, r.agent, r.kind) for r in rows if type(r) is Volume
     )
-    departments: Counter[tuple[object, ...]] = Counter()
-    hours: Counter[tuple[object, ...]] = Counter()
+    departments: Counts = Counter()
+    hours: Counts = Counter()
     for (bucket, _, department, _, kind), n in full.items():
         departments[(bucket, department, kind)] += n
         hours[(hour(bucket), department, kind)] += n
