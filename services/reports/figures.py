@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from contracts.reports import ReportQuery, ReportTable
 from services.reports.fold import BUCKET
-from services.reports.rollups import DAY, HOUR
-from services.reports.tables import RATING_SUMS, Tables
+from services.reports.rollups import DAY, HOUR, RATING_SUMS
+from services.reports.tables import Tables
 
 AGES = ((3600, "<1h"), (4 * 3600, "1-4h"), (86400, "4-24h"), (3 * 86400, "1-3d"),
         (7 * 86400, "3-7d"), (float("inf"), ">7d"))  # fmt: skip

@@ -98,6 +98,7 @@ class Account:
     # Buckets of customer messages written before the ticket had a department (its first
     # message comes before the route; a bot menu's choices too): counted once it has one.
     unrouted: list[int] = field(default_factory=list)
+    n: int = 0  # its row in the tables' `accounts`, once written
 
     def to_dict(self) -> dict[str, object]:
         return dict(vars(self))

@@ -19,6 +19,17 @@ from services.reports.fold import RatingRow, Row, SlaOutcome, Timing, Volume
 DAY = 86400
 HOUR = 3600
 
+# `||` of two blobs is text holding their bytes; the cast keeps it a blob.
+ADD_TIMING_DAYS = (
+    "INSERT INTO timing_days VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+    "n = n + excluded.n, business = CAST(business || excluded.business AS BLOB)"
+)
+RATING_SUMS = ("asked", "rated", "total", "score_1", "score_2", "score_3", "score_4", "score_5")
+_ADDED = ", ".join(f"{col} = {col} + excluded.{col}" for col in RATING_SUMS)
+ADD_RATING_DAYS = (
+    f"INSERT INTO rating_days VALUES ({', '.join('?' * 12)}) ON CONFLICT DO UPDATE SET {_ADDED}"  # noqa: S608
+)
+
 
 def day(ts: float) -> int:
     return int(ts // DAY) * DAY

@@ -10,16 +10,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from services.reports import rollups
+from services.reports import rollups, upgrade
 from services.reports.fold import Account, RatingRow, Row, SlaOutcome, Timing
 from services.reports.online import Seen
-from services.reports.rollups import Rating
+from services.reports.rollups import ADD_RATING_DAYS, ADD_TIMING_DAYS, Rating
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+-- Numbered as tickets first appear: the accounts a batch updates lie close together (a
+-- primary key on the random ticket id had each batch rewrite pages all over the table).
 CREATE TABLE IF NOT EXISTS accounts (
-    id TEXT PRIMARY KEY, status TEXT NOT NULL, channel TEXT NOT NULL, department TEXT,
-    assignee TEXT, created REAL NOT NULL, doc TEXT NOT NULL
+    n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    channel TEXT NOT NULL, department TEXT, assignee TEXT, created REAL NOT NULL, doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS accounts_waiting ON accounts(status, created);
 CREATE TABLE IF NOT EXISTS volume (
@@ -87,7 +89,6 @@ TABLES = ROWS + SUMS
 # Presence is not on the stream: a rebuild keeps what heartbeats gave (`online`, `presence`).
 
 
-SUMMED = 2  # `user_version` of a file whose sums (SUMS) are filled; older ones get them at open
 CACHED = 50_000  # accounts of recent tickets kept in memory (a few hundred bytes each)
 
 
@@ -103,38 +104,21 @@ class Tables:
         # event cost three times as much at a million messages as at fifty thousand).
         self.db.execute("PRAGMA cache_size=-65536")
         self.db.execute("PRAGMA temp_store=MEMORY")
-        self._add_sla_channel()
+        upgrade.before_schema(self.db)
         self.db.executescript(SCHEMA)
-        if self.db.execute("PRAGMA user_version").fetchone()[0] < SUMMED:
-            self._sum_rows()
+        upgrade.after_schema(self.db)
+        self.next_n = self._next_n()
 
     def close(self) -> None:
         self.db.close()
 
-    def _add_sla_channel(self) -> None:
-        """A file from before SLA rows had a channel: theirs is empty until a rebuild."""
-        columns = {r[1] for r in self.db.execute("PRAGMA table_info(sla)")}
-        if columns and "channel" not in columns:
-            self.db.execute("ALTER TABLE sla ADD COLUMN channel TEXT NOT NULL DEFAULT ''")
-            self.db.execute("DROP INDEX IF EXISTS sla_cover")
-
-    def _sum_rows(self) -> None:
-        """Fill the sums from the rows, once: a file written before they existed."""
-        c = self.db
-        c.execute("BEGIN IMMEDIATE")
-        for table in SUMS:
-            c.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
-        for statement in SUM_ROWS.split(";")[:-1]:
-            c.execute(statement)
-        timings = c.execute("SELECT * FROM timings")
-        while chunk := timings.fetchmany(50_000):
-            c.executemany(ADD_TIMING_DAYS, rollups.timing_days([Timing(*r) for r in chunk]))
-        c.execute(f"PRAGMA user_version = {SUMMED}")
-        c.execute("COMMIT")
+    def _next_n(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM accounts").fetchone()[0])
 
     def forget(self) -> None:
         """Drop the cached accounts: a batch failed after folding changed some of them."""
         self.cache.clear()
+        self.next_n = self._next_n()
 
     def position(self) -> int:
         found = self.db.execute("SELECT seq FROM position WHERE id = 1").fetchone()
@@ -147,6 +131,7 @@ class Tables:
         for table in TABLES:
             self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
         self.db.execute("COMMIT")
+        self.next_n = 1
 
     def accounts(self, ids: Iterable[str]) -> dict[str, Account]:
         found: dict[str, Account] = {}
@@ -160,9 +145,10 @@ class Tables:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT doc FROM accounts WHERE id IN ({marks})"  # noqa: S608
-            for (doc,) in self.db.execute(sql, chunk):
+            sql = f"SELECT n, doc FROM accounts WHERE id IN ({marks})"  # noqa: S608
+            for n, doc in self.db.execute(sql, chunk):
                 account = Account(**json.loads(doc))
+                account.n = n  # (a doc from before accounts were numbered has none)
                 found[account.id] = account
         return found
 
@@ -171,16 +157,14 @@ class Tables:
         c = self.db
         c.execute("BEGIN IMMEDIATE")
         try:
-            c.executemany(
-                "INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [_account_row(a) for a in accounts],
-            )
+            _write_accounts(c, accounts, self.next_n)
             _write_rows(c, rows)
             c.execute("INSERT OR REPLACE INTO position VALUES (1, ?)", (seq,))
         except BaseException:
             c.execute("ROLLBACK")
             raise
         c.execute("COMMIT")
+        self.next_n = max([self.next_n, *(a.n + 1 for a in accounts)])
         for account in accounts:
             self.cache[account.id] = account
             self.cache.move_to_end(account.id)
@@ -239,31 +223,6 @@ def _write_rows(c: sqlite3.Connection, rows: Sequence[Row]) -> None:
     c.executemany(ADD_RATING_DAYS, sums)
 
 
-# `||` of two blobs is text holding their bytes; the cast keeps it a blob.
-ADD_TIMING_DAYS = (
-    "INSERT INTO timing_days VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-    "n = n + excluded.n, business = CAST(business || excluded.business AS BLOB)"
-)
-SUM_ROWS = """
-INSERT INTO volume_hours
-    SELECT bucket / 3600 * 3600, department, kind, SUM(n) FROM volume_departments GROUP BY 1, 2, 3;
-INSERT INTO sla_days
-    SELECT CAST(at / 86400 AS INTEGER) * 86400, department, agent, channel, target, SUM(met),
-        COUNT(*)
-    FROM sla GROUP BY 1, 2, 3, 4, 5;
-INSERT INTO rating_days
-    SELECT CAST(at / 86400 AS INTEGER) * 86400, channel, department, agent, COUNT(*),
-        COUNT(score), TOTAL(score), TOTAL(score = 1), TOTAL(score = 2), TOTAL(score = 3),
-        TOTAL(score = 4), TOTAL(score = 5)
-    FROM ratings GROUP BY 1, 2, 3, 4;
-"""
-RATING_SUMS = ("asked", "rated", "total", "score_1", "score_2", "score_3", "score_4", "score_5")
-_ADDED = ", ".join(f"{col} = {col} + excluded.{col}" for col in RATING_SUMS)
-ADD_RATING_DAYS = (
-    f"INSERT INTO rating_days VALUES ({', '.join('?' * 12)}) ON CONFLICT DO UPDATE SET {_ADDED}"  # noqa: S608
-)
-
-
 def _ratings(c: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[Any, Rating]:
     wanted = set(keys)
     tickets = sorted({ticket_id for ticket_id, _ in wanted})
@@ -278,6 +237,25 @@ def _ratings(c: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[Any
     return found
 
 
-def _account_row(a: Account) -> tuple[object, ...]:
-    doc = json.dumps(a.to_dict())
-    return (a.id, a.status, a.channel, a.department, a.assignee, a.created, doc)
+def _write_accounts(c: sqlite3.Connection, accounts: Sequence[Account], next_n: int) -> None:
+    """New accounts numbered on from `next_n` (in the order their tickets first appeared, so
+    the ones a batch touches are neighbours on disk); the others updated where they are."""
+    new: list[Account] = []
+    known: list[Account] = []
+    for account in accounts:
+        (known if account.n else new).append(account)
+    for n, account in enumerate(new, next_n):
+        account.n = n
+    c.executemany(
+        "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(a.n, a.id, a.status, a.channel, a.department, a.assignee, a.created, _doc(a))
+         for a in new],
+    )  # fmt: skip
+    c.executemany(
+        "UPDATE accounts SET status = ?, department = ?, assignee = ?, doc = ? WHERE n = ?",
+        [(a.status, a.department, a.assignee, _doc(a), a.n) for a in known],
+    )
+
+
+def _doc(a: Account) -> str:
+    return json.dumps(a.to_dict())

@@ -207,3 +207,32 @@ def test_a_batch_that_fails_midway_leaves_no_trace_when_retried(tmp_path: Path) 
     q = month("Europe/Moscow")
     for figure in (figures.response_times, figures.sla, figures.csat, figures.volume):
         assert figure(retried, q) == figure(straight, q), figure.__name__
+
+
+def test_a_file_with_accounts_by_ticket_id_is_renumbered_and_folds_on(tmp_path: Path) -> None:
+    raw = sorted(
+        (e for n in range(60) for e in bench.ticket_events(n, random.Random(n))),
+        key=lambda b: b[b.find(b'"at":"') :],
+    )
+    items = [(n, read(b)) for n, b in enumerate(raw, 1)]
+    straight = Tables(tmp_path / "straight.sqlite3")
+    materialize.apply(straight, items, bench.calendars)
+    old = Tables(tmp_path / "old.sqlite3")
+    materialize.apply(old, items[: len(items) // 2], bench.calendars)
+    old.db.executescript(  # the layout before accounts were numbered
+        "CREATE TABLE accounts_old (id TEXT PRIMARY KEY, status TEXT NOT NULL, channel TEXT "
+        "NOT NULL, department TEXT, assignee TEXT, created REAL NOT NULL, doc TEXT NOT NULL);"
+        "INSERT INTO accounts_old SELECT id, status, channel, department, assignee, created, "
+        "json_remove(doc, '$.n') FROM accounts;"
+        "DROP TABLE accounts; ALTER TABLE accounts_old RENAME TO accounts;"
+        "CREATE INDEX accounts_waiting ON accounts(status, created); PRAGMA user_version = 0;"
+    )
+    old.close()
+
+    reopened = Tables(tmp_path / "old.sqlite3")
+    materialize.apply(reopened, items[len(items) // 2 :], bench.calendars)
+
+    q = month("Europe/Moscow").model_copy(update={"until": datetime(2026, 12, 9, tzinfo=UTC)})
+    for figure in (figures.response_times, figures.csat, figures.volume, figures.backlog):
+        assert figure(reopened, q) == figure(straight, q), figure.__name__
+    assert reopened.select("SELECT COUNT(*), COUNT(DISTINCT n) FROM accounts") == [(60, 60)]
