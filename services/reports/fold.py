@@ -99,9 +99,7 @@ class Account:
     # message comes before the route; a bot menu's choices too): counted once it has one.
     unrouted: list[int] = field(default_factory=list)
     n: int = 0  # its row in the tables' `accounts`, once written
-
-    def to_dict(self) -> dict[str, object]:
-        return dict(vars(self))
+    stored_status: str = ""  # its status there: an index on it is rewritten only if it changed
 
 
 @dataclass(frozen=True)
@@ -163,9 +161,13 @@ def advance(account: Account, at: float, calendars: Calendars) -> None:
     if at <= account.since:
         return
     if account.status == "open":
-        start = datetime.fromtimestamp(account.since, UTC)
-        end = datetime.fromtimestamp(at, UTC)
-        account.business += bh.between(calendars(account.department), start, end).total_seconds()
+        calendar = calendars(account.department)
+        if calendar.always_open:
+            account.business += at - account.since
+        else:
+            start = datetime.fromtimestamp(account.since, UTC)
+            end = datetime.fromtimestamp(at, UTC)
+            account.business += bh.between(calendar, start, end).total_seconds()
         account.wall += at - account.since
     account.since = at
 

@@ -2,7 +2,8 @@
 to it once, in place, so a desk upgrades without a rebuild. `user_version` counts the steps.
 
 1. SLA rows got a channel (theirs stays empty until a rebuild).
-2. Accounts numbered in the order tickets appeared; the day and hour sums filled from rows.
+2. Accounts numbered in the order tickets appeared, their JSON documents made columns; the
+   day and hour sums filled from rows.
 """
 
 import sqlite3
@@ -33,7 +34,7 @@ def before_schema(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE sla ADD COLUMN channel TEXT NOT NULL DEFAULT ''")
         db.execute("DROP INDEX IF EXISTS sla_cover")
     columns = {r[1] for r in db.execute("PRAGMA table_info(accounts)")}
-    if columns and "n" not in columns:
+    if columns and "doc" in columns:
         db.execute("DROP INDEX IF EXISTS accounts_waiting")
         db.execute("ALTER TABLE accounts RENAME TO accounts_by_id")
 
@@ -43,9 +44,12 @@ def after_schema(db: sqlite3.Connection) -> None:
         return
     db.execute("BEGIN IMMEDIATE")
     if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'accounts_by_id'").fetchone():
+        fields = ("id", "channel", "created", "since", "status", "department", "assignee",
+                  "business", "wall", "responded", "counted", "asked", "unrouted")  # fmt: skip
+        extract = ", ".join(f"json_extract(doc, '$.{f}')" for f in fields)
         db.execute(
-            "INSERT INTO accounts (id, status, channel, department, assignee, created, doc) "
-            "SELECT * FROM accounts_by_id ORDER BY created"
+            f"INSERT INTO accounts ({', '.join(fields)}) "  # noqa: S608 - our own names
+            f"SELECT {extract} FROM accounts_by_id ORDER BY created"
         )
         db.execute("DROP TABLE accounts_by_id")
     for table in ("volume_hours", "timing_days", "sla_days", "rating_days"):

@@ -48,10 +48,29 @@ def is_holiday(cal: BusinessCalendar, day: date) -> bool:
     return bool(cal.country) and day in _public_holidays(cal.country, cal.subdivision, day.year)
 
 
-def day_intervals(cal: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
+Intervals = tuple[tuple[datetime, datetime], ...]
+# Remembered per calendar object and day: reports and timers ask for the same few days of the
+# same calendars again and again. The object itself is kept with the entry, so its id cannot
+# be reused by another calendar while the entry lives (calendars are replaced, not changed).
+_REMEMBERED: dict[tuple[int, date], tuple[BusinessCalendar, Intervals]] = {}
+REMEMBERED_DAYS = 4096
+
+
+def day_intervals(cal: BusinessCalendar, day: date) -> Intervals:
     """The department's open intervals on its local `day`, in UTC, in order."""
+    hit = _REMEMBERED.get((id(cal), day))
+    if hit is not None and hit[0] is cal:
+        return hit[1]
+    found = _day_intervals(cal, day)
+    if len(_REMEMBERED) >= REMEMBERED_DAYS:
+        _REMEMBERED.clear()
+    _REMEMBERED[(id(cal), day)] = (cal, found)
+    return found
+
+
+def _day_intervals(cal: BusinessCalendar, day: date) -> Intervals:
     if is_holiday(cal, day):
-        return []
+        return ()
     tz = zone(cal.timezone)
     out = []
     for shift in cal.week[day.weekday()]:
@@ -61,7 +80,7 @@ def day_intervals(cal: BusinessCalendar, day: date) -> list[tuple[datetime, date
         else:
             end = datetime.combine(day, shift.end, tz)
         out.append((start.astimezone(UTC), end.astimezone(UTC)))
-    return out
+    return tuple(out)
 
 
 def _intervals_from(cal: BusinessCalendar, at: datetime) -> Iterator[tuple[datetime, datetime]]:

@@ -223,7 +223,11 @@ def test_a_file_with_accounts_by_ticket_id_is_renumbered_and_folds_on(tmp_path: 
         "CREATE TABLE accounts_old (id TEXT PRIMARY KEY, status TEXT NOT NULL, channel TEXT "
         "NOT NULL, department TEXT, assignee TEXT, created REAL NOT NULL, doc TEXT NOT NULL);"
         "INSERT INTO accounts_old SELECT id, status, channel, department, assignee, created, "
-        "json_remove(doc, '$.n') FROM accounts;"
+        "json_object('id', id, 'channel', channel, 'created', created, 'since', since, "
+        "'status', status, 'department', department, 'assignee', assignee, 'business', "
+        "business, 'wall', wall, 'responded', json(iif(responded, 'true', 'false')), "
+        "'counted', json(iif(counted, 'true', 'false')), 'asked', json(asked), "
+        "'unrouted', json(unrouted)) FROM accounts;"
         "DROP TABLE accounts; ALTER TABLE accounts_old RENAME TO accounts;"
         "CREATE INDEX accounts_waiting ON accounts(status, created); PRAGMA user_version = 0;"
     )

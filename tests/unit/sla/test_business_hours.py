@@ -180,3 +180,23 @@ def test_pausing_never_brings_a_due_time_earlier(
     resumed = paused + timedelta(minutes=pause_minutes)
 
     assert bh.add(calendar, resumed, target - used) >= due
+
+
+def test_a_replaced_calendar_is_not_answered_from_what_the_old_one_gave() -> None:
+    monday = date(2026, 12, 7)
+    before = BusinessCalendar(timezone="Europe/Moscow")
+    assert bh.day_intervals(before, monday)[0][0] == datetime(2026, 12, 7, 6, tzinfo=UTC)
+
+    after = before.model_copy(update={"timezone": "Asia/Vladivostok"})
+
+    assert bh.day_intervals(after, monday)[0][0] == datetime(2026, 12, 6, 23, tzinfo=UTC)
+    assert bh.day_intervals(before, monday)[0][0] == datetime(2026, 12, 7, 6, tzinfo=UTC)
+
+
+def test_remembered_days_are_bounded() -> None:
+    cal = BusinessCalendar(timezone="Europe/Moscow")
+
+    for n in range(bh.REMEMBERED_DAYS + 10):
+        bh.day_intervals(cal, date(2026, 1, 1) + timedelta(days=n))
+
+    assert len(bh._REMEMBERED) <= bh.REMEMBERED_DAYS
