@@ -86,10 +86,15 @@ def _whole_hours(q: ReportQuery) -> bool:
     return all(o is not None and o.total_seconds() % HOUR == 0 for o in offsets)
 
 
+def _narrowed(q: ReportQuery) -> bool:
+    """Whether a channel or agent narrows the figures (the per-department sums cannot)."""
+    return bool(q.channel or q.agent or (q.agents and q.group == "agent"))
+
+
 def _volume_source(q: ReportQuery) -> tuple[str, str, int]:
     """Table, its time column and its step: every dimension in quarter hours when channel or
     agent narrows the counts; else per department, in hours where they are whole."""
-    if q.channel or q.agent or (q.agents and q.group == "agent"):
+    if _narrowed(q):
         return "volume", "bucket", BUCKET
     return (
         ("volume_hours", "hour", HOUR)
@@ -158,7 +163,8 @@ def response_times(t: Tables, q: ReportQuery, days: bool = True) -> ReportTable:
             groups[(group, kind)].append(business)
     if whole is not None:
         clause, params = where(q, "day", bounds=whole)
-        sql = f"SELECT {q.group}, kind, business FROM timing_days WHERE {clause}"  # noqa: S608
+        table = "timing_days" if _narrowed(q) or q.group != "department" else "timing_departments"
+        sql = f"SELECT {q.group}, kind, business FROM {table} WHERE {clause}"  # noqa: S608
         for group, kind, packed in t.select(sql, params):
             groups[(group, kind)].frombytes(packed)
     rows = []

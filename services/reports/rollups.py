@@ -20,9 +20,12 @@ DAY = 86400
 HOUR = 3600
 
 # `||` of two blobs is text holding their bytes; the cast keeps it a blob.
+_APPEND = "n = n + excluded.n, business = CAST(business || excluded.business AS BLOB)"
 ADD_TIMING_DAYS = (
-    "INSERT INTO timing_days VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-    "n = n + excluded.n, business = CAST(business || excluded.business AS BLOB)"
+    f"INSERT INTO timing_days VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET {_APPEND}"  # noqa: S608
+)
+ADD_TIMING_DEPARTMENTS = (
+    f"INSERT INTO timing_departments VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET {_APPEND}"  # noqa: S608
 )
 RATING_SUMS = ("asked", "rated", "total", "score_1", "score_2", "score_3", "score_4", "score_5")
 _ADDED = ", ".join(f"{col} = {col} + excluded.{col}" for col in RATING_SUMS)
@@ -57,14 +60,21 @@ def volumes(rows: Iterable[Row]) -> tuple[Counter[VolumeKey], Counts, Counts]:
     return full, departments, hours
 
 
-def timing_days(rows: Iterable[Row]) -> list[tuple[object, ...]]:
-    """Per (day, department, agent, channel, kind): how many, and the working times packed."""
+def timing_days(rows: Iterable[Row]) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Per (day, department, agent, channel, kind), and per (day, department, kind) for the
+    page most asked for: how many, and the working times packed."""
     values: dict[tuple[object, ...], array[float]] = {}
+    departments: dict[tuple[object, ...], array[float]] = {}
     for r in rows:
         if isinstance(r, Timing):
             key = (day(r.at), r.department, r.agent, r.channel, r.kind)
             values.setdefault(key, array("d")).append(r.business)
-    return [(*key, len(packed), packed.tobytes()) for key, packed in values.items()]
+            departments.setdefault((key[0], r.department, r.kind), array("d")).append(r.business)
+    return _packed(values), _packed(departments)
+
+
+def _packed(sums: "dict[tuple[object, ...], array[float]]") -> list[tuple[object, ...]]:
+    return [(*key, len(packed), packed.tobytes()) for key, packed in sums.items()]
 
 
 def sla_days(rows: Iterable[Row]) -> list[tuple[object, ...]]:

@@ -13,7 +13,12 @@ from typing import Any
 from services.reports import rollups, upgrade
 from services.reports.fold import Account, RatingRow, Row, SlaOutcome, Timing
 from services.reports.online import Seen
-from services.reports.rollups import ADD_RATING_DAYS, ADD_TIMING_DAYS, Rating
+from services.reports.rollups import (
+    ADD_RATING_DAYS,
+    ADD_TIMING_DAYS,
+    ADD_TIMING_DEPARTMENTS,
+    Rating,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
@@ -73,6 +78,11 @@ CREATE TABLE IF NOT EXISTS timing_days (
     kind TEXT NOT NULL, n INTEGER NOT NULL, business BLOB NOT NULL,
     PRIMARY KEY (day, department, agent, channel, kind)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS timing_departments (
+    day INTEGER NOT NULL, department TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
+    business BLOB NOT NULL,
+    PRIMARY KEY (day, department, kind)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sla_days (
     day INTEGER NOT NULL, department TEXT NOT NULL, agent TEXT NOT NULL, channel TEXT NOT NULL,
     target TEXT NOT NULL, met INTEGER NOT NULL, n INTEGER NOT NULL,
@@ -87,7 +97,7 @@ CREATE TABLE IF NOT EXISTS rating_days (
 ) WITHOUT ROWID;
 """
 ROWS = ("position", "accounts", "volume", "volume_departments", "timings", "sla", "ratings")
-SUMS = ("volume_hours", "timing_days", "sla_days", "rating_days")
+SUMS = ("volume_hours", "timing_days", "timing_departments", "sla_days", "rating_days")
 TABLES = ROWS + SUMS
 # Presence is not on the stream: a rebuild keeps what heartbeats gave (`online`, `presence`).
 
@@ -162,14 +172,14 @@ class Tables:
         c = self.db
         c.execute("BEGIN IMMEDIATE")
         try:
-            _write_accounts(c, accounts, self.next_n)
+            added = _write_accounts(c, accounts, self.next_n)
             _write_rows(c, rows)
             c.execute("INSERT OR REPLACE INTO position VALUES (1, ?)", (seq,))
         except BaseException:
             c.execute("ROLLBACK")
             raise
         c.execute("COMMIT")
-        self.next_n = max([self.next_n, *(a.n + 1 for a in accounts)])
+        self.next_n += added
         for account in accounts:
             account.stored_status = account.status
             self.cache[account.id] = account
@@ -210,7 +220,9 @@ def _write_rows(c: sqlite3.Connection, rows: Sequence[Row]) -> None:
         "INSERT INTO timings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [tuple(vars(r).values()) for r in rows if isinstance(r, Timing)],
     )
-    c.executemany(ADD_TIMING_DAYS, rollups.timing_days(rows))
+    timing_days, timing_departments = rollups.timing_days(rows)
+    c.executemany(ADD_TIMING_DAYS, timing_days)
+    c.executemany(ADD_TIMING_DEPARTMENTS, timing_departments)
     c.executemany(
         "INSERT INTO sla VALUES (?, ?, ?, ?, ?, ?, ?)",
         [tuple(vars(r).values()) for r in rows if isinstance(r, SlaOutcome)],
@@ -243,9 +255,10 @@ def _ratings(c: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[Any
     return found
 
 
-def _write_accounts(c: sqlite3.Connection, accounts: Sequence[Account], next_n: int) -> None:
+def _write_accounts(c: sqlite3.Connection, accounts: Sequence[Account], next_n: int) -> int:
     """New accounts numbered on from `next_n` (in the order their tickets first appeared, so
-    the ones a batch touches are neighbours on disk); the others updated where they are."""
+    the ones a batch touches are neighbours on disk); the others updated where they are.
+    How many were new."""
     new: list[Account] = []
     known: list[Account] = []
     for account in accounts:
@@ -262,6 +275,7 @@ def _write_accounts(c: sqlite3.Connection, accounts: Sequence[Account], next_n: 
         UPDATE_ACCOUNT.replace("status = ?, ", ""),
         [_changing(a, status=False) for a in known if a.status == a.stored_status],
     )
+    return len(new)
 
 
 UPDATE_ACCOUNT = (

@@ -52,12 +52,14 @@ def after_schema(db: sqlite3.Connection) -> None:
             f"SELECT {extract} FROM accounts_by_id ORDER BY created"
         )
         db.execute("DROP TABLE accounts_by_id")
-    for table in ("volume_hours", "timing_days", "sla_days", "rating_days"):
+    for table in ("volume_hours", "timing_days", "timing_departments", "sla_days", "rating_days"):
         db.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
     for statement in SUM_ROWS.split(";")[:-1]:
         db.execute(statement)
     timings = db.execute("SELECT * FROM timings")
     while chunk := timings.fetchmany(50_000):
-        db.executemany(rollups.ADD_TIMING_DAYS, rollups.timing_days([Timing(*r) for r in chunk]))
+        days, departments = rollups.timing_days([Timing(*r) for r in chunk])
+        db.executemany(rollups.ADD_TIMING_DAYS, days)
+        db.executemany(rollups.ADD_TIMING_DEPARTMENTS, departments)
     db.execute(f"PRAGMA user_version = {VERSION}")
     db.execute("COMMIT")
