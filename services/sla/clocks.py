@@ -137,10 +137,13 @@ def advance(
     updates: dict[str, object] = {}
     if before is None or before.status != after.status or after.status_since is None:
         updates["status_since"] = after.created_at if before is None else now
-    t = after.model_copy(update=updates)
+    t = after.model_copy(update=updates) if updates else after
     policy = policy_for(t, policies)
     state = _clocks(before, t, policy, departments, now) if policy else None
-    return t.model_copy(update={"sla": state, "timer_at": next_timer(t, state, departments)})
+    timer = next_timer(t, state, departments)
+    if state == t.sla and timer == t.timer_at:
+        return t  # (a copy per inbound message was a twentieth of the store's CPU)
+    return t.model_copy(update={"sla": state, "timer_at": timer})
 
 
 def _clocks(

@@ -16,6 +16,7 @@ from contracts.messages import InboundMessage
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
 from services.store.records import AuditEntry, OutboxBatch
+from services.store.sqlite import decoded
 from services.store.sqlite.writes import WriteBuffer
 
 MESSAGES = TypeAdapter(list[MessageView])
@@ -67,7 +68,7 @@ class SqliteUnitOfWork:
             who,
         )
         self.contacts.update(dict.fromkeys(who))
-        self.contacts.update((i, ContactView.model_validate_json(doc)) for i, doc in contacts)
+        self.contacts.update((i, decoded.contact(doc)) for i, doc in contacts)
         threads = [rules.thread_key(m.channel, m.account, m.thread_key) for m in messages]
         threads = [t for t in dict.fromkeys(threads) if t not in self.threads]
         for thread in threads:
@@ -76,7 +77,7 @@ class SqliteUnitOfWork:
             "SELECT thread, doc FROM tickets WHERE thread IN ({marks}) ORDER BY created_ts", threads
         )
         for thread, doc in rows:
-            self._remember(TicketView.model_validate_json(doc), thread, stored=True)
+            self._remember(decoded.ticket(doc), thread, stored=True)
 
     def _remember(self, ticket: TicketView, thread: str, *, stored: bool) -> None:
         self.tickets[ticket.id] = ticket
@@ -93,12 +94,12 @@ class SqliteUnitOfWork:
                 "WHERE i.identity = ?",
                 identity,
             )
-            self.contacts[identity] = ContactView.model_validate_json(doc) if doc else None
+            self.contacts[identity] = decoded.contact(doc) if doc else None
         return self.contacts[identity]
 
     async def get_contact(self, contact_id: str) -> ContactView | None:
         doc = self._one("SELECT doc FROM contacts WHERE id = ?", contact_id)
-        return ContactView.model_validate_json(doc) if doc else None
+        return decoded.contact(doc) if doc else None
 
     async def contact_known_in(self, contact_id: str, departments: list[str]) -> bool:
         if not departments:
@@ -127,7 +128,7 @@ class SqliteUnitOfWork:
             doc = self._one("SELECT doc FROM tickets WHERE id = ?", ticket_id)
             if doc is None:
                 return None
-            ticket = TicketView.model_validate_json(doc)
+            ticket = decoded.ticket(doc)
             self._remember(ticket, rules.thread_of(ticket), stored=True)
         return self.tickets[ticket_id]
 
@@ -139,7 +140,7 @@ class SqliteUnitOfWork:
                 "SELECT doc FROM tickets WHERE thread = ? ORDER BY created_ts", (thread,)
             )
             for (doc,) in rows.fetchall():
-                self._remember(TicketView.model_validate_json(doc), thread, stored=True)
+                self._remember(decoded.ticket(doc), thread, stored=True)
         return [self.tickets[i] for i in self.threads[thread]]
 
     async def live_ticket(self, thread: str) -> TicketView | None:

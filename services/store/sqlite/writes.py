@@ -14,6 +14,7 @@ from contracts.tickets import ContactView, MessageView, TicketView
 from services.store import rules
 from services.store.errors import Conflict
 from services.store.records import AuditEntry, OutboxBatch
+from services.store.sqlite import decoded
 
 TAG_SEP = "\x1f"
 TICKET_COLUMNS = (
@@ -37,7 +38,7 @@ def ticket_row(t: TicketView) -> tuple[object, ...]:
         t.updated_at.timestamp(),
         t.version,
         t.timer_at.timestamp() if t.timer_at else None,
-        t.model_dump_json(),
+        decoded.ticket.encode(t),
     )
 
 
@@ -105,7 +106,7 @@ class WriteBuffer:
             c.executemany(
                 "INSERT INTO contacts (id, doc) VALUES (?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
-                [(i, contact.model_dump_json()) for i, contact in self.contacts.items()],
+                [(i, decoded.contact.encode(contact)) for i, contact in self.contacts.items()],
             )
             self.contacts.clear()
         if self.identities:
