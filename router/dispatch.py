@@ -220,7 +220,7 @@ class Dispatcher:
                     if_waiting_in=department,
                     reason=f"policy {settings.policy} in {department}",
                 )
-                for ticket, agent in claimed
+                for ticket, agent, _ in claimed
             ]
             try:
                 replies = await self.commands([*routes, *assigns])
@@ -228,13 +228,16 @@ class Dispatcher:
                 # No answer: a slot held for an assignment that may never have happened would
                 # be lost for good. Give them back; one that did happen comes back with its
                 # `ticket.assigned` event.
-                for ticket, agent in claimed:
-                    with contextlib.suppress(Exception):
-                        await self.presence.release(agent.id, ticket.ticket_id)
+                for ticket, agent, new in claimed:
+                    if new:
+                        with contextlib.suppress(Exception):
+                            await self.presence.release(agent.id, ticket.ticket_id)
                 raise
             outcomes = replies[len(routes) :]
-            for (ticket, agent), reply in zip(claimed, outcomes, strict=True):
-                if isinstance(reply, c.CommandError):
+            for (ticket, agent, new), reply in zip(claimed, outcomes, strict=True):
+                # A slot the agent held before this claim may be another replica's decision
+                # that the store just took: it is not ours to give back.
+                if isinstance(reply, c.CommandError) and new:
                     await self.presence.release(agent.id, ticket.ticket_id)
             return sum(isinstance(r, c.CommandOk) for r in outcomes)
 
@@ -251,9 +254,10 @@ class Dispatcher:
 
     async def _claim(
         self, plan: list[tuple[Waiting, AgentLoad]], agents: list[AgentLoad]
-    ) -> list[tuple[Waiting, AgentLoad]]:
+    ) -> list[tuple[Waiting, AgentLoad, bool]]:
         """One claim per agent, side by side (compare-and-set keeps each within capacity);
-        a ticket not claimed means another replica holds the slot: the next drain decides."""
+        a ticket not claimed means another replica holds the slot: the next drain decides.
+        Each claimed pair says whether its slot is new (given back if the store refuses)."""
         per_agent: defaultdict[str, list[str]] = defaultdict(list)
         for ticket, agent in plan:
             per_agent[agent.id].append(ticket.ticket_id)
@@ -261,8 +265,11 @@ class Dispatcher:
         won = await asyncio.gather(
             *(self.presence.reserve_many(a, ids, capacity[a]) for a, ids in per_agent.items())
         )
-        claims = {(agent, t) for agent, ids in zip(per_agent, won, strict=True) for t in ids}
-        return [(t, a) for t, a in plan if (a.id, t.ticket_id) in claims]
+        new = {(agent, t) for agent, (ids, _) in zip(per_agent, won, strict=True) for t in ids}
+        held = {(agent, t) for agent, (_, ids) in zip(per_agent, won, strict=True) for t in ids}
+        return [
+            (t, a, (a.id, t.ticket_id) in new) for t, a in plan if (a.id, t.ticket_id) in new | held
+        ]
 
     async def _sticky(self, contact_id: str, ticket_id: str) -> str | None:
         earlier = (await self.store.page(q.ListTickets(contact_id=contact_id, limit=20))).items

@@ -167,22 +167,32 @@ class Presence:
 
         return await self._change(agent_id, add)
 
-    async def reserve_many(self, agent_id: str, ticket_ids: list[str], capacity: int) -> list[str]:
+    async def reserve_many(
+        self, agent_id: str, ticket_ids: list[str], capacity: int
+    ) -> tuple[list[str], list[str]]:
         """Claim for the agent as many of `ticket_ids` as fit, in order, with one
         compare-and-set: a burst of 500 tickets is a handful of writes, not 500 rewrites of
-        a growing load list. Returns the ids claimed."""
+        a growing load list. Returns the ids newly claimed, and those the agent's load held
+        already. Those are the agent's to assign too: the store assigns only a ticket still
+        waiting, and a slot left by a router killed between its claim and its command would
+        otherwise keep that ticket from this agent for good (seen in the chaos run: a
+        ticket waited 30 s with three agents online)."""
         taken: list[str] = []
+        held: list[str] = []
 
         def add(entry: AgentLoadEntry) -> AgentLoadEntry | None:
-            held = set(entry.tickets)
+            load = set(entry.tickets)
             room = max(capacity - len(entry.tickets), 0)
-            taken[:] = [t for t in ticket_ids if t not in held][:room]
+            held[:] = [t for t in ticket_ids if t in load]
+            taken[:] = [t for t in ticket_ids if t not in load][:room]
             if not taken:
                 return None
             tickets = [*entry.tickets, *taken]
             return entry.model_copy(update={"tickets": tickets, "last_assigned": time.time()})
 
-        return list(taken) if await self._change(agent_id, add) else []
+        if not await self._change(agent_id, add):
+            taken.clear()
+        return list(taken), list(held)
 
     async def release(self, agent_id: str, ticket_id: str) -> None:
         def remove(entry: AgentLoadEntry) -> AgentLoadEntry | None:

@@ -21,6 +21,7 @@ retried; each text is unique, so a repeat would show.
 """
 
 import asyncio
+import os
 import contextlib
 import random
 import time
@@ -352,7 +353,24 @@ async def run(
         details = {
             "consumers_left": await consumers_left(desk.nc),
             "dead_letters": await dead_letters(desk.nc),
-            "assignments": await router_assignments(desk.nc, tickets),
+            "assignments": (assigned := await router_assignments(desk.nc, tickets)),
+            # what a failing run needs to be understood: the tickets the router never assigned
+            "never_assigned": [
+                {
+                    k: getattr(d.ticket, k)
+                    for k in (
+                        "id",
+                        "channel",
+                        "status",
+                        "department",
+                        "assignee",
+                        "created_at",
+                        "updated_at",
+                    )
+                }
+                for d in tickets
+                if not assigned[d.ticket.id]
+            ],
             "malformed_sent": load.malformed,
             "unconfirmed_replies": len(load.unconfirmed),
             "replies_accepted": len(load.replies),
@@ -363,5 +381,7 @@ async def run(
     finally:
         stop.set()
         await desk.stop()
+        if os.environ.get("RELAYDESK_CHAOS_LOG"):  # every service's output, to study a run
+            Path(os.environ["RELAYDESK_CHAOS_LOG"]).write_text("\n".join(desk.log))
     await online
     return summary, details

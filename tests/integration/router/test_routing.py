@@ -258,3 +258,36 @@ async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
         await dispatcher.drain("billing")
 
     assert (await presence.loads())["b1"].tickets == []
+
+
+async def test_a_slot_left_by_a_router_killed_mid_claim_does_not_keep_the_ticket_waiting(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    data_dir: Path,
+    presence: Presence,
+) -> None:
+    # Arrange: the agent's load holds the ticket (a router claimed it and was killed before
+    # its assign command), while the store still has it waiting in the department.
+    stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
+    agent = d.AgentView(id="b1", email="b1@desk.ru", name="Борис", departments=["billing"])
+    await setup_directory(nc, [agent])
+    await set_status(presence, "b1", "online")
+    await publish_all(js, [message(1, 1, "Не проходит оплата")])
+    await drained(js)
+    ticket = (await all_tickets(nc))[0]
+    await StoreClient(nc).commands(
+        [c.RouteTicket(actor="router", ticket_id=ticket.id, department="billing")]
+    )
+    assert await presence.reserve("b1", ticket.id, capacity=5)
+    dispatcher = Dispatcher(StoreClient(nc), presence, "support")
+    await dispatcher.refresh()
+
+    # Act
+    assigned = await dispatcher.drain("billing")
+
+    # Assert: assigned to the agent whose slot it was, and counted once in their load
+    assert assigned == 1
+    assert (await all_tickets(nc))[0].assignee == "b1"
+    assert (await presence.loads())["b1"].tickets == [ticket.id]
