@@ -21,8 +21,8 @@ retried; each text is unique, so a repeat would show.
 """
 
 import asyncio
-import os
 import contextlib
+import os
 import random
 import time
 from collections import Counter
@@ -381,7 +381,7 @@ async def run(
     finally:
         stop.set()
         await desk.stop()
-        if os.environ.get("RELAYDESK_CHAOS_LOG"):  # every service's output, to study a run
-            Path(os.environ["RELAYDESK_CHAOS_LOG"]).write_text("\n".join(desk.log))
+        if log := os.environ.get("RELAYDESK_CHAOS_LOG"):  # every service's output, to study
+            await asyncio.to_thread(Path(log).write_text, "\n".join(desk.log))
     await online
     return summary, details
