@@ -91,17 +91,9 @@ def sla_days(rows: Iterable[Row]) -> list[tuple[object, ...]]:
 
 
 @dataclass(frozen=True)
-class Rating:
+class Rating(RatingRow):
     """A rating row as the `ratings` table keeps it: asked once, its score and time updated
     when the customer answers (so it counts in the period it was answered in)."""
-
-    ticket_id: str
-    asked_at: str
-    at: float
-    channel: str
-    department: str
-    agent: str
-    score: int | None
 
     def after(self, row: RatingRow) -> "Rating":
         """This row after `row` for the same ask: what the table's upsert does."""

@@ -233,14 +233,15 @@ class SilentStore(StoreClient):
         raise StoreUnavailable("the store did not answer (TimeoutError)")
 
 
-async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
+async def waiting_in_billing(
     stack: list[ServiceProcess],
     nats_server: NatsServer,
     nc: Client,
     js: JetStreamContext,
     data_dir: Path,
     presence: Presence,
-) -> None:
+) -> str:
+    """A store with one ticket routed to billing and waiting, and Boris online there."""
     stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
     agent = d.AgentView(id="b1", email="b1@desk.ru", name="Борис", departments=["billing"])
     await setup_directory(nc, [agent])
@@ -251,6 +252,18 @@ async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
     await StoreClient(nc).commands(
         [c.RouteTicket(actor="router", ticket_id=ticket.id, department="billing")]
     )
+    return ticket.id
+
+
+async def test_slots_claimed_for_an_assignment_nobody_answered_are_given_back(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    data_dir: Path,
+    presence: Presence,
+) -> None:
+    await waiting_in_billing(stack, nats_server, nc, js, data_dir, presence)
     dispatcher = Dispatcher(SilentStore(nc), presence, "support")
     await dispatcher.refresh()
 
@@ -270,17 +283,8 @@ async def test_a_slot_left_by_a_router_killed_mid_claim_does_not_keep_the_ticket
 ) -> None:
     # Arrange: the agent's load holds the ticket (a router claimed it and was killed before
     # its assign command), while the store still has it waiting in the department.
-    stack.append(ServiceProcess("store", nats_server.url, data_dir).start())
-    agent = d.AgentView(id="b1", email="b1@desk.ru", name="Борис", departments=["billing"])
-    await setup_directory(nc, [agent])
-    await set_status(presence, "b1", "online")
-    await publish_all(js, [message(1, 1, "Не проходит оплата")])
-    await drained(js)
-    ticket = (await all_tickets(nc))[0]
-    await StoreClient(nc).commands(
-        [c.RouteTicket(actor="router", ticket_id=ticket.id, department="billing")]
-    )
-    assert await presence.reserve("b1", ticket.id, capacity=5)
+    ticket_id = await waiting_in_billing(stack, nats_server, nc, js, data_dir, presence)
+    assert await presence.reserve("b1", ticket_id, capacity=5)
     dispatcher = Dispatcher(StoreClient(nc), presence, "support")
     await dispatcher.refresh()
 
@@ -290,4 +294,4 @@ async def test_a_slot_left_by_a_router_killed_mid_claim_does_not_keep_the_ticket
     # Assert: assigned to the agent whose slot it was, and counted once in their load
     assert assigned == 1
     assert (await all_tickets(nc))[0].assignee == "b1"
-    assert (await presence.loads())["b1"].tickets == [ticket.id]
+    assert (await presence.loads())["b1"].tickets == [ticket_id]
