@@ -31,6 +31,8 @@ from services.runtime.store_client import StoreClient, StoreRefused
 
 log = logging.getLogger("relaydesk.router")
 RELEASED = ("resolved", "closed")
+# Longer than a claim takes to be decided (the store's answer, 5 s, and its retry).
+STALE_SLOT = 15.0
 
 
 class Dispatcher:
@@ -43,6 +45,8 @@ class Dispatcher:
         # Drain requests that arrive while a drain runs fold into one more run.
         self.pending: dict[str, tuple[str, ...]] = {}
         self.drainers: dict[str, asyncio.Task[None]] = {}
+        # Per department, (agent, ticket) slots held for tickets still waiting, since when.
+        self.held_since: dict[str, dict[tuple[str, str], float]] = {}
 
     async def refresh(self) -> None:
         self.directory = await self.store.directory()
@@ -209,7 +213,7 @@ class Dispatcher:
             tickets = [*queued, *(f.ticket for f in fresh if f.ticket.id not in known)]
             waiting = [await self._waiting(t, settings.policy, exclude) for t in tickets]
             plan = drain(waiting, agents, settings.policy, settings.fallback_policy)
-            claimed = await self._claim(plan, agents)
+            claimed = await self._claim(department, plan, agents)
             assigns: list[c.Command] = [
                 c.AssignTicket(
                     actor=ACTOR,
@@ -220,7 +224,7 @@ class Dispatcher:
                     if_waiting_in=department,
                     reason=f"policy {settings.policy} in {department}",
                 )
-                for ticket, agent, _ in claimed
+                for ticket, agent in claimed
             ]
             try:
                 replies = await self.commands([*routes, *assigns])
@@ -228,16 +232,13 @@ class Dispatcher:
                 # No answer: a slot held for an assignment that may never have happened would
                 # be lost for good. Give them back; one that did happen comes back with its
                 # `ticket.assigned` event.
-                for ticket, agent, new in claimed:
-                    if new:
-                        with contextlib.suppress(Exception):
-                            await self.presence.release(agent.id, ticket.ticket_id)
+                for ticket, agent in claimed:
+                    with contextlib.suppress(Exception):
+                        await self.presence.release(agent.id, ticket.ticket_id)
                 raise
             outcomes = replies[len(routes) :]
-            for (ticket, agent, new), reply in zip(claimed, outcomes, strict=True):
-                # A slot the agent held before this claim may be another replica's decision
-                # that the store just took: it is not ours to give back.
-                if isinstance(reply, c.CommandError) and new:
+            for (ticket, agent), reply in zip(claimed, outcomes, strict=True):
+                if isinstance(reply, c.CommandError):
                     await self.presence.release(agent.id, ticket.ticket_id)
             return sum(isinstance(r, c.CommandOk) for r in outcomes)
 
@@ -253,11 +254,10 @@ class Dispatcher:
         )
 
     async def _claim(
-        self, plan: list[tuple[Waiting, AgentLoad]], agents: list[AgentLoad]
-    ) -> list[tuple[Waiting, AgentLoad, bool]]:
+        self, department: str, plan: list[tuple[Waiting, AgentLoad]], agents: list[AgentLoad]
+    ) -> list[tuple[Waiting, AgentLoad]]:
         """One claim per agent, side by side (compare-and-set keeps each within capacity);
-        a ticket not claimed means another replica holds the slot: the next drain decides.
-        Each claimed pair says whether its slot is new (given back if the store refuses)."""
+        a ticket not claimed means another replica holds the slot: the next drain decides."""
         per_agent: defaultdict[str, list[str]] = defaultdict(list)
         for ticket, agent in plan:
             per_agent[agent.id].append(ticket.ticket_id)
@@ -265,11 +265,28 @@ class Dispatcher:
         won = await asyncio.gather(
             *(self.presence.reserve_many(a, ids, capacity[a]) for a, ids in per_agent.items())
         )
-        new = {(agent, t) for agent, (ids, _) in zip(per_agent, won, strict=True) for t in ids}
-        held = {(agent, t) for agent, (_, ids) in zip(per_agent, won, strict=True) for t in ids}
-        return [
-            (t, a, (a.id, t.ticket_id) in new) for t, a in plan if (a.id, t.ticket_id) in new | held
-        ]
+        claims = {(agent, t) for agent, (ids, _) in zip(per_agent, won, strict=True) for t in ids}
+        held = [(agent, t) for agent, (_, ids) in zip(per_agent, won, strict=True) for t in ids]
+        await self._release_stale(department, held)
+        return [(t, a) for t, a in plan if (a.id, t.ticket_id) in claims]
+
+    async def _release_stale(
+        self, department: str, held: list[tuple[str, str]], now: float | None = None
+    ) -> None:
+        """Give back slots held for tickets the store still has waiting long after any claim
+        would have been decided: a router killed between its claim and its assign command
+        left them, and they would keep those tickets from those agents for good (seen in the
+        chaos run: a ticket waited 30 s with three agents online). Another replica's claim in
+        flight looks the same for a moment, hence the wait."""
+        now = now if now is not None else time.monotonic()
+        seen = self.held_since.pop(department, {})
+        still = self.held_since[department] = {}
+        for slot in held:
+            since = still[slot] = seen.get(slot, now)
+            if now - since >= STALE_SLOT:
+                log.warning("slot of %s for waiting ticket %s left by a claim; given back", *slot)
+                await self.presence.release(*slot)
+                del still[slot]
 
     async def _sticky(self, contact_id: str, ticket_id: str) -> str | None:
         earlier = (await self.store.page(q.ListTickets(contact_id=contact_id, limit=20))).items
