@@ -45,6 +45,8 @@ class Dispatcher:
         # Drain requests that arrive while a drain runs fold into one more run.
         self.pending: dict[str, tuple[str, ...]] = {}
         self.drainers: dict[str, asyncio.Task[None]] = {}
+        self.strays: set[tuple[str, str]] = set()  # (agent, ticket) slots found stray last
+        self.strays_at = 0.0
         # Per department, (agent, ticket) slots held for tickets still waiting, since when.
         self.held_since: dict[str, dict[tuple[str, str], float]] = {}
 
@@ -298,6 +300,7 @@ class Dispatcher:
         await self.refresh()
         await upkeep.assignment_timeouts(self, datetime.fromtimestamp(now, UTC))
         await upkeep.offline_agents(self, now)
+        await upkeep.stray_slots(self, now)
         await upkeep.timers(self, datetime.fromtimestamp(now, UTC))
         for department in {self.default_department, *(x.id for x in self.directory.departments)}:
             self.request_drain(department)

@@ -73,6 +73,33 @@ async def offline_agents(desk: "Dispatcher", now: float) -> None:
             )
 
 
+# Once a minute: a listing per agent with a load. A slot still stray a minute later is no
+# claim in flight (those are decided within seconds).
+STRAYS_EVERY = 60.0
+
+
+async def stray_slots(desk: "Dispatcher", now: float) -> int:
+    """Give back slots in agents' loads for tickets the store does not have open or pending
+    with that agent, when the last look a minute ago found them too: a router killed between
+    its claim and its command, or a release that never ran, would otherwise keep a slot of
+    that agent's capacity for good. How many were given back."""
+    if now - desk.strays_at < STRAYS_EVERY:
+        return 0
+    desk.strays_at = now
+    found: set[tuple[str, str]] = set()
+    for agent_id, load in (await desk.presence.loads()).items():
+        if not load.tickets:
+            continue
+        theirs = await desk.store.all_tickets(
+            q.ListTickets(assignee=agent_id, status=["open", "pending"])
+        )
+        found |= {(agent_id, t) for t in set(load.tickets) - {t.id for t in theirs}}
+    given_back, desk.strays = found & desk.strays, found - desk.strays
+    for agent_id, ticket_id in given_back:
+        await desk.presence.release(agent_id, ticket_id)
+    return len(given_back)
+
+
 TIMERS_PER_REQUEST = 200
 
 

@@ -16,7 +16,7 @@ from contracts import events as ev
 from contracts import queries as q
 from contracts import subjects
 from contracts.tickets import PRIORITIES, TicketView
-from router import dispatch
+from router import dispatch, upkeep
 from router.dispatch import Dispatcher
 from router.presence import Presence
 from services.runtime.nats_server import NatsServer
@@ -300,4 +300,32 @@ async def test_a_slot_left_by_a_router_killed_mid_claim_is_given_back_once_stale
     # Assert: given back, then assigned, and counted once in the agent's load
     assert (first, second, third) == (0, 0, 1)
     assert (await all_tickets(nc))[0].assignee == "b1"
+    assert (await presence.loads())["b1"].tickets == [ticket_id]
+
+
+async def test_slots_for_tickets_the_agent_does_not_have_are_given_back_a_minute_later(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    data_dir: Path,
+    presence: Presence,
+) -> None:
+    # Arrange: Boris has the ticket, and his load also holds a slot for one the store does
+    # not give him (a claim whose router died, a release that never ran)
+    ticket_id = await waiting_in_billing(stack, nats_server, nc, js, data_dir, presence)
+    await StoreClient(nc).commands(
+        [c.AssignTicket(actor="admin", ticket_id=ticket_id, agent="b1", reason="by hand")]
+    )
+    assert await presence.reserve("b1", ticket_id, capacity=5)
+    assert await presence.reserve("b1", "ticket-nobody-gave-him", capacity=5)
+    dispatcher = Dispatcher(StoreClient(nc), presence, "support")
+
+    # Act: the first look only notes it (it could be a claim in flight); a minute later
+    first = await upkeep.stray_slots(dispatcher, now=1_000.0)
+    too_soon = await upkeep.stray_slots(dispatcher, now=1_030.0)
+    later = await upkeep.stray_slots(dispatcher, now=1_061.0)
+
+    # Assert
+    assert (first, too_soon, later) == (0, 0, 1)
     assert (await presence.loads())["b1"].tickets == [ticket_id]
