@@ -272,15 +272,13 @@ class Dispatcher:
         await self._release_stale(department, held)
         return [(t, a) for t, a in plan if (a.id, t.ticket_id) in claims]
 
-    async def _release_stale(
-        self, department: str, held: list[tuple[str, str]], now: float | None = None
-    ) -> None:
+    async def _release_stale(self, department: str, held: list[tuple[str, str]]) -> None:
         """Give back slots held for tickets the store still has waiting long after any claim
         would have been decided: a router killed between its claim and its assign command
         left them, and they would keep those tickets from those agents for good (seen in the
         chaos run: a ticket waited 30 s with three agents online). Another replica's claim in
         flight looks the same for a moment, hence the wait."""
-        now = now if now is not None else time.monotonic()
+        now = time.monotonic()
         seen = self.held_since.pop(department, {})
         still = self.held_since[department] = {}
         for slot in held:

@@ -173,10 +173,8 @@ class Presence:
         """Claim for the agent as many of `ticket_ids` as fit, in order, with one
         compare-and-set: a burst of 500 tickets is a handful of writes, not 500 rewrites of
         a growing load list. Returns the ids newly claimed, and those the agent's load held
-        already. Those are the agent's to assign too: the store assigns only a ticket still
-        waiting, and a slot left by a router killed between its claim and its command would
-        otherwise keep that ticket from this agent for good (seen in the chaos run: a
-        ticket waited 30 s with three agents online)."""
+        already (another replica's claim in flight, or a slot a killed router left: the
+        dispatcher tells them apart by how long they stay)."""
         taken: list[str] = []
         held: list[str] = []
 

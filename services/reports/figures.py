@@ -135,19 +135,23 @@ def heatmap(t: Tables, q: ReportQuery) -> ReportTable:
     )
 
 
+def _sources(q: ReportQuery, rows: str, sums: str, days: bool) -> list[tuple[str, str, Bounds]]:
+    """(table, time column, bounds): the `rows` table for the hours at the period's ends,
+    the `sums` table for the whole days between them."""
+    edges, whole = spans(q, days)
+    return [(rows, "at", b) for b in edges] + ([(sums, "day", whole)] if whole else [])
+
+
 def _summed(
     t: Tables, q: ReportQuery, keys: str, rows: tuple[str, str], sums: tuple[str, str], days: bool
 ) -> list[tuple[Any, ...]]:
     """`keys` and then the columns of `rows` (table, expressions over its rows) for the hours
     at the period's ends, followed by those of `sums` (the day sums) for the days between."""
-    edges, whole = spans(q, days)
-    parts = [(rows, "at", bounds) for bounds in edges]
-    if whole is not None:
-        parts.append((sums, "day", whole))
+    columns = {rows[0]: rows[1], sums[0]: sums[1]}
     out: list[tuple[Any, ...]] = []
-    for (table, columns), time_column, bounds in parts:
+    for table, time_column, bounds in _sources(q, rows[0], sums[0], days):
         clause, params = where(q, time_column, bounds=bounds)
-        sql = f"SELECT {keys}, {columns} FROM {table} WHERE {clause} GROUP BY {keys}"  # noqa: S608
+        sql = f"SELECT {keys}, {columns[table]} FROM {table} WHERE {clause} GROUP BY {keys}"  # noqa: S608
         out += t.select(sql, params)
     return out
 
@@ -155,18 +159,15 @@ def _summed(
 def response_times(t: Tables, q: ReportQuery, days: bool = True) -> ReportTable:
     """First response and resolution in working time (seconds): count, mean, median, p90."""
     groups: dict[tuple[str, str], array[float]] = defaultdict(lambda: array("d"))
-    edges, whole = spans(q, days)
-    for bounds in edges:
-        clause, params = where(q, "at", bounds=bounds)
-        sql = f"SELECT {q.group}, kind, business FROM timings WHERE {clause}"  # noqa: S608
-        for group, kind, business in t.select(sql, params):
-            groups[(group, kind)].append(business)
-    if whole is not None:
-        clause, params = where(q, "day", bounds=whole)
-        table = "timing_days" if _narrowed(q) or q.group != "department" else "timing_departments"
+    summed = "timing_days" if _narrowed(q) or q.group != "department" else "timing_departments"
+    for table, time_column, bounds in _sources(q, "timings", summed, days):
+        clause, params = where(q, time_column, bounds=bounds)
         sql = f"SELECT {q.group}, kind, business FROM {table} WHERE {clause}"  # noqa: S608
-        for group, kind, packed in t.select(sql, params):
-            groups[(group, kind)].frombytes(packed)
+        for group, kind, business in t.select(sql, params):
+            if time_column == "day":  # a day's times, packed
+                groups[(group, kind)].frombytes(business)
+            else:
+                groups[(group, kind)].append(business)
     rows = []
     for (group, kind), values in sorted(groups.items()):
         ordered = sorted(values)

@@ -117,8 +117,8 @@ def _pace(clock: SlaClock, t: TicketView, cal: BusinessCalendar, now: datetime) 
 
 
 # What SLA clocks and follow-ups depend on: a change to nothing else (an assignment, a new
-# subject) keeps them as they are, without the calendar arithmetic.
-# What changes most often first: the check stops at the first difference.
+# subject) keeps them as they are, without the calendar arithmetic. What changes most often
+# comes first: the check stops at the first difference.
 MOVES_CLOCKS = (
     "last_inbound_at", "last_agent_reply_at", "status", "first_response_at", "department",
     "priority", "channel", "tags", "merged_into", "reminded_at", "sla",
