@@ -17,7 +17,7 @@ from services.store import writer as writer_module
 from services.store.errors import Invalid
 from services.store.records import Outcome
 from services.store.repository import Repository, UnitOfWork
-from services.store.sqlite import SqliteRepository, checkpoint
+from services.store.sqlite import SqliteRepository, checkpoint, writes
 from services.store.writer import Writer
 from tests.contract.directory_suite import DirectorySuite
 from tests.contract.email_suite import EmailThreadingSuite
@@ -229,3 +229,61 @@ def test_a_query_counts_at_most_eight_distinct_words() -> None:
         "ж",
         "з",
     ]
+
+
+class TestTicketColumns:
+    """An update sets only the columns that changed; the row must still match the ticket."""
+
+    @staticmethod
+    def columns(repo: SqliteRepository) -> dict[str, tuple[object, ...]]:
+        rows = repo.conn.execute(f"SELECT id, {writes.TICKET_COLUMNS} FROM tickets")  # noqa: S608
+        return {row[0]: tuple(row[1:-1]) for row in rows}
+
+    async def expect_rows_match_tickets(self, repo: SqliteRepository) -> None:
+        for ticket_id, row in self.columns(repo).items():
+            ticket = await repo.ticket(ticket_id)
+            assert ticket is not None and row == writes.ticket_row_columns(ticket)
+
+    async def test_each_change_of_an_indexed_column_reaches_its_column(
+        self, sqlite_repo: SqliteRepository
+    ) -> None:
+        writer = Writer(sqlite_repo, Published())
+        await writer.ingest([inbound("1")])
+        (ticket_id,) = self.columns(sqlite_repo)
+
+        for command in (
+            c.TransferTicket(actor="router", ticket_id=ticket_id, department="billing"),
+            c.AssignTicket(actor="router", ticket_id=ticket_id, agent="a1"),
+            c.TagTicket(actor="a1", ticket_id=ticket_id, add=["vip", "счёт"]),
+            c.SetPriority(actor="a1", ticket_id=ticket_id, priority="urgent"),
+            c.SetStatus(actor="a1", ticket_id=ticket_id, status="resolved"),
+        ):
+            assert isinstance(await writer.execute(command), c.CommandOk)
+            await self.expect_rows_match_tickets(sqlite_repo)
+
+    async def test_a_customer_writing_again_reopens_the_row_too(
+        self, sqlite_repo: SqliteRepository
+    ) -> None:
+        writer = Writer(sqlite_repo, Published())
+        await writer.ingest([inbound("1")])
+        (ticket_id,) = self.columns(sqlite_repo)
+        await writer.execute(c.SetStatus(actor="a1", ticket_id=ticket_id, status="pending"))
+
+        await writer.ingest([inbound("2", "Ещё вопрос 🙏"), inbound("3", thread="chat-2")])
+
+        await self.expect_rows_match_tickets(sqlite_repo)
+        statuses = {row[1] for row in self.columns(sqlite_repo).values()}
+        assert statuses == {"open"}
+
+    async def test_a_ticket_created_and_changed_in_one_batch_is_stored_as_last_changed(
+        self, sqlite_repo: SqliteRepository
+    ) -> None:
+        writer = Writer(sqlite_repo, Published())
+
+        # A second thread between the two reads the tickets table, so the first ticket is
+        # written before its second message changes it, all in one transaction.
+        await writer.ingest([inbound("1"), inbound("2", thread="chat-2"), inbound("3")])
+
+        await self.expect_rows_match_tickets(sqlite_repo)
+        versions = sorted(row[10] for row in self.columns(sqlite_repo).values())
+        assert versions == [1, 2]

@@ -23,7 +23,18 @@ TICKET_COLUMNS = (
 )
 
 
+COLUMN_NAMES = tuple(col.strip() for col in TICKET_COLUMNS.split(","))
+# Set on every update: the version guards it, the document always changes, and so does the
+# time of the last change.
+ALWAYS_SET = frozenset(COLUMN_NAMES.index(c) for c in ("updated_ts", "version", "doc"))
+
+
 def ticket_row(t: TicketView) -> tuple[object, ...]:
+    return (*ticket_row_columns(t), decoded.ticket.encode(t))
+
+
+def ticket_row_columns(t: TicketView) -> tuple[object, ...]:
+    """The columns queries use, in `TICKET_COLUMNS` order, without the document."""
     tags = f"{TAG_SEP}{TAG_SEP.join(t.tags)}{TAG_SEP}" if t.tags else ""
     return (
         rules.thread_of(t),
@@ -38,7 +49,6 @@ def ticket_row(t: TicketView) -> tuple[object, ...]:
         t.updated_at.timestamp(),
         t.version,
         t.timer_at.timestamp() if t.timer_at else None,
-        decoded.ticket.encode(t),
     )
 
 
@@ -46,6 +56,9 @@ class WriteBuffer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.stored_versions: dict[str, int] = {}
+        # As read: an UPDATE sets only the columns that differ, so indexes over columns a
+        # change left alone (most of them, for a customer's next message) are not rewritten.
+        self.stored: dict[str, TicketView] = {}
         self.contacts: dict[str, ContactView] = {}
         self.identities: list[tuple[str, str]] = []
         self.new_tickets: dict[str, TicketView] = {}
@@ -57,7 +70,9 @@ class WriteBuffer:
         self.published_rows: list[tuple[object, ...]] = []
 
     def loaded(self, ticket: TicketView) -> None:
-        self.stored_versions.setdefault(ticket.id, ticket.version)
+        if ticket.id not in self.stored_versions:
+            self.stored_versions[ticket.id] = ticket.version
+            self.stored[ticket.id] = ticket
 
     def contact(self, contact: ContactView, *, new: bool) -> None:
         self.contacts[contact.id] = contact
@@ -119,6 +134,7 @@ class WriteBuffer:
                 [(t.id, t.number, *ticket_row(t)) for t in self.new_tickets.values()],
             )
             self.stored_versions.update((t.id, t.version) for t in self.new_tickets.values())
+            self.stored.update(self.new_tickets)
             self.new_tickets.clear()
         if self.changed:
             self._update_tickets()
@@ -145,12 +161,32 @@ class WriteBuffer:
 
     def _update_tickets(self) -> None:
         tickets = list(self.changed.values())
-        assignments = ", ".join(f"{col.strip()} = ?" for col in TICKET_COLUMNS.split(","))
-        cursor = self.conn.executemany(
-            f"UPDATE tickets SET {assignments} WHERE id = ? AND version = ?",  # noqa: S608
-            [(*ticket_row(t), t.id, self.stored_versions[t.id]) for t in tickets],
-        )
-        if cursor.rowcount != len(tickets):
+        groups: dict[tuple[int, ...], list[tuple[object, ...]]] = {}
+        for t in tickets:
+            row = ticket_row(t)
+            before = self.stored.get(t.id)
+            old = _cheap_row(before) if before is not None else None
+            changed = tuple(
+                i for i in range(len(row)) if i in ALWAYS_SET or old is None or old[i] != row[i]
+            )
+            groups.setdefault(changed, []).append(
+                (*(row[i] for i in changed), t.id, self.stored_versions[t.id])
+            )
+        matched = 0
+        for changed, rows in groups.items():
+            assignments = ", ".join(f"{COLUMN_NAMES[i]} = ?" for i in changed)
+            cursor = self.conn.executemany(
+                f"UPDATE tickets SET {assignments} WHERE id = ? AND version = ?",  # noqa: S608
+                rows,
+            )
+            matched += cursor.rowcount
+        if matched != len(tickets):
             raise Conflict("a ticket changed meanwhile", "expected_version")
         self.stored_versions.update((t.id, t.version) for t in tickets)
+        self.stored.update((t.id, t) for t in tickets)
         self.changed.clear()
+
+
+def _cheap_row(t: TicketView) -> tuple[object, ...]:
+    """`ticket_row` without the document, which always changes and is costly to encode."""
+    return (*ticket_row_columns(t), None)
