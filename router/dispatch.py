@@ -131,6 +131,11 @@ class Dispatcher:
         if isinstance(e, ev.TicketTransferred):
             if e.previous_assignee:
                 await self.presence.release(e.previous_assignee, t.id)
+            elif e.actor == ACTOR:
+                # The echo of our own route of a new ticket: the queue was drained when the
+                # route was sent, so another look would only ask the store again (a third of
+                # its ticket-list queries); anything left waits for the sweep.
+                return []
             return [(t.department or self.default_department, ())]
         if isinstance(e, ev.TicketAssigned):
             if e.previous_assignee and e.previous_assignee != t.assignee:

@@ -329,3 +329,57 @@ async def test_slots_for_tickets_the_agent_does_not_have_are_given_back_a_minute
     # Assert
     assert (first, too_soon, later) == (0, 0, 1)
     assert (await presence.loads())["b1"].tickets == [ticket_id]
+
+
+class CountingStore(StoreClient):
+    """The real store, counting the queue pages the router asks it for."""
+
+    pages = 0
+
+    async def page(self, query: q.ListTickets) -> q.TicketPage:
+        self.pages += 1
+        return await super().page(query)
+
+
+async def transferred_into_billing(nc: Client, ticket_id: str, actor: str) -> ev.TicketTransferred:
+    ticket = next(t for t in await all_tickets(nc) if t.id == ticket_id)
+    return ev.TicketTransferred(ticket=ticket, actor=actor, previous_department=None)
+
+
+async def test_the_echo_of_the_routers_own_route_asks_the_store_for_no_queue(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    data_dir: Path,
+    presence: Presence,
+) -> None:
+    ticket_id = await waiting_in_billing(stack, nats_server, nc, js, data_dir, presence)
+    store = CountingStore(nc)
+    dispatcher = Dispatcher(store, presence, "support")
+    await dispatcher.refresh()
+
+    await dispatcher.on_events([await transferred_into_billing(nc, ticket_id, "router")])
+    await dispatcher.idle()
+
+    assert store.pages == 0
+
+
+async def test_a_transfer_by_an_agent_drains_the_department_it_went_to(
+    stack: list[ServiceProcess],
+    nats_server: NatsServer,
+    nc: Client,
+    js: JetStreamContext,
+    data_dir: Path,
+    presence: Presence,
+) -> None:
+    ticket_id = await waiting_in_billing(stack, nats_server, nc, js, data_dir, presence)
+    store = CountingStore(nc)
+    dispatcher = Dispatcher(store, presence, "support")
+    await dispatcher.refresh()
+
+    await dispatcher.on_events([await transferred_into_billing(nc, ticket_id, "a1")])
+    await dispatcher.idle()
+
+    assert store.pages == 1
+    assert next(t for t in await all_tickets(nc) if t.id == ticket_id).assignee == "b1"
