@@ -80,7 +80,7 @@ async def test_an_internal_note_is_shown_as_a_note_and_never_sent(
         deliver_policy=DeliverPolicy.NEW,
     )
 
-    await anna.page.check("input[name=internal]")
+    await anna.page.click("button[name=mode-note]")
     await anna.page.fill("textarea[name=reply]", "Счёт выставит бухгалтерия")
     await anna.page.click("form.composer button[type=submit]")
     note = anna.page.locator("article[data-direction=note]", has_text="Счёт выставит бухгалтерия")
@@ -124,7 +124,7 @@ async def test_customer_html_is_shown_as_text_and_runs_nothing(
     await text.wait_for()
 
     assert await text.inner_text() == hostile
-    assert await anna.page.locator("article img, article script").count() == 0
+    assert await anna.page.locator("article .text img, article .text script").count() == 0
     assert await anna.page.evaluate("window.pwned") is None
     assert anna.dialogs == [] and anna.errors == []
 
@@ -256,7 +256,7 @@ async def test_the_sla_column_shows_the_due_time_and_turns_red_at_breach(
 
     assert on_time[0] == "ok" and "Первый ответ через" in on_time[1], on_time
     assert "просрочено" in late, late
-    assert colour == "rgb(198, 40, 40)"  # --danger
+    assert colour == "rgb(180, 35, 24)"  # the breached badge
     assert anna.errors == []
 
 
@@ -273,7 +273,7 @@ async def test_the_contact_panel_shows_the_customers_local_time(
     await open_ticket(anna, "у нас уже вечер")
     shown = anna.page.locator("aside.contact .local-time")
     await shown.wait_for(timeout=5000)
-    zone = await anna.page.locator("aside.contact input[name=timezone]").input_value()
+    zone = await anna.page.locator("aside.contact input[name=contact-timezone]").input_value()
     expected = await anna.page.evaluate(
         "() => new Date().toLocaleTimeString([], {timeZone: 'Asia/Vladivostok', "
         "hour: '2-digit', minute: '2-digit'})"

@@ -1,6 +1,6 @@
 """Tickets: list, search, open, create, and the audit trail. Changes live in `changes.py`."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -72,8 +72,12 @@ async def list_tickets(
     to: AwareDatetime | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    order: Annotated[
+        Literal["recent", "queue"],
+        Query(description="recent: newest activity first; queue: most urgent, then oldest"),
+    ] = "recent",
 ) -> TicketList:
-    """Newest activity first, within the agent's departments."""
+    """Within the agent's departments, newest activity first or in queue order."""
     query = q.ListTickets(
         departments=permissions.scope(agent),
         status=status,
@@ -87,6 +91,7 @@ async def list_tickets(
         until=to,
         cursor=cursor,
         limit=limit,
+        order=order,
         with_contacts=True,
     )
     return _page(await ctx.store.page(query))

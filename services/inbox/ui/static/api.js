@@ -52,11 +52,15 @@ export class Api {
 
   // Files need the bearer token, which a plain link cannot send: fetch, then hand the
   // browser a blob to save.
-  async download(path, name) {
+  async blob(path) {
     const reply = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${this.token}` } });
     if (!reply.ok) throw new ApiError(reply.status, await reply.json().catch(() => null));
+    return reply.blob();
+  }
+
+  async download(path, name) {
     const link = document.createElement("a");
-    link.href = URL.createObjectURL(await reply.blob());
+    link.href = URL.createObjectURL(await this.blob(path));
     link.download = name;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);

@@ -4,9 +4,13 @@ import { beep, h, options, when } from "./dom.js";
 import { language, languages, setLanguage, t } from "./i18n.js";
 import { adminPage } from "./admin.js";
 import { reportsPage } from "./reports.js";
-import { localTime, slaBadge } from "./sla.js";
+import { slaBadge, slaState } from "./sla.js";
+import { avatar, channelIcon, displayName } from "./people.js";
+import { composer, fullDate, messagesView } from "./conversation.js";
+import { PRIORITIES, STATUSES, setStatus, ticketActions } from "./actions.js";
+import { contactPanel } from "./contact.js";
+import { helpDialog, installShortcuts } from "./shortcuts.js";
 
-const CHANNEL_ICONS = { email: "✉️", webchat: "💬", telegram: "✈️", vk: "🅥", viber: "📳" };
 const VIEWS = {
   mine: { assignee: "me", status: ["open", "pending"] },
   unassigned: { assignee: "none", status: ["open"] },
@@ -14,13 +18,14 @@ const VIEWS = {
   pending: { status: ["pending"] },
   resolved: { status: ["resolved"] },
 };
-const STATUSES = ["open", "pending", "resolved", "closed"];
-const PRIORITIES = ["low", "normal", "high", "urgent"];
+const SORTS = ["newest", "oldestWaiting", "priorityFirst", "slaFirst"];
+const RANK = Object.fromEntries(PRIORITIES.map((p, i) => [p, PRIORITIES.length - i]));
 
 const state = {
   me: null, agents: new Map(), departments: [], templates: [],
-  view: "mine", filters: {}, list: [], current: null, selected: new Set(),
-  unread: new Set(), muted: localStorage.getItem("relaydesk.muted") === "1",
+  view: "mine", filters: {}, list: [], current: null, selected: new Set(), picked: new Set(),
+  sort: localStorage.getItem("relaydesk.sort") || "newest",
+  unread: new Set(JSON.parse(localStorage.getItem("relaydesk.unread") || "[]")), muted: localStorage.getItem("relaydesk.muted") === "1",
   online: false, presence: "online", page: "inbox",
 };
 const api = new Api(() => logout());
@@ -35,6 +40,7 @@ function savedSearches() {
   return JSON.parse(localStorage.getItem(`relaydesk.saved.${state.me?.id}`) || "[]");
 }
 function agentName(id) { return state.agents.get(id)?.name || id || t("nobody"); }
+function saveUnread() { localStorage.setItem("relaydesk.unread", JSON.stringify([...state.unread])); }
 function departmentName(id) { return state.departments.find((d) => d.id === id)?.name || id || "—"; }
 
 // ----- login -----
@@ -53,7 +59,8 @@ function loginPage(message = "") {
     }
   } },
   h("h1", {}, t("title")),
-  h("label", {}, t("email"), email), h("label", {}, t("password"), password),
+  h("label", { class: "field" }, h("span", {}, t("email")), email),
+  h("label", { class: "field" }, h("span", {}, t("password")), password),
   h("button", { class: "primary", type: "submit" }, t("login")), error);
   render(form);
   email.focus();
@@ -114,7 +121,7 @@ function layout() {
 }
 
 function header() {
-  const presence = h("select", { "aria-label": "presence", name: "presence", onchange: async (event) => {
+  const presence = h("select", { "aria-label": t("myStatus"), name: "presence", onchange: async (event) => {
     state.presence = event.target.value;
     await api.call("PUT", "/me/presence", { status: state.presence });
   } }, options([["online", t("online")], ["away", t("away")]], state.presence));
@@ -136,6 +143,7 @@ function header() {
       state.page === "reports" ? t("inbox") : t("reports")),
     state.me.role === "agent" ? null : h("button", { onclick: () => { state.page = state.page === "admin" ? "inbox" : "admin"; layout(); } },
       state.page === "admin" ? t("inbox") : t("admin")),
+    h("button", { name: "help", "aria-label": t("shortcuts"), title: t("shortcuts"), onclick: () => helpDialog(t) }, "?"),
     h("span", {}, state.me.name),
     h("button", { onclick: () => api.endSession().finally(logout) }, t("logout")));
 }
@@ -155,13 +163,25 @@ function nav() {
 
 // ----- the list -----
 function query() {
-  if (state.view in VIEWS) return { ...VIEWS[state.view], limit: 100 };
-  return { ...state.filters, limit: 100 };
+  const order = state.sort === "priorityFirst" ? "queue" : "recent";
+  if (state.view in VIEWS) return { ...VIEWS[state.view], limit: 100, order };
+  return { ...state.filters, limit: 100, order };
+}
+
+// Newest and priority order come from the store; the other two sort the page loaded.
+function sorted(list) {
+  const waiting = (x) => Date.parse(x.last_inbound_at || x.created_at);
+  const due = (x) => slaState(x)?.due ?? Infinity;
+  if (state.sort === "oldestWaiting") return [...list].sort((a, b) => waiting(a) - waiting(b));
+  if (state.sort === "slaFirst") return [...list].sort((a, b) => due(a) - due(b) || RANK[b.priority] - RANK[a.priority]);
+  return list;
 }
 
 async function reload() {
   const page = await api.call("GET", "/tickets", undefined, query());
-  state.list = page.items;
+  state.list = sorted(page.items);
+  const shown = new Set(state.list.map((x) => x.id));
+  state.picked = new Set([...state.picked].filter((id) => shown.has(id)));
   renderList();
   updateTitle();
 }
@@ -208,18 +228,64 @@ function openSearch(filters) {
 
 function renderList() {
   const items = state.list.map((ticket) => {
-    const classes = [ticket.id === state.current?.id ? "current" : "", state.unread.has(ticket.id) ? "unread" : ""];
-    return h("li", { class: classes.join(" "), "data-ticket": ticket.id, tabindex: 0,
+    const name = displayName(ticket.contact, ticket, t);
+    const unread = state.unread.has(ticket.id);
+    const classes = [ticket.id === state.current?.id ? "current" : "", unread ? "unread" : ""];
+    const pick = h("input", { type: "checkbox", class: "pick", "aria-label": t("selectTicket", { n: ticket.number }), checked: state.picked.has(ticket.id),
+      onclick: (e) => e.stopPropagation(),
+      onchange: (e) => { if (e.target.checked) state.picked.add(ticket.id); else state.picked.delete(ticket.id); renderList(); } });
+    return h("li", { class: classes.join(" "), "data-ticket": ticket.id, tabindex: 0, "aria-current": ticket.id === state.current?.id ? "true" : null,
       onclick: () => openTicket(ticket.id),
-      onkeydown: (event) => { if (event.key === "Enter") openTicket(ticket.id); } },
-    h("div", { class: "who" }, `${CHANNEL_ICONS[ticket.channel] || "•"} ${ticket.contact.name || ticket.contact.email || ticket.contact.id}`),
-    h("div", { class: "subject" }, ticket.subject || "—"),
-    h("div", { class: "meta" }, h("span", {}, `#${ticket.number}`), h("span", {}, departmentName(ticket.department)),
-      h("span", { class: `prio-${ticket.priority}` }, t(ticket.priority)), h("span", {}, t(ticket.status)),
-      h("span", {}, agentName(ticket.assignee)), h("span", {}, when(ticket.updated_at)), slaBadge(ticket, t)));
+      onkeydown: (event) => { if (event.key === "Enter" && event.target === event.currentTarget) openTicket(ticket.id); } },
+    pick, avatar(name, ticket.contact.id),
+    h("div", { class: "body" },
+      h("div", { class: "who" }, channelIcon(ticket.channel, t), h("span", { class: "name" }, name),
+        unread ? h("span", { class: "dot", title: t("unread") }, h("span", { class: "visually-hidden" }, t("unread"))) : null,
+        h("time", { datetime: ticket.updated_at, title: fullDate(ticket.updated_at) }, when(ticket.updated_at))),
+      h("div", { class: "subject" }, ticket.subject || "—"),
+      h("div", { class: "meta" }, h("span", {}, `#${ticket.number}`), h("span", {}, departmentName(ticket.department)),
+        h("span", { class: `prio-${ticket.priority}` }, t(ticket.priority)), h("span", {}, t(ticket.status)),
+        h("span", {}, agentName(ticket.assignee)), slaBadge(ticket, t))));
   });
+  const sort = h("select", { name: "sort", "aria-label": t("sortBy"), onchange: (e) => {
+    state.sort = e.target.value;
+    localStorage.setItem("relaydesk.sort", state.sort);
+    reload();
+  } }, options(SORTS.map((x) => [x, t(x)]), state.sort));
+  const visible = state.list.map((x) => x.id);
+  const all = h("input", { type: "checkbox", name: "pick-all", "aria-label": t("selectAll"),
+    checked: visible.length > 0 && visible.every((id) => state.picked.has(id)),
+    onchange: (e) => { state.picked = new Set(e.target.checked ? visible : []); renderList(); } });
   fill(slots.list, filtersPanel(),
-    items.length ? h("ul", { class: "tickets" }, items) : h("div", { class: "empty" }, t("noTickets")));
+    h("div", { class: "list-tools" }, all, h("span", { class: "count" }, t("shown", { n: state.list.length })), sort),
+    state.picked.size ? bulkBar() : null,
+    items.length ? h("ul", { class: "tickets", "aria-label": t("tickets") }, items) : h("div", { class: "empty" }, t("noTickets")));
+}
+
+// The same change to every ticket picked in the list, one request each, then one reload.
+function bulkBar() {
+  const picked = state.list.filter((x) => state.picked.has(x.id));
+  const apply = async (path, body) => {
+    const failed = [];
+    for (const ticket of picked) {
+      try { await api.call("POST", `/tickets/${ticket.id}${path}`, { ...body, version: ticket.version }); }
+      catch (failure) { failed.push(`#${ticket.number}: ${failure.message}`); }
+    }
+    if (failed.length) alert(`${t("error")}: ${failed.join("; ")}`);
+    state.picked = new Set();
+    await reload();
+  };
+  const status = h("select", { name: "bulk-status", "aria-label": t("setStatus"),
+    onchange: (e) => e.target.value && apply("/status", { status: e.target.value }) },
+  options([["", t("setStatus")], ...STATUSES.map((x) => [x, t(x)])], ""));
+  const tag = h("input", { name: "bulk-tag", list: "known-tags-bulk", placeholder: t("addTag"), "aria-label": t("addTag"),
+    onkeydown: (e) => { if (e.key === "Enter" && tag.value.trim()) apply("/tags", { add: [tag.value.trim()], remove: [] }); } });
+  const known = [...new Set(state.list.flatMap((x) => x.tags))];
+  return h("div", { class: "bulk", role: "region", "aria-label": t("bulkActions") },
+    h("strong", {}, t("picked", { n: picked.length })),
+    h("button", { name: "bulk-assign-me", onclick: () => apply("/assign", { agent: "me" }) }, t("assignToMe")),
+    status, tag, h("datalist", { id: "known-tags-bulk" }, known.map((x) => h("option", { value: x }))),
+    h("button", { class: "link", onclick: () => { state.picked = new Set(); renderList(); } }, t("clearSelection")));
 }
 
 function updateTitle() {
@@ -237,6 +303,7 @@ function onEvent(frame) {
   if (frame.type === "message.created" && data.message?.direction === "inbound") {
     if (ticketId !== state.current?.id || document.hidden) {
       state.unread.add(ticketId);
+      saveUnread();
       if (!state.muted) beep();
     }
   }
@@ -292,6 +359,7 @@ async function openTicket(id, keepSelection = false) {
   if (!keepSelection || state.current?.id !== id) state.selected = new Set();
   state.current = ticket;
   state.unread.delete(id);
+  saveUnread();
   updateTitle();
   renderTicket();
   renderList();
@@ -309,141 +377,11 @@ async function act(path, body) {
   scheduleReload();
 }
 
-function actions(ticket) {
-  const members = [...state.agents.values()].filter((a) => a.active && a.departments.includes(ticket.department));
-  const assign = h("select", { name: "assignee", "aria-label": t("assign"), onchange: (e) => act("/assign", { agent: e.target.value || null }) },
-    options([["", t("nobody")], ...members.map((a) => [a.id, a.name])], ticket.assignee || ""));
-  const transfer = h("select", { name: "department", "aria-label": t("transfer"), onchange: (e) => act("/transfer", { department: e.target.value }) },
-    options(state.departments.map((d) => [d.id, d.name]), ticket.department || ""));
-  const status = h("select", { name: "status", "aria-label": t("status"), onchange: (e) => act("/status", { status: e.target.value }) },
-    options(STATUSES.map((s) => [s, t(s)]), ticket.status));
-  const priority = h("select", { name: "priority", "aria-label": t("priority"), onchange: (e) => act("/priority", { priority: e.target.value }) },
-    options(PRIORITIES.map((p) => [p, t(p)]), ticket.priority));
-  const tags = h("input", { name: "tags", value: ticket.tags.join(", "), placeholder: t("tagsHelp"), "aria-label": t("tags"),
-    onchange: (e) => {
-      const wanted = e.target.value.split(",").map((x) => x.trim()).filter(Boolean);
-      act("/tags", { add: wanted.filter((x) => !ticket.tags.includes(x)), remove: ticket.tags.filter((x) => !wanted.includes(x)) });
-    } });
-  const mergeInto = h("input", { name: "merge", placeholder: t("mergeId"), "aria-label": t("merge") });
-  return h("div", { class: "actions" },
-    h("button", { onclick: () => act("/assign", { agent: "me" }), disabled: ticket.assignee === state.me.id }, t("me")),
-    assign, transfer, status, priority, tags,
-    h("button", { name: "split", disabled: state.selected.size === 0, onclick: () => act("/split", { message_ids: [...state.selected] }) }, t("split")),
-    mergeInto, h("button", { onclick: () => mergeInto.value && act("/merge", { into: mergeInto.value.trim() }) }, t("merge")),
-    h("button", { name: "escalate", onclick: () => {
-      const reason = prompt(t("escalateReason"));
-      if (reason && reason.trim()) act("/escalate", { reason: reason.trim() });
-    } }, t("escalate")));
-}
-
-function message(m) {
-  const author = m.direction === "inbound" ? t("customer") : agentName(m.author);
-  const select = h("input", { type: "checkbox", "aria-label": "select", checked: state.selected.has(m.id),
-    onchange: (e) => { if (e.target.checked) state.selected.add(m.id); else state.selected.delete(m.id); renderTicket(); } });
-  const delivery = m.direction === "outbound"
-    ? h("div", { class: `delivery ${m.delivery_status || ""}`, "data-delivery": m.delivery_status || "pending" },
-      t(m.delivery_status || "pendingDelivery"), m.delivery_reason ? `: ${m.delivery_reason}` : "")
-    : null;
-  return h("article", { class: `message ${m.direction}`, "data-message": m.id, "data-direction": m.direction },
-    h("div", { class: "by" }, select, m.direction === "note" ? h("span", { class: "label" }, t("internalNote")) : null,
-      h("span", {}, author), h("time", { datetime: m.created_at }, when(m.created_at))),
-    // Customer text (and any HTML they sent) is shown as text: it never becomes markup.
-    messageText(m),
-    m.attachments.length ? h("ul", { class: "attachments" }, m.attachments.map((a) =>
-      h("li", {}, attachmentLink(m, a), ` (${Math.ceil(a.size / 1024)} KB)`))) : null,
-    m.raw_ref ? h("div", { class: "original" },
-      attachmentLink(m, { ref: m.raw_ref, name: t("original") })) : null,
-    delivery);
-}
-
-// Quoted history and signatures under a mail are kept whole and shown folded.
-function messageText(m) {
-  if (!m.folded_from) return h("div", { class: "text" }, m.text);
-  return h("div", { class: "text" }, m.text.slice(0, m.folded_from),
-    h("details", { class: "quoted" }, h("summary", {}, t("quoted")),
-      h("div", { class: "quote" }, m.text.slice(m.folded_from))));
-}
-
-function attachmentLink(m, a) {
-  if (a.ref && a.ref.startsWith("file:")) {
-    const path = `/tickets/${m.ticket_id || state.current.id}/files/${a.ref.slice(5)}`;
-    return h("a", { href: "#", "data-file": a.name, onclick: (e) => {
-      e.preventDefault();
-      api.download(path, a.name).catch((failure) => alert(`${t("error")}: ${failure.message}`));
-    } }, a.name);
-  }
-  return a.name;
-}
-
-const drafts = new Map();  // ticket id -> the reply being written
-
-function composer(ticket) {
-  const text = h("textarea", { name: "reply", placeholder: t("writeHere"), "aria-label": t("writeHere") });
-  // The ticket re-renders on each of its events; the reply being written must survive that.
-  text.value = drafts.get(ticket.id) || "";
-  text.addEventListener("input", () => drafts.set(ticket.id, text.value));
-  const internal = h("input", { type: "checkbox", name: "internal" });
-  const form = h("form", { class: "composer" });
-  internal.addEventListener("change", () => form.classList.toggle("internal", internal.checked));
-  const usable = state.templates.filter((tpl) => !tpl.department || tpl.department === ticket.department);
-  const picker = h("input", { name: "template", list: "templates", placeholder: t("template"), "aria-label": t("template"),
-    onchange: (e) => {
-      const chosen = usable.find((tpl) => tpl.name === e.target.value);
-      if (chosen) { text.value = chosen.text; e.target.value = ""; text.focus(); }
-    } });
-  const files = h("input", { type: "file", name: "files", multiple: true, "aria-label": t("attachments") });
-  const send = h("button", { class: "primary", type: "submit" }, t("reply"));
-  internal.addEventListener("change", () => { send.textContent = internal.checked ? t("note") : t("reply"); });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (!text.value.trim()) return;
-    send.disabled = true;
-    try {
-      const attachments = [];
-      for (const file of files.files) attachments.push(await api.upload(file));
-      await api.call("POST", `/tickets/${ticket.id}/messages`, { text: text.value, internal: internal.checked, attachments });
-      text.value = "";
-      drafts.delete(ticket.id);
-      files.value = "";
-      await openTicket(ticket.id, true);
-    } catch (failure) {
-      alert(`${t("error")}: ${failure.message}`);
-    } finally { send.disabled = false; }
-  });
-  text.addEventListener("keydown", (event) => { if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) form.requestSubmit(); });
-  let typingSent = 0;  // the customer sees "typing…" for a few seconds; say it again every 3 s
-  text.addEventListener("input", () => {
-    if (internal.checked || Date.now() - typingSent < 3000) return;
-    typingSent = Date.now();
-    api.call("POST", `/tickets/${ticket.id}/typing`).catch(() => {});
-  });
-  form.append(text, h("div", { class: "actions" }, picker, files, h("label", {}, internal, t("internal")), send));
-  return h("div", {}, h("datalist", { id: "templates" }, usable.map((tpl) => h("option", { value: tpl.name }))), form);
-}
-
-function contactPanel(ticket) {
-  const c = ticket.contact;
-  const previous = h("ul", { class: "previous" });
-  api.call("GET", "/tickets", undefined, { contact: c.id, limit: 20 }).then((page) => {
-    previous.replaceChildren(...page.items.map((other) => h("li", {},
-      h("a", { href: "#", onclick: (e) => { e.preventDefault(); openTicket(other.id); } }, `#${other.number} ${other.subject || "—"}`),
-      ` · ${t(other.status)}`)));
-  }).catch(() => {});
-  const local = localTime(c.timezone);
-  const zone = h("input", { name: "timezone", value: c.timezone || "", placeholder: "Asia/Vladivostok", "aria-label": t("timezone"),
-    onchange: async (e) => {
-      try {
-        await api.call("PUT", `/tickets/${ticket.id}/contact`, { timezone: e.target.value.trim() });
-        await openTicket(ticket.id, true);
-      } catch (failure) { alert(`${t("error")}: ${failure.message}`); }
-    } });
-  return h("aside", { class: "contact" }, h("h3", {}, t("contact")),
-    h("div", { class: "name" }, c.name || "—"), c.email ? h("div", {}, c.email) : null, c.phone ? h("div", {}, c.phone) : null,
-    local ? h("div", { class: "local-time" }, t("localTime", { time: local })) : null,
-    h("label", { class: "zone" }, t("timezone"), zone),
-    h("h3", {}, t("channels")), h("ul", {}, c.identities.map((i) => h("li", {}, `${CHANNEL_ICONS[i.split(":")[0]] || ""} ${i}`))),
-    h("h3", {}, t("previous")), previous);
-}
+// What the ticket's parts need from the page, in one place.
+const ctx = {
+  get state() { return state; }, api, t, act, agentName, openTicket: (...args) => openTicket(...args),
+  renderTicket: () => renderTicket(),
+};
 
 // What the customer told the bot (the menu path) and how they rated the resolution.
 function facts(ticket) {
@@ -465,18 +403,46 @@ function facts(ticket) {
 function renderTicket() {
   const ticket = state.current;
   const writing = document.activeElement?.name === "reply";
+  document.querySelector(".layout")?.classList.toggle("showing-ticket", Boolean(ticket));
   if (!ticket) { slots.detail.replaceChildren(h("div", { class: "empty" }, t("pick"))); return; }
+  const back = h("button", { class: "back", name: "back", "aria-label": t("backToList"),
+    onclick: () => { state.current = null; renderTicket(); renderList(); } }, "←");
   slots.detail.replaceChildren(h("div", { class: "ticket", "data-ticket": ticket.id },
     h("div", { class: "conversation" },
-      h("header", {}, h("h2", {}, `#${ticket.number} ${ticket.subject || "—"}`),
-        h("div", { class: "sla-slot" }, slaBadge(ticket, t)), facts(ticket), actions(ticket)),
-      h("div", { class: "messages" }, ticket.messages.map(message)),
+      h("header", {}, h("h2", {}, back, channelIcon(ticket.channel, t), h("span", { class: "title" }, `#${ticket.number} ${ticket.subject || "—"}`)),
+        h("div", { class: "sla-slot" }, slaBadge(ticket, t)), facts(ticket), ticketActions(ticket, ctx)),
+      h("div", { class: "messages", "aria-label": t("conversation") }, messagesView(ticket, ctx)),
       h("div", { class: "typing", role: "status", "aria-live": "polite" }, typingText(ticket.id)),
-      composer(ticket)),
-    contactPanel(ticket)));
+      composer(ticket, ctx)),
+    contactPanel(ticket, ctx)));
   const list = slots.detail.querySelector(".messages");
   list.scrollTop = list.scrollHeight;
   if (writing) slots.detail.querySelector("textarea[name=reply]")?.focus();
 }
+
+// ----- keyboard -----
+function move(step) {
+  if (!state.list.length) return;
+  const at = state.list.findIndex((x) => x.id === state.current?.id);
+  const next = state.list[Math.min(Math.max(at + step, 0), state.list.length - 1)];
+  if (next) openTicket(next.id).then(() => slots.list.querySelector(`[data-ticket="${next.id}"]`)?.scrollIntoView({ block: "nearest" }));
+}
+
+function compose(note) {
+  const form = slots.detail.querySelector("form.composer");
+  if (!form) return;
+  form.setMode(note);
+  form.querySelector("textarea[name=reply]").focus();
+}
+
+installShortcuts({
+  j: () => move(1), k: () => move(-1),
+  r: () => compose(false), n: () => compose(true),
+  a: () => state.current && state.current.assignee !== state.me?.id && act("/assign", { agent: "me" }),
+  e: () => state.current && setStatus(ctx, state.current, "resolved"),
+  x: () => { if (state.current) { const id = state.current.id; if (state.picked.has(id)) state.picked.delete(id); else state.picked.add(id); renderList(); } },
+  "/": () => document.querySelector("header.top input[name=q]")?.focus(),
+  "?": () => helpDialog(t),
+});
 
 if (api.token) start().catch(() => logout()); else loginPage();
