@@ -1,7 +1,7 @@
 // The open conversation: messages under day separators, who wrote each (initials, channel),
 // delivery ticks, attachments as thumbnails or file chips, and the composer with the
 // channel's length limit and a draft per ticket that survives a reload.
-import { h } from "./dom.js";
+import { formatter, h } from "./dom.js";
 import { language } from "./i18n.js";
 import { avatar, channelIcon, displayName } from "./people.js";
 
@@ -11,7 +11,7 @@ export const LIMITS = { telegram: 4096, vk: 4096, viber: 7000 };
 const TICKS = { sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!", pending: "🕓" };
 
 export function fullDate(iso) {
-  return new Date(iso).toLocaleString(language(), { dateStyle: "full", timeStyle: "short" });
+  return formatter(language(), { dateStyle: "full", timeStyle: "short" }).format(new Date(iso));
 }
 
 function dayKey(iso) { return new Date(iso).toDateString(); }
@@ -23,13 +23,24 @@ function dayLabel(iso, t) {
   if (date.toDateString() === today.toDateString()) return t("today");
   if (date.toDateString() === yesterday.toDateString()) return t("yesterday");
   const sameYear = date.getFullYear() === today.getFullYear();
-  return date.toLocaleDateString(language(), { day: "numeric", month: "long", year: sameYear ? undefined : "numeric", weekday: "short" });
+  const options = { day: "numeric", month: "long", weekday: "short" };
+  return formatter(language(), sameYear ? options : { ...options, year: "numeric" }).format(date);
 }
+
+// A long conversation opens on its latest messages; the earlier ones are a click away (a
+// 500-message ticket built and laid out every message before its first paint: 150-700 ms).
+export const SHOWN = 100;
+const expanded = new Set();
 
 export function messagesView(ticket, ctx) {
   const nodes = [];
   let day = null;
-  for (const m of ticket.messages) {
+  const hidden = expanded.has(ticket.id) ? 0 : Math.max(ticket.messages.length - SHOWN, 0);
+  if (hidden) {
+    nodes.push(h("button", { class: "link earlier", name: "earlier", onclick: () => { expanded.add(ticket.id); ctx.renderTicket(); } },
+      ctx.t("earlier", { n: hidden })));
+  }
+  for (const m of ticket.messages.slice(hidden)) {
     if (dayKey(m.created_at) !== day) {
       day = dayKey(m.created_at);
       nodes.push(h("div", { class: "day", role: "separator", "data-day": m.created_at.slice(0, 10) }, dayLabel(m.created_at, ctx.t)));
@@ -45,7 +56,7 @@ function message(m, ticket, ctx) {
   const author = customer ? displayName(ticket.contact, ticket, t) : ctx.agentName(m.author);
   const select = h("input", { type: "checkbox", "aria-label": t("selectMessage"), checked: state.selected.has(m.id),
     onchange: (e) => { if (e.target.checked) state.selected.add(m.id); else state.selected.delete(m.id); ctx.renderTicket(); } });
-  const time = new Date(m.created_at).toLocaleTimeString(language(), { hour: "2-digit", minute: "2-digit" });
+  const time = formatter(language(), { hour: "2-digit", minute: "2-digit" }).format(new Date(m.created_at));
   return h("article", { class: `message ${m.direction}`, "data-message": m.id, "data-direction": m.direction },
     avatar(author, customer ? ticket.contact.id : m.author),
     h("div", { class: "bubble" },

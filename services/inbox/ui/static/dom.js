@@ -21,12 +21,21 @@ export function options(items, selected) {
   return items.map(([value, label]) => h("option", { value, selected: value === selected }, label));
 }
 
+// Intl formatters are costly to build (a 500-message ticket built 1,000 of them on each
+// render): one per language and style, kept.
+const formatters = new Map();
+export function formatter(lang, options) {
+  const key = `${lang}|${JSON.stringify(options)}`;
+  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(lang || undefined, options));
+  return formatters.get(key);
+}
+
 export function when(iso) {
   if (!iso) return "";
   const date = new Date(iso);
   const today = new Date().toDateString() === date.toDateString();
-  return today ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : date.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  return today ? formatter("", { hour: "2-digit", minute: "2-digit" }).format(date)
+    : formatter("", { dateStyle: "short", timeStyle: "short" }).format(date);
 }
 
 export function beep() {
