@@ -2,7 +2,9 @@
 with the Performance API: the click at `performance.now()`, the end after the frame that
 shows the ticket's messages (a `requestAnimationFrame`, then a task)."""
 
-from playwright.async_api import Page
+from pathlib import Path
+
+from playwright.async_api import Page, async_playwright
 
 MEASURE = """
 async ([id, other, samples]) => {
@@ -38,3 +40,28 @@ async def open_times(page: Page, ticket_id: str, other_id: str, samples: int) ->
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+async def open_times_in_chromium(
+    chromium: Path, args: list[str], url: str, login: tuple[str, str], ticket_id: str, samples: int
+) -> list[float]:
+    """Log in to the inbox at `url` in headless Chromium, show all open tickets (`ticket_id`
+    must be among the newest 100) and time opening it `samples` times, after the first other
+    row each time."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(chromium), args=args)
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 850})
+            await page.goto(url + "/")
+            await page.fill("input[name=email]", login[0])
+            await page.fill("input[name=password]", login[1])
+            await page.click("button[type=submit]")
+            await page.click("[data-view=allOpen]")
+            await page.locator(f"li[data-ticket='{ticket_id}']").wait_for(timeout=30000)
+            other = page.locator(f"li[data-ticket]:not([data-ticket='{ticket_id}'])").first
+            other_id = await other.get_attribute("data-ticket")
+            assert other_id, "no other ticket in the list"
+            await open_times(page, ticket_id, other_id, 3)  # the page warms up
+            return await open_times(page, ticket_id, other_id, samples)
+        finally:
+            await browser.close()

@@ -4,6 +4,8 @@ layout, and no serious accessibility violation (axe-core) on any page in either 
 
 import asyncio
 import json
+import struct
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -343,3 +345,89 @@ async def test_opening_a_500_message_ticket_is_timed_from_click_to_paint(
     assert len(times) == 10 and all(t > 0 for t in times)
     assert shown == 100
     assert await anna.locator(".ticket .messages article").count() == 500
+
+
+def png(width: int, height: int) -> bytes:
+    """A red `width`×`height` PNG, written out (no image library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_an_image_is_shown_as_a_thumbnail_and_a_text_file_as_a_chip(
+    desk: Desk, tab: Open
+) -> None:
+    await desk.customer_writes("оплата: пришлите скриншот")
+    anna = await tab("anna")
+    await all_open(anna)
+    await open_row(anna, "пришлите скриншот")
+
+    await anna.set_input_files(
+        "input[name=files]",
+        files=[
+            {"name": "экран.png", "mimeType": "image/png", "buffer": png(2, 2)},
+            {"name": "чек.txt", "mimeType": "text/plain", "buffer": "Чек".encode()},
+        ],
+    )
+    await anna.fill("textarea[name=reply]", "Вот скриншот и чек")
+    await anna.click("form.composer button[type=submit]")
+    thumbnail = anna.locator("article[data-direction=outbound] img[data-thumbnail='экран.png']")
+    await thumbnail.wait_for(timeout=15000)
+    await anna.wait_for_function(
+        "document.querySelector(\"img[data-thumbnail='экран.png']\")?.naturalWidth === 2"
+    )
+    chip = anna.locator("article[data-direction=outbound] .file-chip", has_text="чек.txt")
+
+    assert await chip.count() == 1
+    assert await thumbnail.get_attribute("alt") == "экран.png"
+
+
+async def test_sorting_by_priority_puts_the_urgent_ticket_first(desk: Desk, tab: Open) -> None:
+    urgent = await desk.ticket_of("root", await desk.customer_writes("Горит: оплата не проходит"))
+    body = {"priority": "urgent", "version": urgent["version"]}
+    reply = await desk.call("root", "POST", f"/api/v1/tickets/{urgent['id']}/priority", json=body)
+    assert reply.status_code == 200, reply.text
+    await desk.ticket_of("root", await desk.customer_writes("Спокойный вопрос: оплата"))
+    anna = await tab("anna")
+    await all_open(anna)
+    await anna.locator("li[data-ticket]", has_text="Спокойный вопрос").wait_for()
+
+    await anna.select_option("select[name=sort]", "priorityFirst")
+    await anna.wait_for_function(
+        f"document.querySelector('li[data-ticket]').dataset.ticket === '{urgent['id']}'"
+    )
+    await anna.select_option("select[name=sort]", "newest")
+    await anna.wait_for_function(
+        f"document.querySelector('li[data-ticket]').dataset.ticket !== '{urgent['id']}'"
+    )
+
+
+async def test_the_contact_panel_edits_the_customers_name_everywhere(desk: Desk, tab: Open) -> None:
+    await desk.customer_writes("оплата: кто я?")
+    anna = await tab("anna")
+    await all_open(anna)
+    await open_row(anna, "кто я?")
+
+    await anna.fill("input[name=contact-personName]", "Ирина Петрова")
+    await anna.fill("input[name=contact-phone]", "+7 914 000-00-00")
+    await anna.click("form.edit-contact button[type=submit]")
+    await anna.locator("aside.contact .person .name", has_text="Ирина Петрова").wait_for()
+    row = anna.locator("li[data-ticket]", has_text="кто я?").locator(".name")
+    await anna.wait_for_function(
+        "[...document.querySelectorAll('li[data-ticket] .name')]"
+        ".some((el) => el.textContent === 'Ирина Петрова')"
+    )
+
+    assert await row.inner_text() == "Ирина Петрова"
+    assert "+7 914 000-00-00" in await anna.locator("aside.contact").inner_text()
+    assert await anna.locator("aside.contact .person .avatar").inner_text() == "ИП"

@@ -385,7 +385,7 @@ async function act(path, body) {
 // What the ticket's parts need from the page, in one place.
 const ctx = {
   get state() { return state; }, api, t, act, agentName, openTicket: (...args) => openTicket(...args),
-  renderTicket: () => renderTicket(),
+  renderTicket: () => renderTicket(), reloadList: () => reload(),
 };
 
 // What the customer told the bot (the menu path) and how they rated the resolution.

@@ -55,6 +55,7 @@ function editForm(ticket, ctx) {
     try {
       await api.call("PUT", `/tickets/${ticket.id}/contact`, changes);
       await ctx.openTicket(ticket.id, true);
+      await ctx.reloadList();  // the list shows the name too
     } catch (failure) { alert(`${t("error")}: ${failure.message}`); }
   });
   return form;
