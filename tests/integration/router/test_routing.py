@@ -341,9 +341,20 @@ class CountingStore(StoreClient):
         return await super().page(query)
 
 
-async def transferred_into_billing(nc: Client, ticket_id: str, actor: str) -> ev.TicketTransferred:
+async def pages_after_a_transfer_into_billing(
+    nc: Client, presence: Presence, ticket_id: str, actor: str
+) -> int:
+    """How many queue pages a router asks the store for on `actor`'s transfer of the ticket
+    into billing."""
     ticket = next(t for t in await all_tickets(nc) if t.id == ticket_id)
-    return ev.TicketTransferred(ticket=ticket, actor=actor, previous_department=None)
+    store = CountingStore(nc)
+    dispatcher = Dispatcher(store, presence, "support")
+    await dispatcher.refresh()
+    event = ev.TicketTransferred(ticket=ticket, actor=actor, previous_department=None)
+
+    await dispatcher.on_events([event])
+    await dispatcher.idle()
+    return store.pages
 
 
 async def test_the_echo_of_the_routers_own_route_asks_the_store_for_no_queue(
@@ -355,14 +366,10 @@ async def test_the_echo_of_the_routers_own_route_asks_the_store_for_no_queue(
     presence: Presence,
 ) -> None:
     ticket_id = await waiting_in_billing(stack, nats_server, nc, js, data_dir, presence)
-    store = CountingStore(nc)
-    dispatcher = Dispatcher(store, presence, "support")
-    await dispatcher.refresh()
 
-    await dispatcher.on_events([await transferred_into_billing(nc, ticket_id, "router")])
-    await dispatcher.idle()
+    pages = await pages_after_a_transfer_into_billing(nc, presence, ticket_id, "router")
 
-    assert store.pages == 0
+    assert pages == 0
 
 
 async def test_a_transfer_by_an_agent_drains_the_department_it_went_to(
@@ -374,12 +381,8 @@ async def test_a_transfer_by_an_agent_drains_the_department_it_went_to(
     presence: Presence,
 ) -> None:
     ticket_id = await waiting_in_billing(stack, nats_server, nc, js, data_dir, presence)
-    store = CountingStore(nc)
-    dispatcher = Dispatcher(store, presence, "support")
-    await dispatcher.refresh()
 
-    await dispatcher.on_events([await transferred_into_billing(nc, ticket_id, "a1")])
-    await dispatcher.idle()
+    pages = await pages_after_a_transfer_into_billing(nc, presence, ticket_id, "a1")
 
-    assert store.pages == 1
+    assert pages == 1
     assert next(t for t in await all_tickets(nc) if t.id == ticket_id).assignee == "b1"
