@@ -30,6 +30,9 @@ class Sender(BusModel):
     timezone: str | None = Field(
         default=None, description="IANA name (a browser's) or UTC offset ('+03:00', a mail's)"
     )
+    page: str | None = Field(
+        default=None, max_length=500, description="The web page the customer wrote from (web chat)"
+    )
 
 
 class Attachment(BusModel):

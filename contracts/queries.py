@@ -31,6 +31,7 @@ class ListTickets(_Query):
     thread: str | None = Field(
         default=None, description="A conversation: `<channel>:<account>:<thread key>`"
     )
+    number: int | None = Field(default=None, ge=1, description="The ticket with this number")
     q: str | None = Field(
         default=None,
         max_length=200,

@@ -161,6 +161,9 @@ class MessageView(BusModel):
     folded_from: int | None = Field(
         default=None, description="Where quoted history or a signature begins in `text`"
     )
+    page: str | None = Field(
+        default=None, description="The web page the customer wrote this from (web chat)"
+    )
     raw_ref: str | None = Field(
         default=None, description="The original as received (an email's source), a file ref"
     )

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -203,6 +204,7 @@ class Chat:
                 email=tab.profile.get("email"),
                 language=tab.profile.get("language"),
                 timezone=tab.profile.get("timezone"),
+                page=tab.profile.get("page"),
             ),
             text=text,
             choice=choice,
@@ -275,7 +277,8 @@ class Chat:
 
 
 def _profile(first: Any, site: Site) -> dict[str, str]:
-    """What the pre-chat form said (name, email, topic), checked against the site's topics."""
+    """What the pre-chat form said (name, email, topic), checked against the site's topics,
+    and the page the visitor is on (an http(s) address, for the agent to see)."""
     if not isinstance(first, dict):
         return {}
     found = {
@@ -288,4 +291,7 @@ def _profile(first: Any, site: Site) -> dict[str, str]:
     department = first.get("department")
     if isinstance(department, str) and department in {d.id for d in site.departments}:
         found["department"] = str(department)
+    page = first.get("page")
+    if isinstance(page, str) and urlsplit(page).scheme in ("http", "https") and len(page) <= 500:
+        found["page"] = page
     return found

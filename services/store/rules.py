@@ -200,6 +200,7 @@ def inbound_message(msg: InboundMessage, ticket: TicketView, contact: ContactVie
         external_id=msg.external_id,
         folded_from=msg.folded_from,
         raw_ref=msg.raw_ref,
+        page=msg.sender.page,
         created_at=msg.received_at,
     )
 

@@ -366,6 +366,14 @@ class RepositorySuite:
 
         assert [t.thread_key for t in found.items] == ["t2"]
 
+    async def test_a_ticket_is_found_by_its_number(self, repo: Repository, writer: Writer) -> None:
+        for n in range(3):
+            await writer.ingest([inbound(f"n{n}", f"вопрос {n}", thread=f"n{n}")])
+
+        found = await repo.list_tickets(ListTickets(number=2))
+
+        assert [(t.number, t.subject) for t in found.items] == [(2, "вопрос 1")]
+
     async def test_a_queue_is_listed_most_urgent_then_oldest_first(
         self, repo: Repository, writer: Writer
     ) -> None:

@@ -114,7 +114,8 @@ async def test_an_anonymous_web_chat_visitor_reads_as_a_visitor_of_the_site(
     visitor = "966a" + "0" * 28
     await publish(desk, InboundMessage(
         channel="webchat", account="demo-shop", thread_key=visitor, external_id="w-1",
-        sender=Sender(channel_user_id=visitor), text="Здравствуйте, оплата и доставка в Казань?",
+        sender=Sender(channel_user_id=visitor, page="https://demo.shop/корзина?шаг=2"),
+        text="Здравствуйте, оплата и доставка в Казань?",
     ))  # fmt: skip
     anna = await tab("anna")
     await all_open(anna)
@@ -123,10 +124,13 @@ async def test_an_anonymous_web_chat_visitor_reads_as_a_visitor_of_the_site(
     listed = await anna.locator("li[data-ticket]", has_text="Казань").locator(".name").inner_text()
     panel = await anna.locator("aside.contact .person .name").inner_text()
     channels = await anna.locator("aside.contact ul.channels").inner_text()
+    page = anna.locator("aside.contact .page a")
 
     assert listed.startswith("Посетитель ") and listed.endswith(" · demo-shop"), listed
     assert panel == listed
     assert "Веб-чат · 966a00…" in channels and visitor not in channels
+    assert await page.get_attribute("href") == "https://demo.shop/корзина?шаг=2"
+    assert await page.get_attribute("rel") == "noopener noreferrer"
     assert await anna.locator("li[data-ticket] img.channel-icon[alt='Веб-чат']").count() >= 1
 
 
@@ -197,6 +201,46 @@ async def test_shortcuts_move_through_the_list_and_open_the_reply(desk: Desk, ta
                                await rows.nth(1).get_attribute("data-ticket")]  # fmt: skip
     assert (note_mode, focused) == ("true", "reply")
     assert "Следующее обращение" in help_text and "Взять себе" in help_text
+
+
+async def test_a_and_e_assign_the_open_ticket_to_me_and_resolve_it_after_the_undo_window(
+    desk: Desk, tab: Open
+) -> None:
+    ticket = await desk.ticket_of("root", await desk.customer_writes("Клавишами: оплата"))
+    anna = await tab("anna")
+    await all_open(anna)
+    await open_row(anna, "Клавишами")
+
+    await anna.keyboard.press("a")
+    await anna.wait_for_selector("button[name=assign-me][disabled]")
+    await anna.keyboard.press("e")
+    await anna.wait_for_function(
+        "document.querySelector('select[name=status]').value === 'resolved'"
+    )
+
+    after = (await desk.call("root", "GET", f"/api/v1/tickets/{ticket['id']}")).json()
+    assert (after["assignee"], after["status"]) == ("anna", "resolved")
+
+
+async def test_a_ticket_with_news_is_marked_unread_until_opened_even_across_a_reload(
+    desk: Desk, tab: Open
+) -> None:
+    quiet = await desk.customer_writes("Непрочитанное: оплата")
+    anna = await tab("anna")
+    await all_open(anna)
+    row = anna.locator("li[data-ticket]", has_text="Непрочитанное")
+    await row.wait_for()
+
+    await desk.customer_writes("Добавлю: оплата картой", thread=quiet)
+    await anna.locator("li.unread[data-ticket]", has_text="Непрочитанное").wait_for()
+    await anna.reload()
+    await all_open(anna)
+    still = anna.locator("li.unread[data-ticket]", has_text="Непрочитанное")
+    await still.wait_for()
+    await still.click()
+    await anna.locator("li.current:not(.unread)", has_text="Непрочитанное").wait_for()
+
+    assert await anna.locator("li.unread[data-ticket]", has_text="Непрочитанное").count() == 0
 
 
 async def test_bulk_actions_assign_the_picked_tickets_and_set_their_status(

@@ -94,6 +94,7 @@ async def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_conversation
     assert ticket.contact is not None
     assert (ticket.contact.name, ticket.contact.email) == ("Мария", "maria@example.ru")
     assert [m.text for m in ticket.messages] == ["Здравствуйте, не работает оплата 🙏"]
+    assert [m.page for m in ticket.messages] == [f"{webchat}/demo"]  # where the visitor wrote
     assert "Здравствуйте, не работает оплата 🙏" in lines and "Уже едет 🚚" in lines
     assert not any("внутреннее" in x for x in lines)
 

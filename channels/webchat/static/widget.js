@@ -173,7 +173,7 @@
       const profile = JSON.parse(localStorage.getItem(profileKey) || "{}");
       // The visitor's own time zone: agents see their local time, greetings fit their hour.
       const timezone = (Intl.DateTimeFormat().resolvedOptions().timeZone || "").slice(0, 64);
-      ws.send(JSON.stringify({ token: localStorage.getItem(storeKey), language: lang, timezone, ...profile }));
+      ws.send(JSON.stringify({ token: localStorage.getItem(storeKey), language: lang, timezone, page: location.href, ...profile }));
     };
     ws.onmessage = (event) => {
       const frame = JSON.parse(event.data);

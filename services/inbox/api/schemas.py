@@ -95,6 +95,7 @@ class MessageOut(BaseModel):
     raw_ref: str | None = Field(
         None, description="The original as received: GET /tickets/{id}/files/<sha256>"
     )
+    page: str | None = Field(None, description="The web page the customer wrote from (web chat)")
     created_at: datetime
 
 

@@ -82,7 +82,7 @@ def ticket_filter(query: ListTickets, matching_ids: list[str] | None) -> Doc:
         f.setdefault("$and", []).append({"department": query.department})
     if query.status:
         f["status"] = {"$in": query.status}
-    for key in ("channel", "contact_id", "thread"):
+    for key in ("channel", "contact_id", "thread", "number"):
         if (value := getattr(query, key)) is not None:
             f[key] = value
     if query.assignee == "none":

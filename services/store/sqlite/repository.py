@@ -117,6 +117,7 @@ class SqliteRepository:
             ("channel", query.channel),
             ("contact_id", query.contact_id),
             ("thread", query.thread),
+            ("number", query.number),
         ):
             if value is not None:
                 where.append(f"{column} = ?")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -92,8 +93,30 @@ def test_any_first_frame_gives_a_profile_of_short_strings(first: Any) -> None:
 
     profile = _profile(first, site)
 
-    assert set(profile) <= {"name", "email", "language", "department"}
-    assert all(isinstance(v, str) and len(v) <= 200 for v in profile.values())
+    assert set(profile) <= {"name", "email", "language", "timezone", "department", "page"}
+    assert all(isinstance(v, str) and len(v) <= 200 for k, v in profile.items() if k != "page")
+    assert len(profile.get("page", "")) <= 500
+
+
+@pytest.mark.parametrize(
+    ("page", "kept"),
+    [
+        ("https://shop.example/заказ/42?utm=1", True),
+        ("http://127.0.0.1:8081/demo", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("https://shop.example/" + "x" * 500, False),
+        (["https://shop.example/"], False),
+    ],
+)
+def test_the_page_a_visitor_writes_from_is_kept_only_as_an_http_address(
+    page: Any, kept: bool
+) -> None:
+    site = Site(account="shop")
+
+    profile = _profile({"page": page}, site)
+
+    assert profile.get("page") == (page if kept else None)
 
 
 def test_a_telegram_file_size_that_is_not_a_number_counts_as_unknown() -> None:

@@ -84,10 +84,9 @@ export function mergePicker(ticket, ctx) {
   const lookup = async () => {
     const text = search.value.trim();
     const number = text.replace(/^#/, "");
-    const query = /^\d+$/.test(number) ? { limit: 100 } : { q: text, limit: 20 };
+    const query = /^\d+$/.test(number) ? { number, limit: 1 } : { q: text, limit: 20 };
     const page = text ? await api.call("GET", "/tickets", undefined, query) : { items: [] };
-    const items = page.items.filter((x) => x.id !== ticket.id && x.status !== "closed"
-      && (!/^\d+$/.test(number) || String(x.number).startsWith(number)));
+    const items = page.items.filter((x) => x.id !== ticket.id && x.status !== "closed");
     found.replaceChildren(...items.slice(0, 20).map((x) => h("li", {}, h("button", {
       "aria-pressed": "false", "data-number": x.number, onclick: (e) => {
         chosen = x;

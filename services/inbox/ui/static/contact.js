@@ -16,12 +16,14 @@ export function contactPanel(ticket, ctx) {
       h("span", { class: "muted" }, ` · ${t(other.status)}`))) : [h("li", { class: "muted" }, t("noOtherTickets"))]));
   }).catch(() => {});
   const local = localTime(c.timezone);
+  const page = [...ticket.messages].reverse().find((m) => m.direction === "inbound" && m.page)?.page;
   return h("aside", { class: "contact", "aria-label": t("contact") },
     h("div", { class: "person" }, avatar(name, c.id, true), h("div", { class: "name", "data-contact-name": name }, name)),
     c.email ? h("div", {}, h("a", { href: `mailto:${c.email}` }, c.email)) : null,
     c.phone ? h("div", {}, c.phone) : null,
     local ? h("div", { class: "local-time" }, t("localTime", { time: local })) : null,
     c.language ? h("div", { class: "muted" }, `${t("languageOf")}: ${c.language}`) : null,
+    page ? h("div", { class: "page" }, `${t("wroteFrom")}: `, pageLink(page)) : null,
     h("h3", {}, t("channels")),
     h("ul", { class: "channels" }, c.identities.map((identity) => {
       const [channel, id] = identityParts(identity);
@@ -29,6 +31,13 @@ export function contactPanel(ticket, ctx) {
     })),
     h("h3", {}, t("previous")), previous,
     h("h3", {}, t("editContact")), editForm(ticket, ctx));
+}
+
+// The address is the visitor's browser's word: a link only when it is http(s), never opened
+// with access to this page.
+function pageLink(page) {
+  if (!/^https?:\/\//i.test(page)) return page;
+  return h("a", { href: page, target: "_blank", rel: "noopener noreferrer", "data-page": page }, page);
 }
 
 // A web chat visitor's id is 32 hex digits: agents need to tell two apart, not read it all.
