@@ -41,6 +41,9 @@ class AgentView(BusModel):
         description="Login tokens carry the value they were issued with; raising it (logout, "
         "a new password, another role or departments, deactivation) ends every one of them",
     )
+    tour_done: bool = Field(
+        default=False, description="The agent said not to show the inbox's first-run tour again"
+    )
 
     @field_validator("email")
     @classmethod

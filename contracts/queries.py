@@ -32,6 +32,12 @@ class ListTickets(_Query):
         default=None, description="A conversation: `<channel>:<account>:<thread key>`"
     )
     number: int | None = Field(default=None, ge=1, description="The ticket with this number")
+    contact_email: str | None = Field(
+        default=None,
+        max_length=320,
+        description="Every channel's tickets of the customers with this email address: as their "
+        "mail identity or as the address on their contact (a web chat visitor who gave it)",
+    )
     q: str | None = Field(
         default=None,
         max_length=200,

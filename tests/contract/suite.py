@@ -366,6 +366,31 @@ class RepositorySuite:
 
         assert [t.thread_key for t in found.items] == ["t2"]
 
+    async def test_a_customers_tickets_on_every_channel_are_found_by_their_email(
+        self, repo: Repository, writer: Writer
+    ) -> None:
+        mail = InboundMessage(
+            channel="email",
+            account="support",
+            thread_key="<a@mail.example>",
+            external_id="<a@mail.example>",
+            sender=Sender(channel_user_id="maria@example.ru", display_name="Мария"),
+            text="Письмо про оплату",
+        )
+        chat = InboundMessage(
+            channel="webchat",
+            account="shop",
+            thread_key="visitor-1",
+            external_id="w1",
+            sender=Sender(channel_user_id="visitor-1", email="Maria@Example.ru"),
+            text="Из чата про доставку",
+        )
+        await writer.ingest([mail, chat, inbound("x", "Чужое обращение", thread="other")])
+
+        found = await repo.list_tickets(ListTickets(contact_email="MARIA@example.ru"))
+
+        assert sorted(t.channel for t in found.items) == ["email", "webchat"]
+
     async def test_a_ticket_is_found_by_its_number(self, repo: Repository, writer: Writer) -> None:
         for n in range(3):
             await writer.ingest([inbound(f"n{n}", f"вопрос {n}", thread=f"n{n}")])

@@ -475,3 +475,68 @@ async def test_the_contact_panel_edits_the_customers_name_everywhere(desk: Desk,
     assert await row.inner_text() == "Ирина Петрова"
     assert "+7 914 000-00-00" in await anna.locator("aside.contact").inner_text()
     assert await anna.locator("aside.contact .person .avatar").inner_text() == "ИП"
+
+
+async def newcomer(desk: Desk, email: str) -> None:
+    body = {"email": email, "name": "Новенькая", "departments": ["billing"], "password": PASSWORD}
+    reply = await desk.call("root", "POST", "/api/v1/agents", json=body)
+    assert reply.status_code == 201, reply.text
+
+
+async def log_in(page: Page, email: str) -> None:
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("nav.views")
+
+
+async def test_a_newcomer_is_toured_once_and_never_again_after_saying_so(
+    desk: Desk, tab: Open
+) -> None:
+    await newcomer(desk, "nova@desk.test")
+    page = await tab(None)
+    await log_in(page, "nova@desk.test")
+    tour = page.locator("dialog.tour")
+    await tour.wait_for()
+    await page.screenshot(path=str(ARTIFACTS / "tour.png"))
+    violations = await serious_violations(page)
+
+    outlined = []
+    for _ in range(5):
+        outlined.append(await page.evaluate("document.querySelector('.tour-target')?.tagName"))
+        if len(outlined) == 5:
+            await page.check("input[name=tour-never]")
+        await page.click("button[name=tour-next]")
+    await tour.wait_for(state="detached")
+    fresh = await tab(None)
+    await log_in(fresh, "nova@desk.test")
+    await asyncio.sleep(0.5)
+
+    assert violations == []
+    assert outlined == ["NAV", "SECTION", "SECTION", "INPUT", "BUTTON"]
+    assert await fresh.locator("dialog.tour").count() == 0
+    me = (await fresh.evaluate(
+        "fetch('/api/v1/me', {headers: {Authorization: "
+        "`Bearer ${sessionStorage.getItem('relaydesk.token')}`}}).then((r) => r.json())"
+    ))  # fmt: skip
+    assert me["tour_done"] is True
+
+
+async def test_a_tour_closed_without_never_comes_back_at_the_next_login(
+    desk: Desk, tab: Open
+) -> None:
+    await newcomer(desk, "vera@desk.test")
+    page = await tab(None)
+    await log_in(page, "vera@desk.test")
+    await page.locator("dialog.tour").wait_for()
+
+    await page.click("button[name=tour-skip]")
+    await page.reload()
+    await page.wait_for_selector("nav.views")
+    await asyncio.sleep(0.5)
+    same_session = await page.locator("dialog.tour").count()
+    other = await tab(None)
+    await log_in(other, "vera@desk.test")
+
+    assert same_session == 0
+    await other.locator("dialog.tour").wait_for()

@@ -9,6 +9,7 @@ import nats
 import pytest
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy
+from nats.js.errors import NoStreamResponseError
 
 from contracts import streams
 from services.runtime.broker import differences, ensure_streams, stream_config
@@ -43,10 +44,22 @@ async def test_streams_are_created_at_the_replicas_asked_for(js: JetStreamContex
         assert info.cluster is not None and len(info.cluster.replicas or []) == 2
 
 
+async def publish_once_reachable(js: JetStreamContext, subject: str, data: bytes) -> None:
+    """A stream just made on one node of the cluster answers on the others only once its
+    subjects' interest has spread there (seen once in CI: "no responders" right after)."""
+    for _ in range(50):
+        try:
+            await js.publish(subject, data)
+            return
+        except NoStreamResponseError:
+            await asyncio.sleep(0.1)
+    await js.publish(subject, data)
+
+
 async def test_an_existing_stream_moves_to_r3_and_its_caps_in_place(js: JetStreamContext) -> None:
     await ensure_streams(js, [streams.INBOUND], replicas=1)
     for n in range(10):
-        await js.publish("inbound.telegram", f"m{n}".encode())
+        await publish_once_reachable(js, "inbound.telegram", f"m{n}".encode())
 
     await ensure_streams(js, [streams.INBOUND], replicas=3, capped=True)
 

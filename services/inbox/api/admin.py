@@ -93,6 +93,7 @@ async def _put_agent(ctx: Inbox, actor: str, agent_id: str, body: AgentIn) -> Ag
     agent = d.AgentView(id=agent_id, **body.model_dump(exclude={"password"}))
     if (before := ctx.directory.agent(agent_id)) is not None:
         agent.sessions = before.sessions + (1 if ends_sessions(before, agent, body) else 0)
+        agent.tour_done = before.tour_done  # the agent's own choice, not the admin's
     # argon2 spends ~150 ms of CPU on purpose: off the event loop, like login's verify.
     password = await asyncio.to_thread(hash_password, body.password) if body.password else None
     await _write(ctx, d.PutAgent(actor=actor, agent=agent, password_hash=password))

@@ -18,6 +18,7 @@ from services.inbox.api.schemas import (
     PresenceOut,
     Problem,
     Session,
+    TourIn,
     agent_out,
 )
 from services.inbox.passwords import verify_password
@@ -81,6 +82,15 @@ async def logout(agent: Agent, ctx: Ctx) -> Response:
 @router.get("/me", response_model=AgentOut, responses={401: ERRORS[401]})
 async def me(agent: Agent) -> AgentOut:
     return agent_out(agent)
+
+
+@router.put("/me/tour", response_model=AgentOut, responses={401: ERRORS[401], 503: ERRORS[503]})
+async def set_tour(body: TourIn, agent: Agent, ctx: Ctx) -> AgentOut:
+    """Whether the inbox shows its first-run tour at the next login (kept on the profile)."""
+    updated = agent.model_copy(update={"tour_done": body.done})
+    await ctx.store.directory_command(d.PutAgent(actor=agent.id, agent=updated))
+    await ctx.directory.refresh()
+    return agent_out(updated)
 
 
 @router.get("/me/presence", response_model=PresenceOut, responses={401: ERRORS[401]})

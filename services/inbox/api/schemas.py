@@ -133,6 +133,7 @@ class AgentOut(BaseModel):
     languages: list[str]
     capacity: int
     active: bool
+    tour_done: bool = Field(False, description="The first-run tour was dismissed for good")
 
 
 class Session(BaseModel):
@@ -143,6 +144,10 @@ class Session(BaseModel):
 
 class PresenceIn(RequestBody):
     status: PresenceStatus
+
+
+class TourIn(RequestBody):
+    done: bool = Field(description="True: never show the first-run tour again")
 
 
 class PresenceOut(BaseModel):

@@ -46,7 +46,12 @@ def message_doc(m: MessageView, dedupe_key: str | None, seq: Any) -> Doc:
 
 
 def contact_doc(c: ContactView) -> Doc:
-    return {"_id": c.id, "identities": c.identities, "view": c.model_dump(mode="json")}
+    return {
+        "_id": c.id,
+        "identities": c.identities,
+        "email": c.email.strip().lower() if c.email else None,
+        "view": c.model_dump(mode="json"),
+    }
 
 
 def ticket_of(doc: Doc | None) -> TicketView | None:
@@ -73,8 +78,17 @@ def text_search(terms: list[str]) -> Doc:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def ticket_filter(query: ListTickets, matching_ids: list[str] | None) -> Doc:
-    """The tickets filter of a queue page; `matching_ids` are the text search's hits."""
+def email_filter(address: str) -> Doc:
+    """The contacts of the customers with this email address (see ListTickets.contact_email)."""
+    address = address.strip().lower()
+    return {"$or": [{"identities": rules.identity("email", address)}, {"email": address}]}
+
+
+def ticket_filter(
+    query: ListTickets, matching_ids: list[str] | None, contact_ids: list[str] | None = None
+) -> Doc:
+    """The tickets filter of a queue page; `matching_ids` are the text search's hits,
+    `contact_ids` the contacts of `query.contact_email`."""
     f: Doc = {}
     if query.departments is not None:
         f["department"] = {"$in": query.departments}
@@ -100,6 +114,8 @@ def ticket_filter(query: ListTickets, matching_ids: list[str] | None) -> Doc:
         f["timer_ts"] = {"$ne": None, "$lte": query.timer_before.timestamp()}
     if matching_ids is not None:
         f["_id"] = {"$in": matching_ids}
+    if contact_ids is not None:
+        f.setdefault("$and", []).append({"contact_id": {"$in": contact_ids}})
     if query.cursor and query.order == "recent":
         ts, last_id = paging.decode_cursor(query.cursor)
         f.setdefault("$and", []).append(

@@ -36,7 +36,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         # "none": no stemming or stop words, so any language is matched word for word.
         IndexModel([("search", "text")], default_language="none", name="search_text"),
     ],
-    "contacts": [IndexModel([("identities", ASCENDING)], unique=True)],
+    "contacts": [
+        IndexModel([("identities", ASCENDING)], unique=True),
+        IndexModel([("email", ASCENDING)]),
+    ],
     "outbox": [IndexModel([("published_ts", ASCENDING), ("created_ts", ASCENDING)])],
     "audit": [IndexModel([("ticket_id", ASCENDING), ("at_ts", ASCENDING)])],
     # Receipts that came before the report of the send they are about (see ingest.py).

@@ -57,9 +57,12 @@ class MongoRepository:
         matching: list[str] | None = None
         if query.q and (terms := paging.search_terms(query.q)):
             matching = await self.db.messages.distinct("ticket_id", d.text_search(terms))
+        contacts: list[str] | None = None
+        if query.contact_email is not None:
+            contacts = await self.db.contacts.distinct("_id", d.email_filter(query.contact_email))
         order = d.TICKET_ORDER if query.order == "recent" else d.QUEUE_ORDER
         docs = await self.db.tickets.find(
-            d.ticket_filter(query, matching), sort=order, limit=query.limit + 1
+            d.ticket_filter(query, matching, contacts), sort=order, limit=query.limit + 1
         ).to_list(None)
         items = [TicketView.model_validate(doc["view"]) for doc in docs[: query.limit]]
         cursor = None

@@ -17,7 +17,7 @@ from typing import Any
 
 from contracts.queries import Counts, ListTickets, TicketPage
 from contracts.tickets import ContactView, MessageView, TicketView
-from services.store import paging
+from services.store import paging, rules
 from services.store.errors import LostRace
 from services.store.records import AuditEntry, OutboxBatch
 from services.store.sqlite.checkpoint import Checkpointer
@@ -122,6 +122,13 @@ class SqliteRepository:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if query.contact_email is not None:
+            where.append(
+                "contact_id IN (SELECT contact_id FROM contact_identities WHERE identity = ? "
+                "UNION SELECT id FROM contacts WHERE lower(json_extract(doc, '$.email')) = ?)"
+            )
+            address = query.contact_email.strip().lower()
+            params += [rules.identity("email", address), address]
         if query.assignee == "none":
             where.append("assignee IS NULL")
         elif query.assignee is not None:

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS contacts (
     id TEXT PRIMARY KEY,
     doc TEXT NOT NULL
 );
+-- A customer found by the address on their contact (every channel's tickets of one person).
+CREATE INDEX IF NOT EXISTS contacts_email ON contacts(lower(json_extract(doc, '$.email')));
 CREATE TABLE IF NOT EXISTS contact_identities (
     identity TEXT PRIMARY KEY,
     contact_id TEXT NOT NULL

@@ -72,6 +72,14 @@ async def set_presence_is_yours(desk: Desk, w: World) -> None:
     assert reply.json()["agent"] == "tina"
 
 
+async def tour_choice_is_yours(desk: Desk, w: World) -> None:
+    changed = await desk.call("tina", "PUT", "/api/v1/me/tour", json={"done": False})
+    anna = (await desk.call("anna", "GET", "/api/v1/me")).json()
+    await desk.call("tina", "PUT", "/api/v1/me/tour", json={"done": True})
+    assert changed.json()["id"] == "tina" and changed.json()["tour_done"] is False
+    assert anna["tour_done"] is True
+
+
 async def list_hides_other_departments(desk: Desk, w: World) -> None:
     everything = await desk.call("tina", "GET", "/api/v1/tickets", params={"limit": 200})
     asked = await desk.call("tina", "GET", "/api/v1/tickets", params={"department": "billing"})
@@ -205,6 +213,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/me"): me_is_yourself,
     ("GET", "/api/v1/me/presence"): presence_is_yours,
     ("PUT", "/api/v1/me/presence"): set_presence_is_yours,
+    ("PUT", "/api/v1/me/tour"): tour_choice_is_yours,
     ("GET", "/api/v1/tickets"): list_hides_other_departments,
     ("POST", "/api/v1/tickets"): create_only_in_own_departments,
     ("GET", "/api/v1/search"): search_hides_other_departments,

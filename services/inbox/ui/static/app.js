@@ -10,6 +10,7 @@ import { composer, fullDate, messagesView } from "./conversation.js";
 import { PRIORITIES, STATUSES, setStatus, ticketActions } from "./actions.js";
 import { contactPanel } from "./contact.js";
 import { helpDialog, installShortcuts } from "./shortcuts.js";
+import { maybeTour } from "./tour.js";
 
 const VIEWS = {
   mine: { assignee: "me", status: ["open", "pending"] },
@@ -88,6 +89,7 @@ async function start() {
   if (state.presence === "offline") state.presence = "online";
   layout();
   await reload();
+  maybeTour(api, state.me, t);
   // Due times turn amber, then red, as time passes, not only when an event comes.
   setInterval(() => { if (state.page === "inbox") { renderList(); refreshBadge(); } }, 30000);
 }

@@ -58,6 +58,12 @@ const CATALOG = {
     sortBy: "Sort", newest: "Newest activity", oldestWaiting: "Waiting longest", priorityFirst: "Priority, then oldest", slaFirst: "SLA due soonest",
     selectTicket: "Select ticket #{n}", selectAll: "Select all shown", shown: "{n} shown", tickets: "Tickets", setStatus: "Set status…",
     bulkActions: "Bulk actions", picked: "{n} selected", clearSelection: "Clear", backToList: "Back to the list", conversation: "Conversation",
+    tourViews: "Views on the left: your tickets, the unassigned queue, everything open, and the searches you save.",
+    tourViewsTitle: "Views", tourList: "The live list: new messages arrive by themselves and unread ones get a dot. Tick rows for bulk actions, sort at the top.",
+    tourListTitle: "Tickets", tourTicket: "The conversation: reply to the customer or add an internal note; assign, transfer, tag and merge from the labelled controls above it.",
+    tourTicketTitle: "The conversation", tourSearch: "Search every ticket by customer, subject or words from any message, in any language.",
+    tourSearchTitle: "Search", tourKeys: "Keyboard shortcuts: j and k to move, r to reply, e to resolve. Press ? for the whole list.",
+    tourKeysTitle: "Shortcuts", tourNext: "Next", tourBack: "Back", tourSkip: "Close", tourDone: "Done", tourNever: "Don't show this again",
   },
   ru: {
     title: "Relay Desk", email: "Эл. почта", password: "Пароль", login: "Войти",
@@ -116,6 +122,12 @@ const CATALOG = {
     sortBy: "Сортировка", newest: "Сначала новые", oldestWaiting: "Дольше всех ждут", priorityFirst: "По приоритету, затем старые", slaFirst: "Ближайший срок SLA",
     selectTicket: "Выбрать обращение №{n}", selectAll: "Выбрать все показанные", shown: "Показано: {n}", tickets: "Обращения", setStatus: "Сменить статус…",
     bulkActions: "Массовые действия", picked: "Выбрано: {n}", clearSelection: "Снять выбор", backToList: "Назад к списку", conversation: "Переписка",
+    tourViews: "Слева представления: ваши обращения, очередь без исполнителя, все открытые и сохранённые поиски.",
+    tourViewsTitle: "Представления", tourList: "Живой список: новые сообщения появляются сами, непрочитанные отмечены точкой. Отметьте строки для массовых действий, сортировка сверху.",
+    tourListTitle: "Обращения", tourTicket: "Переписка: ответьте клиенту или оставьте внутреннюю заметку; назначайте, передавайте, ставьте метки и объединяйте подписанными кнопками над ней.",
+    tourTicketTitle: "Переписка", tourSearch: "Поиск по всем обращениям: по клиенту, теме или словам из любого сообщения, на любом языке.",
+    tourSearchTitle: "Поиск", tourKeys: "Горячие клавиши: j и k — перемещение, r — ответ, e — решено. Нажмите ?, чтобы увидеть все.",
+    tourKeysTitle: "Горячие клавиши", tourNext: "Далее", tourBack: "Назад", tourSkip: "Закрыть", tourDone: "Готово", tourNever: "Больше не показывать",
   },
 };
 

@@ -14,7 +14,7 @@ function typing(target) {
 export function installShortcuts(handlers) {
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    if (document.querySelector("dialog[open]")) return;
+    if (document.querySelector("dialog:modal")) return;  // the help, the merge picker
     const handler = handlers[event.key];
     if (!handler) return;
     event.preventDefault();
