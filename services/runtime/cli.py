@@ -31,6 +31,7 @@ SERVICES: dict[str, str] = {
     "store": "services.store.app:create_app",
     "router": "router.app:create_app",
     "reports": "services.reports.app:create_app",
+    "portal": "services.portal.app:create_app",
     "inbox": "services.inbox.app:create_app",
     "telegram": "channels.telegram.app:create_app",
     "webchat": "channels.webchat.app:create_app",
@@ -45,7 +46,11 @@ NEEDS_CREDENTIALS: dict[str, str] = {
     "viber": "RELAYDESK_VIBER_BOTS",
 }
 # What a newcomer opens after `make run`, announced once the service answers.
-OPEN_HERE = {"inbox": ("agents' inbox", "/"), "webchat": ("customer chat demo", "/demo")}
+OPEN_HERE = {
+    "inbox": ("agents' inbox", "/"),
+    "webchat": ("customer chat demo", "/demo"),
+    "portal": ("customers' portal", "/portal/"),
+}
 # Account commands and the first-start bootstrap live with the inbox, which owns accounts.
 ACCOUNTS = "services.inbox.accounts"
 REPORTS = "services.reports.rebuild"

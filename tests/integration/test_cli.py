@@ -62,6 +62,7 @@ def start_up(
         "RELAYDESK_STORE_PORT": "0",
         "RELAYDESK_ROUTER_PORT": "0",
         "RELAYDESK_REPORTS_PORT": "0",
+        "RELAYDESK_PORTAL_PORT": "0",
         "RELAYDESK_INBOX_PORT": "0",
         "RELAYDESK_WEBCHAT_PORT": "0",
         "RELAYDESK_EMAIL_PORT": "0",
@@ -78,7 +79,7 @@ def start_up(
     )
     health: dict[str, str] = {}
     lines = wait_for_lines(up, lambda: set(health) == set(services_to_start(env)), health)
-    if set(health) != {"store", "router", "reports", "inbox", "webchat", "email"}:
+    if set(health) != {"store", "router", "reports", "portal", "inbox", "webchat", "email"}:
         up.kill()  # a failed start must not leave the stack behind, holding the ports
         finish(up)
         raise AssertionError("".join(lines))

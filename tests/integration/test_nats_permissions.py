@@ -21,7 +21,9 @@ from services.runtime.nats_server import server_binary
 
 pytestmark = pytest.mark.integration
 CONFIG = Path(__file__).parents[2] / "deploy" / "nats" / "relaydesk.conf"
-USERS = ("STORE", "ROUTER", "REPORTS", "INBOX", "TELEGRAM", "WEBCHAT", "EMAIL", "VK", "VIBER")
+USERS = (
+    "STORE", "ROUTER", "REPORTS", "PORTAL", "INBOX", "TELEGRAM", "WEBCHAT", "EMAIL", "VK", "VIBER"
+)  # fmt: skip
 PASSWORDS = {f"RELAYDESK_NATS_{s}_PASSWORD": f"pw-{s.lower()}" for s in USERS}
 
 

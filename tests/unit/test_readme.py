@@ -9,6 +9,7 @@ from channels.vk.settings import VkSettings
 from channels.webchat.settings import WebchatSettings
 from router.settings import RouterSettings
 from services.inbox.settings import InboxSettings
+from services.portal.settings import PortalSettings
 from services.runtime.config import UpSettings
 from services.store.settings import StoreSettings
 
@@ -28,6 +29,7 @@ def test_every_setting_is_documented_in_the_readme() -> None:
             EmailSettings,
             VkSettings,
             ViberSettings,
+            PortalSettings,
         )
         for field in settings.model_fields
     }
