@@ -141,7 +141,11 @@ def create_app(settings: PortalSettings | None = None) -> Starlette:
             seconds = settings.portal_link_minutes * 60
             token = links.issue(key, "link", email, now, seconds)
             link = f"{settings.portal_url.rstrip('/')}/portal/#link={token}"
-            await mail.send(settings, mail.compose(settings, email, link))
+            try:
+                await mail.send(settings, mail.compose(settings, email, link))
+            except Exception as error:  # the mail server is away: say so, keep nothing
+                log.warning("sign-in mail not sent: %s", type(error).__name__)
+                return JSONResponse({"detail": "the mail could not be sent; try again"}, 503)
         return JSONResponse({"detail": "if we know this address, a link is on its way"}, 202)
 
     async def open_session(request: Request) -> Response:

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import nats
 import pytest
 from nats.aio.client import Client
@@ -24,6 +25,7 @@ from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
 from services.runtime.store_client import StoreClient
 from tests.e2e.conftest import ARTIFACTS
+from tests.fullstack import free_port
 from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +42,15 @@ def portal_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     try:
         for process in running:
             process.start()
-        portal = ServiceProcess("portal", server.url, root / "var", **env)
+        port = free_port()  # known before the start: the mailed links carry the address
+        portal = ServiceProcess(
+            "portal",
+            server.url,
+            root / "var",
+            RELAYDESK_PORTAL_PORT=str(port),
+            RELAYDESK_PORTAL_URL=f"http://127.0.0.1:{port}",
+            **env,
+        )
         running.append(portal)
         portal.start()
         assert portal.url
@@ -189,3 +199,21 @@ async def test_an_expired_link_is_refused(
     await context.close()
 
     assert "Ссылка не подходит" in refused and "expired" in refused
+
+
+async def test_an_unknown_address_gets_the_same_answer_and_no_mail_and_asking_is_throttled(
+    portal_desk: tuple[str, str, Path], tickets: dict[str, str]
+) -> None:
+    _, portal, outbox = portal_desk
+    before = set(outbox.glob("*.eml"))
+
+    async with httpx.AsyncClient(base_url=portal) as client:
+        answers = [
+            (await client.post("/portal/api/link", json={"email": "nobody@example.ru"})).status_code
+            for _ in range(4)
+        ]
+        listed = await client.get("/portal/api/tickets")
+
+    assert answers == [202, 202, 202, 429]
+    assert set(outbox.glob("*.eml")) == before
+    assert listed.status_code == 401

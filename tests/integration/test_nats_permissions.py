@@ -117,3 +117,29 @@ async def test_an_adapter_can_hold_its_outbound_partitions_and_deliver(server: i
     await store.close()
 
     assert sent == ["ответ"] and held == streams.OUTBOUND_PARTITIONS
+
+
+async def test_the_portal_reads_tickets_and_answers_on_any_channel_but_commands_nothing(
+    server: int,
+) -> None:
+    errors: list[str] = []
+
+    async def noted(error: Exception) -> None:
+        errors.append(str(error))
+
+    portal = await nats.connect(f"nats://portal:pw-portal@127.0.0.1:{server}", error_cb=noted)
+    for allowed in ("inbound.vk", "inbound.email", "queries.ticket.get", "queries.ticket.list"):
+        await portal.publish(allowed, b"{}")
+    await portal.flush()
+    allowed_errors = list(errors)
+    for refused in ("commands.ticket.reply", "queries.directory.credentials", "events.ticket.x"):
+        await portal.publish(refused, b"{}")
+    async with asyncio.timeout(5):
+        while len(errors) < 3:
+            await portal.flush()
+            await asyncio.sleep(0.05)
+    await portal.close()
+
+    assert allowed_errors == []
+    joined = " ".join(errors).lower()
+    assert all(s in joined for s in ("commands.ticket.reply", "credentials", "events.ticket.x"))

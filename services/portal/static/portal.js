@@ -132,4 +132,6 @@ async function route() {
   }
 }
 
+// A link opened in a tab already on the portal changes only the fragment.
+window.addEventListener("hashchange", () => { if (location.hash.includes("link=")) route(); });
 route();
