@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from nats.js import JetStreamContext
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from contracts.presence import (
@@ -20,7 +20,7 @@ from contracts.presence import (
     AgentPresence,
     PresenceStatus,
 )
-from services.runtime.kv import bucket_ttl, open_bucket
+from services.runtime.kv import bucket_ttl, lost_race, open_bucket
 
 ATTEMPTS = 20
 
@@ -142,7 +142,7 @@ class Presence:
                 else:
                     written = await self.load.update(agent_id, new.to_bytes(), last=revision)
             except Exception as error:
-                if not _lost_race(error):
+                if not lost_race(error):
                     raise
                 fresh = True  # the local copy is behind: read the bucket itself
                 continue
@@ -222,11 +222,3 @@ async def _follow(
             continue
         deleted = entry.operation in ("DEL", "PURGE")
         apply(entry.key, None if deleted else entry.value, entry.revision or 0)
-
-
-def _lost_race(error: Exception) -> bool:
-    """Another replica wrote first: a wrong last sequence, or `create` of an existing key."""
-    if isinstance(error, KeyWrongLastSequenceError):
-        return True
-    text = str(error).lower()
-    return "wrong last sequence" in text or "key exists" in text

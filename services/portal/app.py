@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nats.js.errors import KeyWrongLastSequenceError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,7 +32,7 @@ from services.portal.settings import PortalSettings
 from services.portal.throttle import Window
 from services.runtime.broker import make_broker
 from services.runtime.http import service_app
-from services.runtime.kv import open_bucket
+from services.runtime.kv import lost_race, open_bucket
 from services.runtime.private import stored_secret
 from services.runtime.store_client import StoreClient
 
@@ -159,7 +158,7 @@ def create_app(settings: PortalSettings | None = None) -> Starlette:
         try:  # single use: the nonce is remembered until the link would have expired
             await state["used"].create(signed.nonce, b"1")
         except Exception as error:
-            if not isinstance(error, KeyWrongLastSequenceError) and "exists" not in str(error):
+            if not lost_race(error):
                 raise
             return JSONResponse({"detail": "this link was used already"}, 410)
         seconds = settings.portal_session_hours * 3600

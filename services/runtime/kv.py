@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
 from contracts import streams
@@ -45,3 +45,12 @@ async def bucket_ttl(js: JetStreamContext, name: str) -> float | None:
     """The TTL the bucket was created with: whoever created it first decided, and it counts."""
     info = await js.stream_info(f"KV_{name}")
     return info.config.max_age or None
+
+
+def lost_race(error: Exception) -> bool:
+    """Another writer came first: a wrong last sequence, or `create` of an existing key
+    (nats-py reports the latter as an APIError with the server's words)."""
+    if isinstance(error, KeyWrongLastSequenceError):
+        return True
+    text = str(error).lower()
+    return "wrong last sequence" in text or "key exists" in text
