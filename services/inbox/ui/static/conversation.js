@@ -99,6 +99,23 @@ function fileLink(m, a, ctx) {
   } }, a.name);
 }
 
+// A file's content never changes (its path is its sha256): each image is fetched once, not on
+// every re-render the ticket's events cause. The page is an agent's working day: bounded.
+const thumbnails = new Map();  // path -> Promise of an object URL
+function thumbnail(api, path) {
+  if (!thumbnails.has(path)) {
+    if (thumbnails.size >= 200) {
+      const [oldest, url] = thumbnails.entries().next().value;
+      thumbnails.delete(oldest);
+      url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
+    }
+    const url = api.blob(path).then((blob) => URL.createObjectURL(blob));
+    url.catch(() => thumbnails.delete(path));  // fetched again next time
+    thumbnails.set(path, url);
+  }
+  return thumbnails.get(path);
+}
+
 // An image is shown small (fetched with the agent's token, so as a blob); anything else is a
 // chip with its name and size that downloads on a click.
 function attachment(m, a, ctx) {
@@ -106,7 +123,7 @@ function attachment(m, a, ctx) {
   const stored = a.ref && a.ref.startsWith("file:");
   if (stored && (a.content_type || "").startsWith("image/")) {
     const img = h("img", { alt: a.name, title: `${a.name} · ${size}`, "data-thumbnail": a.name });
-    ctx.api.blob(filePath(m, a, ctx)).then((blob) => { img.src = URL.createObjectURL(blob); }).catch(() => img.replaceWith(chip()));
+    thumbnail(ctx.api, filePath(m, a, ctx)).then((url) => { img.src = url; }).catch(() => img.replaceWith(chip()));
     return h("a", { href: "#", "data-file": a.name, onclick: (e) => {
       e.preventDefault();
       ctx.api.download(filePath(m, a, ctx), a.name).catch(() => {});
@@ -117,6 +134,8 @@ function attachment(m, a, ctx) {
 }
 
 // ----- the composer -----
+const chosen = new Map();  // ticket id -> files picked for the reply being written
+
 function draftKey(ctx, ticketId) { return `relaydesk.draft.${ctx.state.me.id}.${ticketId}`; }
 
 export function composer(ticket, ctx) {
@@ -160,6 +179,16 @@ export function composer(ticket, ctx) {
       if (chosen) { text.value = chosen.text; e.target.value = ""; text.dispatchEvent(new Event("input")); text.focus(); }
     } });
   const files = h("input", { type: "file", name: "files", multiple: true, "aria-label": t("attachments") });
+  // Like the text, the files chosen survive the re-render each of the ticket's events causes
+  // (they were lost when an event came between choosing them and sending).
+  if (chosen.has(ticket.id)) {
+    const kept = new DataTransfer();
+    for (const file of chosen.get(ticket.id)) kept.items.add(file);
+    files.files = kept.files;
+  }
+  files.addEventListener("change", () => {
+    if (files.files.length) chosen.set(ticket.id, [...files.files]); else chosen.delete(ticket.id);
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!text.value.trim() || send.disabled) return;
@@ -171,6 +200,7 @@ export function composer(ticket, ctx) {
       text.value = "";
       localStorage.removeItem(draftKey(ctx, ticket.id));
       files.value = "";
+      chosen.delete(ticket.id);
       await ctx.openTicket(ticket.id, true);
     } catch (failure) {
       alert(`${t("error")}: ${failure.message}`);
