@@ -62,30 +62,49 @@ def test_the_config_is_valid() -> None:
     assert checked.returncode == 0, checked.stderr
 
 
-async def test_an_adapter_publishes_its_own_channel_and_cannot_read_the_directory(
+async def violations(
     server: int,
-) -> None:
+    user: str,
+    allowed: list[tuple[str, bytes]],
+    refused: list[tuple[str, bytes]],
+    refused_subscriptions: tuple[str, ...] = (),
+) -> tuple[list[str], str]:
+    """What the server reported when `user` published `allowed`, and (lowercased, joined)
+    when it then published `refused` and subscribed to `refused_subscriptions`."""
     errors: list[str] = []
 
     async def noted(error: Exception) -> None:
         errors.append(str(error))
 
-    url = f"nats://telegram:pw-telegram@127.0.0.1:{server}"
-    adapter = await nats.connect(url, error_cb=noted)
-    await adapter.publish("inbound.telegram", b"{}")
-    await adapter.flush()
-    allowed = list(errors)
-    await adapter.publish("queries.directory.credentials", b'{"email": "admin@desk"}')
-    await adapter.publish("inbound.vk", b"{}")
-    await adapter.subscribe("commands.ticket.reply")
+    client = await nats.connect(f"nats://{user}:pw-{user}@127.0.0.1:{server}", error_cb=noted)
+    for subject, data in allowed:
+        await client.publish(subject, data)
+    await client.flush()
+    during_allowed = list(errors)
+    for subject, data in refused:
+        await client.publish(subject, data)
+    for subject in refused_subscriptions:
+        await client.subscribe(subject)
     async with asyncio.timeout(5):
-        while len(errors) < 3:
-            await adapter.flush()
+        while len(errors) < len(refused) + len(refused_subscriptions):
+            await client.flush()
             await asyncio.sleep(0.05)
-    await adapter.close()
+    await client.close()
+    return during_allowed, " ".join(errors).lower()
+
+
+async def test_an_adapter_publishes_its_own_channel_and_cannot_read_the_directory(
+    server: int,
+) -> None:
+    allowed, joined = await violations(
+        server,
+        "telegram",
+        [("inbound.telegram", b"{}")],
+        [("queries.directory.credentials", b'{"email": "admin@desk"}'), ("inbound.vk", b"{}")],
+        refused_subscriptions=("commands.ticket.reply",),
+    )
 
     assert allowed == []
-    joined = " ".join(errors).lower()
     assert "queries.directory.credentials" in joined and "inbound.vk" in joined
     assert "commands.ticket.reply" in joined and "permissions violation" in joined
 
@@ -122,24 +141,15 @@ async def test_an_adapter_can_hold_its_outbound_partitions_and_deliver(server: i
 async def test_the_portal_reads_tickets_and_answers_on_any_channel_but_commands_nothing(
     server: int,
 ) -> None:
-    errors: list[str] = []
+    allowed_subjects = ("inbound.vk", "inbound.email", "queries.ticket.get", "queries.ticket.list")
+    refused_subjects = ("commands.ticket.reply", "queries.directory.credentials", "events.ticket.x")
 
-    async def noted(error: Exception) -> None:
-        errors.append(str(error))
-
-    portal = await nats.connect(f"nats://portal:pw-portal@127.0.0.1:{server}", error_cb=noted)
-    for allowed in ("inbound.vk", "inbound.email", "queries.ticket.get", "queries.ticket.list"):
-        await portal.publish(allowed, b"{}")
-    await portal.flush()
-    allowed_errors = list(errors)
-    for refused in ("commands.ticket.reply", "queries.directory.credentials", "events.ticket.x"):
-        await portal.publish(refused, b"{}")
-    async with asyncio.timeout(5):
-        while len(errors) < 3:
-            await portal.flush()
-            await asyncio.sleep(0.05)
-    await portal.close()
+    allowed_errors, joined = await violations(
+        server,
+        "portal",
+        [(s, b"{}") for s in allowed_subjects],
+        [(s, b"{}") for s in refused_subjects],
+    )
 
     assert allowed_errors == []
-    joined = " ".join(errors).lower()
     assert all(s in joined for s in ("commands.ticket.reply", "credentials", "events.ticket.x"))
