@@ -104,6 +104,11 @@ async def test_heartbeats_become_agents_online_time(
     reports = ServiceProcess("reports", nats_server.url, data_dir).start()
     start = msk(7, 10).timestamp()
     try:
+        # The bucket keeps one value per agent: beats put before the service's watcher starts
+        # (it may, a moment after the service answers /healthz) would reach it as the last one.
+        async with asyncio.timeout(10):
+            while (await js.stream_info(f"KV_{PRESENCE_BUCKET}")).state.consumer_count < 1:
+                await asyncio.sleep(0.05)
         for at, status in ((0, "online"), (20, "online"), (45, "away"), (70, "online")):
             beat = AgentPresence(status=status, at=start + at)  # type: ignore[arg-type]
             await presence.put("anna", beat.to_bytes())
