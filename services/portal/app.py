@@ -33,6 +33,7 @@ from services.portal.throttle import Window
 from services.runtime.broker import make_broker
 from services.runtime.http import service_app
 from services.runtime.kv import lost_race, open_bucket
+from services.runtime.metrics import ERRORS, MESSAGES
 from services.runtime.private import stored_secret
 from services.runtime.store_client import StoreClient
 
@@ -97,6 +98,8 @@ def create_app(settings: PortalSettings | None = None) -> Starlette:
     key = (
         secret.get_secret_value() if secret else stored_secret(settings.data_dir / "portal-secret")
     ).encode()
+    # Shown at 0 from the start, so an alert on failed sign-in mail sees the series at once.
+    mail_failures = ERRORS.labels("portal", "sign_in_mail")
     per_address = Window(limit=3, seconds=900)
     per_client = Window(limit=20, seconds=900)
     state: dict[str, Any] = {}
@@ -143,6 +146,7 @@ def create_app(settings: PortalSettings | None = None) -> Starlette:
             try:
                 await mail.send(settings, mail.compose(settings, email, link))
             except Exception as error:  # the mail server is away: say so, keep nothing
+                mail_failures.inc()
                 log.warning("sign-in mail not sent: %s", type(error).__name__)
                 return JSONResponse({"detail": "the mail could not be sent; try again"}, 503)
         return JSONResponse({"detail": "if we know this address, a link is on its way"}, 202)
@@ -211,6 +215,7 @@ def create_app(settings: PortalSettings | None = None) -> Starlette:
         await broker.connection.jetstream().publish(
             subjects.inbound(t.channel), message.to_bytes(), headers=headers
         )
+        MESSAGES.labels("portal", t.channel, "in").inc()
         return JSONResponse({"id": message.id}, 202)
 
     async def logout(request: Request) -> Response:
