@@ -100,6 +100,10 @@ STORE_DELIVERY = ConsumerSpec(
 REPORTS_EVENTS = ConsumerSpec(
     "EVENTS", "reports-events", subjects.EVENTS_ALL, ack_wait=60.0, max_ack_pending=5000
 )
+# Agents' replies and resolutions into customers' notice mail (services/portal/notifier.py).
+PORTAL_EVENTS = ConsumerSpec(
+    "EVENTS", "portal-events", subjects.EVENTS_ALL, ack_wait=60.0, max_ack_pending=1000
+)
 ROUTER_EVENTS = ConsumerSpec(
     "EVENTS", "router-events", subjects.EVENTS_TICKET, ack_wait=30.0, max_ack_pending=1000
 )

@@ -81,6 +81,8 @@ def report_query(table: str) -> str:
 
 REPORT_QUERIES_ALL = "queries.reports.*"
 REPORTS_REBUILD = "commands.reports.rebuild"
+# The inbox asks the portal for a sign-in link for a ticket's customer (request/reply).
+PORTAL_LINK = "portal.link"
 
 
 def dead_letter(subject: str) -> str:

@@ -11,7 +11,17 @@ from starlette.routing import Mount
 
 from contracts.presence import PRESENCE_BUCKET
 from services.inbox import stream
-from services.inbox.api import admin, auth, changes, errors, files, indicators, reports, tickets
+from services.inbox.api import (
+    admin,
+    auth,
+    changes,
+    errors,
+    files,
+    indicators,
+    portal,
+    reports,
+    tickets,
+)
 from services.inbox.api.context import Inbox
 from services.inbox.directory import DirectoryCache
 from services.inbox.headers import PAGE_HEADERS, WithHeaders
@@ -40,7 +50,7 @@ def create_api(ctx: Inbox) -> FastAPI:
     api.state.inbox = ctx
     api.add_middleware(RequestMetrics, service="inbox")
     errors.install(api)
-    for module in (auth, tickets, changes, reports, indicators, files, admin):
+    for module in (auth, tickets, changes, reports, indicators, files, portal, admin):
         api.include_router(module.router)
 
     # Every file of the UI, index.html included, carries the page's headers.

@@ -1,31 +1,38 @@
 """The customers' portal in Chromium on a real desk: a customer asks for a link, opens it from
 the mail, sees their tickets from two channels, answers one, and the desk has the answer on
-that ticket; a used or expired link is refused, and another customer's ticket is not there."""
+that ticket; a used or expired link is refused, and another customer's ticket is not there.
+Files go both ways; notices land in the test mailbox (aiosmtpd) once per event, each with a
+stop link that works; an agent's link signs in a customer known only on Telegram."""
 
 import asyncio
-import email
-import email.policy
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import nats
 import pytest
+from aiosmtpd.controller import Controller
 from nats.aio.client import Client
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, BrowserContext, Page
 
+from contracts import commands as c
 from contracts import queries as q
 from contracts import streams, subjects
 from contracts.messages import InboundMessage, Sender
 from contracts.tickets import TicketView
 from services.portal import links
+from services.portal.notices import Prefs
+from services.portal.prefs import Preferences
 from services.runtime.broker import ensure_streams
 from services.runtime.nats_server import NatsServer
 from services.runtime.store_client import StoreClient
 from tests.e2e.conftest import ARTIFACTS
 from tests.fullstack import free_port
+from tests.integration.channels.mailservers import Inbox
 from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
@@ -34,10 +41,31 @@ MARIA = "maria@example.ru"
 
 
 @pytest.fixture(scope="module")
-def portal_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+def mailbox() -> Iterator[tuple[Inbox, int]]:
+    """Where the portal's mail goes: a real SMTP server on loopback, keeping every mail."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def portal_desk(
+    tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Inbox, int]
+) -> Iterator[tuple[str, str, Path]]:
     root = tmp_path_factory.mktemp("portal")
     server = NatsServer(root / "nats", port=0).start()
     env = {"RELAYDESK_PORTAL_SECRET": SECRET, "RELAYDESK_ROUTER_SWEEP_INTERVAL": "0.5"}
+    # The weekly summary is due from 00:00 UTC today, looked for twice a second.
+    summary = {
+        "RELAYDESK_PORTAL_SMTP_HOST": "127.0.0.1",
+        "RELAYDESK_PORTAL_SMTP_PORT": str(mailbox[1]),
+        "RELAYDESK_PORTAL_SUMMARY_WEEKDAY": str(datetime.now(UTC).weekday()),
+        "RELAYDESK_PORTAL_SUMMARY_HOUR": "0",
+        "RELAYDESK_PORTAL_SUMMARY_CHECK_SECONDS": "0.5",
+    }
     running = [ServiceProcess(n, server.url, root / "var", **env) for n in ("store", "router")]
     try:
         for process in running:
@@ -50,11 +78,12 @@ def portal_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
             RELAYDESK_PORTAL_PORT=str(port),
             RELAYDESK_PORTAL_URL=f"http://127.0.0.1:{port}",
             **env,
+            **summary,
         )
         running.append(portal)
         portal.start()
         assert portal.url
-        yield server.url, portal.url, root / "var" / "mail" / "portal"
+        yield server.url, portal.url, root / "var"
     finally:
         for process in reversed(running):
             process.stop()
@@ -106,21 +135,33 @@ async def tickets(nc: Client) -> dict[str, str]:
     return {t.channel: t.id for t in found}
 
 
-def newest_link(outbox: Path, after: float) -> str:
-    for _ in range(100):
-        mails = sorted(
-            (p for p in outbox.glob("*.eml") if p.stat().st_mtime >= after),
-            key=lambda p: p.stat().st_mtime,
-        )
-        if mails:
-            mail = email.message_from_bytes(mails[-1].read_bytes(), policy=email.policy.default)
-            body = mail.get_body(("plain",))
-            assert body is not None and mail["To"] == MARIA
-            found = re.search(r"https?://\S+#link=\S+", body.get_content())
-            assert found, body.get_content()
-            return found.group(0)
-        time.sleep(0.1)
-    raise AssertionError("no sign-in mail")
+def mails_to(mailbox: Inbox, to: str, subject: str, after: int = 0) -> list[EmailMessage]:
+    return [m for m in mailbox.mails[after:] if m["To"] == to and subject in str(m["Subject"])]
+
+
+def text_of(mail: EmailMessage) -> str:
+    body = mail.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+async def arrived(
+    mailbox: Inbox, to: str, subject: str, after: int = 0, count: int = 1
+) -> list[EmailMessage]:
+    """The mails with `subject` to `to` since mail number `after`, once `count` are there."""
+    for _ in range(150):
+        found = mails_to(mailbox, to, subject, after)
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no mail {subject!r} to {to}: {[m['Subject'] for m in mailbox.mails]}")
+
+
+async def newest_link(mailbox: Inbox, after: int) -> str:
+    mail = (await arrived(mailbox, MARIA, "Ваши обращения", after))[-1]
+    found = re.search(r"https?://\S+#link=\S+", text_of(mail))
+    assert found, text_of(mail)
+    return found.group(0)
 
 
 async def ask_for_link(page: Page, portal: str) -> None:
@@ -131,15 +172,19 @@ async def ask_for_link(page: Page, portal: str) -> None:
 
 
 async def test_a_customer_signs_in_by_mail_sees_both_channels_and_answers(
-    browser: Browser, portal_desk: tuple[str, str, Path], nc: Client, tickets: dict[str, str]
+    browser: Browser,
+    portal_desk: tuple[str, str, Path],
+    mailbox: tuple[Inbox, int],
+    nc: Client,
+    tickets: dict[str, str],
 ) -> None:
-    _, portal, outbox = portal_desk
+    portal = portal_desk[1]
     context = await browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844})
     page = await context.new_page()
-    started = time.time() - 1
+    started = len(mailbox[0].mails)
 
     await ask_for_link(page, portal)
-    link = newest_link(outbox, started)
+    link = await newest_link(mailbox[0], started)
     await page.goto(link)
     await page.locator("ul.tickets button").nth(1).wait_for()
     listed = await page.locator("ul.tickets").inner_text()
@@ -165,14 +210,17 @@ async def test_a_customer_signs_in_by_mail_sees_both_channels_and_answers(
 
 
 async def test_a_used_link_is_refused(
-    browser: Browser, portal_desk: tuple[str, str, Path], tickets: dict[str, str]
+    browser: Browser,
+    portal_desk: tuple[str, str, Path],
+    mailbox: tuple[Inbox, int],
+    tickets: dict[str, str],
 ) -> None:
-    _, portal, outbox = portal_desk
+    portal = portal_desk[1]
     context = await browser.new_context(locale="ru-RU")
     page = await context.new_page()
-    started = time.time() - 1
+    started = len(mailbox[0].mails)
     await ask_for_link(page, portal)
-    link = newest_link(outbox, started)
+    link = await newest_link(mailbox[0], started)
     await page.goto(link)
     await page.locator("ul.tickets").wait_for()
     other = await browser.new_context(locale="ru-RU")
@@ -202,10 +250,10 @@ async def test_an_expired_link_is_refused(
 
 
 async def test_an_unknown_address_gets_the_same_answer_and_no_mail_and_asking_is_throttled(
-    portal_desk: tuple[str, str, Path], tickets: dict[str, str]
+    portal_desk: tuple[str, str, Path], mailbox: tuple[Inbox, int], tickets: dict[str, str]
 ) -> None:
-    _, portal, outbox = portal_desk
-    before = set(outbox.glob("*.eml"))
+    portal = portal_desk[1]
+    before = len(mailbox[0].mails)
 
     async with httpx.AsyncClient(base_url=portal) as client:
         answers = [
@@ -215,5 +263,111 @@ async def test_an_unknown_address_gets_the_same_answer_and_no_mail_and_asking_is
         listed = await client.get("/portal/api/tickets")
 
     assert answers == [202, 202, 202, 429]
-    assert set(outbox.glob("*.eml")) == before
+    await asyncio.sleep(0.5)
+    assert mails_to(mailbox[0], "nobody@example.ru", "", before) == []
     assert listed.status_code == 401
+
+
+async def signed_in(browser: Browser, portal: str, mailbox: Inbox) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(locale="ru-RU")
+    page = await context.new_page()
+    started = len(mailbox.mails)
+    await ask_for_link(page, portal)
+    await page.goto(await newest_link(mailbox, started))
+    await page.locator("ul.tickets").wait_for()
+    return context, page
+
+
+async def agent(nc: Client, command: c.Command) -> None:
+    await StoreClient(nc).command(command)
+
+
+async def test_notices_chosen_in_the_portal_arrive_once_each_and_stop_with_one_click(
+    browser: Browser,
+    portal_desk: tuple[str, str, Path],
+    mailbox: tuple[Inbox, int],
+    nc: Client,
+    tickets: dict[str, str],
+) -> None:
+    portal, box = portal_desk[1], mailbox[0]
+    context, page = await signed_in(browser, portal, box)
+    for name in ("replies", "resolved"):
+        await page.check(f"form.notices input[name={name}]")
+    await page.click("form.notices button[type=submit]")
+    await page.locator("form.notices p[role=status]", has_text="Сохранено").wait_for()
+    before = len(box.mails)
+
+    await agent(
+        nc, c.AddReply(actor="agent-olga", ticket_id=tickets["webchat"], text="Курьер везёт 🚚")
+    )
+    await agent(
+        nc, c.AddReply(actor="agent-olga", ticket_id=tickets["email"], text="Счёт во вложении")
+    )
+    await agent(nc, c.AddReply(actor="bot", ticket_id=tickets["webchat"], text="Оцените ответ"))
+    await agent(
+        nc, c.SetStatus(actor="agent-olga", ticket_id=tickets["webchat"], status="resolved")
+    )
+    replies = await arrived(box, MARIA, "Ответ по обращению", before)
+    resolved = await arrived(box, MARIA, "Обращение решено", before)
+    await asyncio.sleep(1.5)  # time enough for a second copy, or a notice of the mail reply
+    stop = re.search(r"https?://\S+#unsubscribe=\S+", text_of(replies[0]))
+    assert stop
+    await page.goto(stop.group(0))
+    stopped = await page.locator("p[role=status]", has_text="Готово").inner_text()
+    chosen = await (await page.request.get(f"{portal}/portal/api/notifications")).json()
+    await agent(
+        nc, c.AddReply(actor="agent-olga", ticket_id=tickets["webchat"], text="Ещё вопрос?")
+    )
+    await asyncio.sleep(1.5)
+    await context.close()
+
+    assert len(mails_to(box, MARIA, "Ответ по обращению", before)) == 1
+    assert len(mails_to(box, MARIA, "Обращение решено", before)) == 1
+    assert "Курьер везёт 🚚" in text_of(replies[0]) and "Оцените" not in text_of(replies[0])
+    assert replies[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "ответы поддержки" in stopped and MARIA in stopped
+    assert chosen == {"email": MARIA, "replies": False, "resolved": True, "weekly": False}
+    assert len(resolved) == 1
+
+
+async def test_a_mail_clients_one_click_unsubscribe_stops_that_notice(
+    portal_desk: tuple[str, str, Path], nc: Client, tickets: dict[str, str]
+) -> None:
+    portal = portal_desk[1]
+    prefs = await Preferences.open(nc.jetstream())
+    await prefs.put(Prefs(email="pavel@example.ru", resolved=True, weekly=True))
+    token = links.issue(
+        SECRET.encode(), "unsubscribe", "pavel@example.ru", time.time(), 600, "resolved"
+    )
+
+    async with httpx.AsyncClient(base_url=portal) as client:
+        answer = await client.post(
+            f"/portal/api/unsubscribe?token={token}", content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )  # fmt: skip
+        forged = await client.post(f"/portal/api/unsubscribe?token={token[:-2]}00")
+
+    chosen = await prefs.get("pavel@example.ru")
+    assert answer.status_code == 200 and forged.status_code == 410
+    assert (chosen.resolved, chosen.weekly) == (False, True)
+
+
+async def test_the_weekly_summary_of_open_tickets_goes_once_to_those_who_chose_it(
+    portal_desk: tuple[str, str, Path],
+    mailbox: tuple[Inbox, int],
+    nc: Client,
+    tickets: dict[str, str],
+) -> None:
+    box = mailbox[0]
+    before = len(box.mails)
+    prefs = await Preferences.open(nc.jetstream())
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    await prefs.put(Prefs(email=MARIA, weekly=True, weekly_since=last_week))
+    await prefs.put(Prefs(email="ivan@example.ru", weekly=False))
+
+    summaries = await arrived(box, MARIA, "Ваши открытые обращения", before)
+    await asyncio.sleep(2)  # four more rounds of the portal's check
+
+    assert len(mails_to(box, MARIA, "Ваши открытые обращения", before)) == 1
+    assert "Счёт за март" in text_of(summaries[0])
+    assert mails_to(box, "ivan@example.ru", "", before) == []

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import nats
 import pytest
+from nats.aio.msg import Msg
 
 from channels._adapter.capabilities import Part
 from channels._adapter.outbound import OutboundWorker
 from channels._adapter.outcome import Outcome, Sent
 from contracts import streams, subjects
 from contracts.messages import OutboundMessage
+from services.portal.notices import Prefs
+from services.portal.prefs import Preferences
 from services.runtime.broker import ensure_streams
+from services.runtime.consumer import consume_batches
 from services.runtime.nats_server import server_binary
 
 pytestmark = pytest.mark.integration
@@ -153,3 +157,48 @@ async def test_the_portal_reads_tickets_and_answers_on_any_channel_but_commands_
 
     assert allowed_errors == []
     assert all(s in joined for s in ("commands.ticket.reply", "credentials", "events.ticket.x"))
+
+
+async def test_the_portal_keeps_its_choices_and_reads_events_and_the_inbox_asks_it_for_links(
+    server: int,
+) -> None:
+    errors: list[str] = []
+
+    async def noted(error: Exception) -> None:
+        errors.append(str(error))
+
+    store = await nats.connect(f"nats://store:pw-store@127.0.0.1:{server}")
+    await ensure_streams(store.jetstream())
+    portal = await nats.connect(f"nats://portal:pw-portal@127.0.0.1:{server}", error_cb=noted)
+    inbox = await nats.connect(f"nats://inbox:pw-inbox@127.0.0.1:{server}", error_cb=noted)
+    js = portal.jetstream()
+    prefs = await Preferences.open(js)
+    await prefs.put(Prefs(email="maria@example.ru", weekly=True))
+    listed = [p.email async for p in prefs.everyone()]
+    claimed = await prefs.claim("e.1")
+    await prefs.release("e.1")
+    again = await prefs.claim("e.1")
+    subscribed = asyncio.Event()
+    consuming = asyncio.create_task(
+        consume_batches(js, streams.PORTAL_EVENTS, _ack_all, 10, subscribed)
+    )
+    await asyncio.wait_for(subscribed.wait(), 5)
+
+    async def link(msg: Msg) -> None:
+        await msg.respond(b'{"url": "u"}')
+
+    await portal.subscribe(subjects.PORTAL_LINK, cb=link)
+    await portal.flush()
+    answer = await inbox.request(subjects.PORTAL_LINK, b"{}", timeout=5)
+    consuming.cancel()
+    for client in (portal, inbox, store):
+        await client.close()
+
+    assert errors == []
+    assert listed == ["maria@example.ru"] and claimed and again
+    assert answer.data == b'{"url": "u"}'
+
+
+async def _ack_all(batch: list[Msg]) -> None:
+    for msg in batch:
+        await msg.ack()

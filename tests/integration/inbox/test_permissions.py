@@ -2,13 +2,16 @@
 an agent of one department cannot reach another's tickets, and that configuration is kept for
 admins. A new endpoint without a case fails `test_every_operation_has_a_permission_case`."""
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from nats.aio.msg import Msg
 
+from contracts import subjects
 from tests.integration.inbox.conftest import PASSWORD, Desk
 
 pytestmark = pytest.mark.integration
@@ -115,6 +118,25 @@ async def merge_into_an_invisible_ticket(desk: Desk, w: World) -> None:
     path = f"/api/v1/tickets/{w.billing}/merge"
     assert (await desk.call("anna", "POST", path, json={"into": w.tech})).status_code == 404
     await other_departments_ticket("POST", "/merge", {"into": w.billing})(desk, w)
+
+
+async def portal_link_for_tickets_you_see(desk: Desk, w: World) -> None:
+    """The inbox asks the portal (here a stand-in on the bus) only for a ticket the agent
+    sees, and says plainly when no portal runs."""
+    await other_departments_ticket("POST", "/portal-link", None)(desk, w)
+    path = f"/api/v1/tickets/{w.tech}/portal-link"
+    without = await desk.call("tina", "POST", path)
+    asked: list[str] = []
+
+    async def portal(msg: Msg) -> None:
+        asked.append(json.loads(msg.data)["ticket_id"])
+        await msg.respond(b'{"url": "http://p/portal/#link=x", "expires_at": 1800000000}')
+
+    sub = await desk.nc.subscribe(subjects.PORTAL_LINK, cb=portal)
+    made = await desk.call("tina", "POST", path)
+    await sub.unsubscribe()
+    assert without.status_code == 503, without.text
+    assert made.json()["url"] == "http://p/portal/#link=x" and asked == [w.tech]
 
 
 async def upload_is_yours(desk: Desk, w: World) -> None:
@@ -246,6 +268,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/reports/queue"): report_counts_own_departments,
     ("POST", "/api/v1/files"): upload_is_yours,
+    ("POST", "/api/v1/tickets/{ticket_id}/portal-link"): portal_link_for_tickets_you_see,
     ("GET", "/api/v1/tickets/{ticket_id}/files/{digest}"): other_departments_ticket(
         "GET", "/files/" + "0" * 64, None
     ),

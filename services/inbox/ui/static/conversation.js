@@ -189,6 +189,16 @@ export function composer(ticket, ctx) {
   files.addEventListener("change", () => {
     if (files.files.length) chosen.set(ticket.id, [...files.files]); else chosen.delete(ticket.id);
   });
+  // The link works once and expires: it is made when the agent asks, and sent as a reply.
+  const portalLink = h("button", { type: "button", name: "portal-link", title: t("portalLinkHint"), onclick: async () => {
+    try {
+      const { url } = await api.call("POST", `/tickets/${ticket.id}/portal-link`);
+      const line = t("portalLinkText", { url });
+      text.value = text.value.trim() ? `${text.value.trimEnd()}\n\n${line}` : line;
+      text.dispatchEvent(new Event("input"));
+      text.focus();
+    } catch (failure) { alert(`${t("error")}: ${failure.message}`); }
+  } }, t("portalLink"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!text.value.trim() || send.disabled) return;
@@ -217,7 +227,7 @@ export function composer(ticket, ctx) {
     api.call("POST", `/tickets/${ticket.id}/typing`).catch(() => {});
   });
   form.append(h("div", { class: "row tabs" }, replyTab, noteTab, left), text,
-    h("div", { class: "row" }, picker, files, h("span", { class: "muted" }, h("kbd", {}, "Ctrl"), "+", h("kbd", {}, "Enter")), send));
+    h("div", { class: "row" }, picker, files, portalLink, h("span", { class: "muted" }, h("kbd", {}, "Ctrl"), "+", h("kbd", {}, "Enter")), send));
   form.setMode = mode;  // the r and n shortcuts
   countLeft();
   return h("div", {}, h("datalist", { id: "templates" }, usable.map((tpl) => h("option", { value: tpl.name }))), form);
