@@ -5,6 +5,7 @@ Files go both ways; notices land in the test mailbox (aiosmtpd) once per event, 
 stop link that works; an agent's link signs in a customer known only on Telegram."""
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -25,9 +26,11 @@ from contracts import streams, subjects
 from contracts.messages import InboundMessage, Sender
 from contracts.tickets import TicketView
 from services.portal import links
+from services.portal.context import COOKIE
 from services.portal.notices import Prefs
 from services.portal.prefs import Preferences
 from services.runtime.broker import ensure_streams
+from services.runtime.files import FileStore
 from services.runtime.nats_server import NatsServer
 from services.runtime.store_client import StoreClient
 from tests.e2e.conftest import ARTIFACTS
@@ -38,6 +41,7 @@ from tests.integration.processes import ServiceProcess
 pytestmark = pytest.mark.e2e
 SECRET = "portal-test-secret-" + "x" * 24
 MARIA = "maria@example.ru"
+PNG = b"\x89PNG\r\n\x1a\n-receipt-"
 
 
 @pytest.fixture(scope="module")
@@ -268,12 +272,14 @@ async def test_an_unknown_address_gets_the_same_answer_and_no_mail_and_asking_is
     assert listed.status_code == 401
 
 
-async def signed_in(browser: Browser, portal: str, mailbox: Inbox) -> tuple[BrowserContext, Page]:
+async def signed_in(browser: Browser, portal: str) -> tuple[BrowserContext, Page]:
+    """Maria in the portal, by a session made with the desk's key: mailed links are tested
+    above, and asking for more would hit the per-address throttle."""
     context = await browser.new_context(locale="ru-RU")
+    session = links.issue(SECRET.encode(), "session", MARIA, time.time(), 3600)
+    await context.add_cookies([{"name": COOKIE, "value": session, "url": f"{portal}/portal/"}])
     page = await context.new_page()
-    started = len(mailbox.mails)
-    await ask_for_link(page, portal)
-    await page.goto(await newest_link(mailbox, started))
+    await page.goto(f"{portal}/portal/")
     await page.locator("ul.tickets").wait_for()
     return context, page
 
@@ -290,7 +296,7 @@ async def test_notices_chosen_in_the_portal_arrive_once_each_and_stop_with_one_c
     tickets: dict[str, str],
 ) -> None:
     portal, box = portal_desk[1], mailbox[0]
-    context, page = await signed_in(browser, portal, box)
+    context, page = await signed_in(browser, portal)
     for name in ("replies", "resolved"):
         await page.check(f"form.notices input[name={name}]")
     await page.click("form.notices button[type=submit]")
@@ -371,3 +377,79 @@ async def test_the_weekly_summary_of_open_tickets_goes_once_to_those_who_chose_i
     assert len(mails_to(box, MARIA, "Ваши открытые обращения", before)) == 1
     assert "Счёт за март" in text_of(summaries[0])
     assert mails_to(box, "ivan@example.ru", "", before) == []
+
+
+async def test_files_go_both_ways_and_only_the_tickets_own_files_are_served(
+    browser: Browser,
+    portal_desk: tuple[str, str, Path],
+    mailbox: tuple[Inbox, int],
+    nc: Client,
+    tickets: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    portal, data_dir = portal_desk[1], portal_desk[2]
+    invoice = FileStore.under(data_dir, 10).save(
+        "%PDF-1.4 счёт".encode(), "счёт.pdf", "application/pdf"
+    )
+    stranger = FileStore.under(data_dir, 10).save(b"secret", "other.txt", "text/plain")
+    reply = c.AddReply(
+        actor="agent-olga",
+        ticket_id=tickets["email"],
+        text="Счёт во вложении",
+        attachments=[invoice],
+    )
+    await agent(nc, reply)
+    photo = tmp_path / "чек.png"
+    photo.write_bytes(PNG)
+    context, page = await signed_in(browser, portal)
+
+    await page.click(f"button[data-ticket='{tickets['email']}']")
+    link = page.locator("a[download='счёт.pdf']")
+    await link.wait_for()
+    async with page.expect_download() as download:
+        await link.click()
+    saved = await (await download.value).path()
+    downloaded = await asyncio.to_thread(Path(saved).read_bytes)
+    await page.set_input_files("input[name=files]", str(photo))
+    await page.click("form button[type=submit]")
+    await page.locator(".message[data-from=customer] a[download='чек.png']").wait_for()
+    other = stranger.ref.removeprefix("file:")  # type: ignore[union-attr]
+    not_ours = await page.request.get(
+        f"{portal}/portal/api/tickets/{tickets['email']}/files/{other}"
+    )
+    forged = await page.request.post(
+        f"{portal}/portal/api/tickets/{tickets['email']}/messages",
+        data={"text": "", "attachments": [{**stranger.model_dump(), "receipt": "0" * 64}]},
+    )
+    await context.close()
+
+    detail = await StoreClient(nc).ticket(tickets["email"], None)
+    sent = [a for m in detail.messages if m.direction == "inbound" for a in m.attachments]
+    assert downloaded == "%PDF-1.4 счёт".encode()
+    assert [(a.name, a.content_type, a.size) for a in sent] == [("чек.png", "image/png", len(PNG))]
+    assert not_ours.status == 404 and forged.status == 422
+
+
+async def test_an_agents_link_signs_in_a_customer_known_only_on_telegram(
+    browser: Browser, portal_desk: tuple[str, str, Path], nc: Client, tickets: dict[str, str]
+) -> None:
+    asked = await nc.request(
+        subjects.PORTAL_LINK, f'{{"ticket_id": "{tickets["telegram"]}"}}'.encode(), timeout=5
+    )
+    url = json.loads(asked.data)["url"]
+    context = await browser.new_context(locale="ru-RU")
+    page = await context.new_page()
+
+    await page.goto(url)
+    await page.locator("ul.tickets button").first.wait_for()
+    listed = await page.locator("ul.tickets").inner_text()
+    maria = await page.request.get(f"{page.url.split('#')[0]}api/tickets/{tickets['webchat']}")
+    notices_card = await page.locator("form.notices").count()
+    await page.click(f"button[data-ticket='{tickets['telegram']}']")
+    await page.fill("textarea[name=reply]", "Спасибо, вопрос снят")
+    await page.click("form button[type=submit]")
+    await page.locator(".message[data-from=customer]", has_text="вопрос снят").wait_for()
+    await context.close()
+
+    assert "Чужой вопрос Ивана" in listed and "Где мой заказ" not in listed
+    assert maria.status == 404 and notices_card == 0
