@@ -7,7 +7,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench import e2e, inbox, report, reports, router, store
+from tests.bench import e2e, inbox, portal, report, reports, router, store
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "store": store.run,
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "inbox": inbox.run,
     "e2e": e2e.run,
     "reports": reports.run,
+    "portal": portal.run,
 }
 
 

@@ -192,7 +192,8 @@ async def test_a_customer_signs_in_by_mail_sees_both_channels_and_answers(
     await page.goto(link)
     await page.locator("ul.tickets button").nth(1).wait_for()
     listed = await page.locator("ul.tickets").inner_text()
-    await page.screenshot(path=str(ARTIFACTS / "portal-list.png"))
+    choices = await page.locator("form.notices input[type=checkbox]").count()
+    await page.screenshot(path=str(ARTIFACTS / "portal-list.png"), full_page=True)
     await page.click(f"button[data-ticket='{tickets['webchat']}']")
     await page.fill("textarea[name=reply]", "Спасибо, жду курьера 🚚")
     await page.click("form button[type=submit]")
@@ -205,6 +206,7 @@ async def test_a_customer_signs_in_by_mail_sees_both_channels_and_answers(
     detail = await StoreClient(nc).ticket(tickets["webchat"], None)
     assert "Счёт за март" in listed and "Где мой заказ 5512" in listed
     assert "Чужой вопрос" not in listed
+    assert choices == 3  # the notice choices, though the page's preloads predate the session
     assert [m.text for m in detail.messages if m.direction == "inbound"][
         -1
     ] == "Спасибо, жду курьера 🚚"

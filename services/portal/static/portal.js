@@ -53,7 +53,7 @@ function h(tag, attrs = {}, ...children) {
 async function call(method, path, body) {
   const file = body instanceof File;
   const reply = await fetch(`/portal/api${path}`, {
-    method, credentials: "same-origin",
+    method, credentials: "include",  // as the page's preload of the list, so it is reused
     headers: file ? { "Content-Type": body.type || "application/octet-stream" } : body ? { "Content-Type": "application/json" } : {},
     body: file ? body : body ? JSON.stringify(body) : undefined,
   });
@@ -62,8 +62,15 @@ async function call(method, path, body) {
   return data;
 }
 
+// One formatter per language: making one per date cost about a millisecond each, most of
+// the time a list of 100 tickets took to appear.
+const formats = {};
+function format() {
+  formats[lang] ??= new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+  return formats[lang];
+}
 function when(iso) {
-  return new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+  return format().format(new Date(iso));
 }
 
 function frame(...content) {
@@ -94,20 +101,26 @@ function signInPage(message = "") {
   frame([], form);
 }
 
-async function listPage() {
-  const data = await call("GET", "/tickets");
+// `signedInNow`: the page's preloads were made before this session existed (and answered
+// 401), so other addresses are asked for, which the preloads cannot stand for.
+async function listPage(signedInNow = false) {
+  const fresh = signedInNow ? "?session=new" : "";
+  // The notice choices are asked for beside the list, not after it; the first formatter
+  // (tens of milliseconds: the locale's data is loaded) is made while both are on the way.
+  const asked = Promise.all([call("GET", `/tickets${fresh}`), call("GET", `/notifications${fresh}`).catch(() => null)]);
+  format();
+  const [data, chosen] = await asked;
   const logout = h("button", { name: "logout", onclick: async () => { await call("POST", "/logout"); signInPage(); } }, t("logout"));
   const items = data.items.map((x) => h("li", {}, h("button", { "data-ticket": x.id, onclick: () => ticketPage(x.id) },
     h("strong", {}, `№${x.number} ${x.subject || ""}`),
     h("span", { class: "muted" }, `${t(x.channel === "email" ? "email_channel" : x.channel)} · ${t(x.status)} · ${t("updated")} ${when(x.updated_at)}`))));
   frame([logout], h("p", { class: "muted" }, data.email),
     items.length ? h("ul", { class: "tickets" }, items) : h("p", { class: "muted" }, t("none")),
-    data.email ? await noticesCard() : null);
+    data.email && chosen?.email ? noticesCard(chosen) : null);
 }
 
 // The notices a customer chose; none is on until they choose it here.
-async function noticesCard() {
-  const chosen = await call("GET", "/notifications");
+function noticesCard(chosen) {
   const box = (name, label) => h("label", { class: "check" }, h("input", { type: "checkbox", name, checked: chosen[name] }), label);
   const note = h("p", { class: "muted", role: "status" });
   const form = h("form", { class: "card notices", onsubmit: async (event) => {
@@ -185,7 +198,7 @@ async function route() {
       return;
     }
   }
-  try { await listPage(); } catch (failure) {
+  try { await listPage(Boolean(link)); } catch (failure) {
     if (failure.status === 401) signInPage(); else signInPage(`${t("error")}: ${failure.message}`);
   }
 }
