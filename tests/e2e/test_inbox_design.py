@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nats.aio.msg import Msg
 from playwright.async_api import Browser, Page
 
 from contracts import subjects
@@ -540,3 +541,34 @@ async def test_a_tour_closed_without_never_comes_back_at_the_next_login(
 
     assert same_session == 0
     await other.locator("dialog.tour").wait_for()
+
+
+async def test_the_portal_link_button_puts_a_fresh_link_into_the_reply(
+    desk: Desk, tab: Open
+) -> None:
+    """The portal answers on the bus (a stand-in here: the portal itself is tested with the
+    link in tests/e2e/test_portal.py); the link lands after what the agent wrote."""
+    await desk.customer_writes("Как посмотреть все мои заявки 4410? оплата прошла")
+    asked: list[str] = []
+
+    async def portal(msg: Msg) -> None:
+        asked.append(json.loads(msg.data)["ticket_id"])
+        await msg.respond(b'{"url": "https://help.example/portal/#link=t1", "expires_at": 2e9}')
+
+    sub = await desk.nc.subscribe(subjects.PORTAL_LINK, cb=portal)
+    anna = await tab("anna")
+    await all_open(anna)
+    await open_row(anna, "заявки 4410")
+    await anna.fill("textarea[name=reply]", "Здравствуйте!")
+
+    await anna.click("button[name=portal-link]")
+    await anna.wait_for_function(
+        "() => document.querySelector('textarea[name=reply]').value.includes('#link=')"
+    )
+    written = await anna.input_value("textarea[name=reply]")
+    await sub.unsubscribe()
+
+    assert written == (
+        "Здравствуйте!\n\nВаши обращения и их статус: https://help.example/portal/#link=t1"
+    )
+    assert len(asked) == 1

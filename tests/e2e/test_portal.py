@@ -455,3 +455,29 @@ async def test_an_agents_link_signs_in_a_customer_known_only_on_telegram(
 
     assert "Чужой вопрос Ивана" in listed and "Где мой заказ" not in listed
     assert maria.status == 404 and notices_card == 0
+
+
+async def test_a_messenger_customer_an_agent_gave_an_address_signs_in_by_mail_to_that_chat(
+    portal_desk: tuple[str, str, Path],
+    mailbox: tuple[Inbox, int],
+    nc: Client,
+    tickets: dict[str, str],
+) -> None:
+    portal, box = portal_desk[1], mailbox[0]
+    ivan = (await StoreClient(nc).ticket(tickets["telegram"], None, messages=False)).contact
+    assert ivan is not None
+    await agent(
+        nc, c.UpdateContact(actor="agent-olga", contact_id=ivan.id, email="Ivan@Example.ru")
+    )
+    before = len(box.mails)
+
+    async with httpx.AsyncClient(base_url=portal) as client:
+        asked = await client.post("/portal/api/link", json={"email": "ivan@example.ru"})
+        mail = (await arrived(box, "ivan@example.ru", "Ваши обращения", before))[-1]
+        token = re.search(r"#link=(\S+)", text_of(mail))
+        assert token
+        await client.post("/portal/api/session", json={"token": token.group(1)})
+        listed = (await client.get("/portal/api/tickets")).json()
+
+    assert asked.status_code == 202
+    assert [t["channel"] for t in listed["items"]] == ["telegram"]
