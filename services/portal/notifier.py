@@ -2,8 +2,9 @@
 replies and resolved tickets, and a loop that sends the weekly summaries when their hour
 comes. `notices.py` decides what and to whom; this reads, claims and mails.
 
-Only `events.message.created` and `events.ticket.changed` are parsed; every other event is
-acked unread. A mail that fails is given back with the consumer's backoff and dead-lettered
+Only `events.ticket.changed` and the `events.message.created` of outbound messages are
+parsed; every other event is acked unread, so the customers' own traffic costs next to
+nothing here. A mail that fails is given back with the consumer's backoff and dead-lettered
 after its attempts, so the mail server's outage delays notices without losing them and
 without holding the ones behind.
 """
@@ -26,7 +27,8 @@ from services.runtime.consumer import dead_publisher, give_back
 from services.runtime.metrics import ERRORS, MESSAGES
 from services.runtime.store_client import StoreClient
 
-WANTED = frozenset({subjects.event("message.created"), subjects.event("ticket.changed")})
+CREATED, CHANGED = subjects.event("message.created"), subjects.event("ticket.changed")
+OUTBOUND = b'"direction":"outbound"'  # as pydantic writes it: customers' messages go unparsed
 UNSUBSCRIBE_DAYS = 365
 log = logging.getLogger("relaydesk.portal.notices")
 
@@ -46,7 +48,7 @@ class Notifier:
         dead = dead_publisher(self.nc.jetstream())
         for msg in batch:
             try:
-                if msg.subject in WANTED:
+                if msg.subject == CHANGED or (msg.subject == CREATED and OUTBOUND in msg.data):
                     await self.notify(ev.parse_event(msg.data))
             except ValueError:  # not an event we can read: kept in the stream, skipped here
                 log.warning("unreadable event at seq %s", msg.metadata.sequence.stream)

@@ -13,6 +13,7 @@ from contracts.messages import Attachment
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.portal import notices, views
 from services.portal.links import Signed
+from services.portal.notifier import OUTBOUND
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 12, 2, 10, 30, tzinfo=UTC)  # a Wednesday
@@ -151,3 +152,12 @@ def test_a_receipt_is_the_uploaders_own() -> None:
     ivan = views.Customer(None, "c9")
 
     assert views.receipt(b"k", maria, "file:1") != views.receipt(b"k", ivan, "file:1")
+
+
+def test_the_notifier_recognises_an_agents_message_event_before_parsing_it() -> None:
+    reply = created(ticket(), message("outbound", "agent-olga")).to_bytes()
+    customer = created(
+        ticket(), message("inbound", "c1", 'я пишу "direction": "outbound"')
+    ).to_bytes()
+
+    assert OUTBOUND in reply and OUTBOUND not in customer
