@@ -21,13 +21,18 @@ from channels.webchat import keys, transcript, visitors
 from channels.webchat.quota import UploadQuota
 from channels.webchat.staging import Staging, StorageFull
 from contracts.messages import Attachment
-from services.runtime.files import PREFIX, FileStore, FileTooLarge, read_upload
+from services.runtime.files import (
+    DOWNLOAD_HEADERS,
+    PREFIX,
+    FileStore,
+    FileTooLarge,
+    read_upload,
+)
 
 if TYPE_CHECKING:
     from channels.webchat.conversation import Chat
 
 MAX_FILES = 10  # per message
-DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 
 def receipt(key: bytes, visitor: str, attachment: Attachment) -> str:

@@ -14,7 +14,7 @@ import asyncio
 
 from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from contracts import queries as q
 from contracts import streams, subjects
@@ -23,11 +23,10 @@ from services.portal import links, views
 from services.portal.context import customer, portal, refused
 from services.portal.views import Customer
 from services.runtime.files import FileTooLarge, read_upload
+from services.runtime.files import download as download_file
 from services.runtime.metrics import MESSAGES
 
 LIST_LIMIT = 100
-# A file is always a download, never a page: an uploaded .html cannot run in our origin.
-DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 
 class Upload(Attachment):
@@ -96,13 +95,7 @@ async def download(request: Request) -> Response:
     path = portal(request).files.path(digest)
     if attachment is None or path is None:
         return refused("no such file", 404)
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        filename=attachment.name,
-        content_disposition_type="attachment",
-        headers=DOWNLOAD_HEADERS,
-    )
+    return download_file(path, attachment)
 
 
 async def reply(request: Request) -> Response:

@@ -14,9 +14,13 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from starlette.responses import FileResponse
+
 from contracts.messages import Attachment
 
 PREFIX = "file:"
+# A file is always a download, never a page: an uploaded .html cannot run in our origin.
+DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -65,6 +69,18 @@ class FileStore:
         if not target.exists():
             _write_new(target, data)
         return Attachment(name=name, content_type=content_type, size=len(data), ref=PREFIX + digest)
+
+
+def download(path: Path, attachment: Attachment) -> FileResponse:
+    """A stored file as a download under its name and type (for the inbox and the portal,
+    each after checking who may have it)."""
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        filename=attachment.name,
+        content_disposition_type="attachment",
+        headers=DOWNLOAD_HEADERS,
+    )
 
 
 def _write_new(target: Path, data: bytes) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import nats
 import pytest
-from aiosmtpd.controller import Controller
 from nats.aio.client import Client
 from playwright.async_api import Browser, BrowserContext, Page
 
@@ -35,7 +34,7 @@ from services.runtime.nats_server import NatsServer
 from services.runtime.store_client import StoreClient
 from tests.e2e.conftest import ARTIFACTS
 from tests.fullstack import free_port
-from tests.integration.channels.mailservers import Inbox
+from tests.integration.channels.mailservers import Inbox, mail_server
 from tests.integration.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
@@ -47,12 +46,8 @@ PNG = b"\x89PNG\r\n\x1a\n-receipt-"
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[tuple[Inbox, int]]:
     """Where the portal's mail goes: a real SMTP server on loopback, keeping every mail."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with mail_server() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

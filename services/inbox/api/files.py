@@ -13,13 +13,12 @@ from services.inbox.api.errors import ERRORS, NotFound
 from services.inbox.api.schemas import Upload
 from services.inbox.api.tickets import detail_for
 from services.runtime.files import PREFIX, FileTooLarge, read_upload
+from services.runtime.files import download as download_file
 
 router = APIRouter(prefix="/api/v1", tags=["files"], responses=ERRORS)
 BINARY = {
     "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 }
-# A file is always a download, never a page: an uploaded .html cannot run in our origin.
-DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 
 @router.post(
@@ -66,10 +65,4 @@ async def download(ticket_id: str, digest: str, agent: Agent, ctx: Ctx) -> FileR
     path = ctx.files.path(digest)
     if attachment is None or path is None:
         raise NotFound(f"no file {digest} on ticket {ticket_id}")
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        filename=attachment.name,
-        content_disposition_type="attachment",
-        headers=DOWNLOAD_HEADERS,
-    )
+    return download_file(path, attachment)

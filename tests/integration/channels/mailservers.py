@@ -1,6 +1,7 @@
 """Mail servers for the email channel's tests: the customer's own mail server (aiosmtpd,
 keeping what it receives), and the desk's email service beside the store on real NATS."""
 
+import contextlib
 import email
 import json
 import smtplib
@@ -39,14 +40,23 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.fixture(scope="module")
-def customer_server() -> Iterator[tuple[Inbox, int]]:
+@contextlib.contextmanager
+def mail_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on loopback keeping what it accepts, and its port."""
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    yield inbox, port
-    controller.stop()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def customer_server() -> Iterator[tuple[Inbox, int]]:
+    with mail_server() as running:
+        yield running
 
 
 @dataclass
