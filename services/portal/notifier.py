@@ -47,17 +47,21 @@ class Notifier:
     async def on_events(self, batch: list[Msg]) -> None:
         dead = dead_publisher(self.nc.jetstream())
         for msg in batch:
-            try:
-                if msg.subject == CHANGED or (msg.subject == CREATED and OUTBOUND in msg.data):
-                    await self.notify(ev.parse_event(msg.data))
-            except ValueError:  # not an event we can read: kept in the stream, skipped here
-                log.warning("unreadable event at seq %s", msg.metadata.sequence.stream)
-                ERRORS.labels("portal", "unreadable_event").inc()
-            except Exception as error:
-                self.failures.inc()
-                log.warning("notice not sent (%s); tried again later", type(error).__name__)
-                await give_back(msg, error, streams.PORTAL_EVENTS, dead)
-                continue
+            if msg.subject == CHANGED or (msg.subject == CREATED and OUTBOUND in msg.data):
+                try:
+                    event = ev.parse_event(msg.data)
+                except ValueError:  # not an event we can read: kept in the stream, skipped here
+                    log.warning("unreadable event at seq %s", msg.metadata.sequence.stream)
+                    ERRORS.labels("portal", "unreadable_event").inc()
+                    await msg.ack()
+                    continue
+                try:
+                    await self.notify(event)
+                except Exception as error:
+                    self.failures.inc()
+                    log.warning("notice not sent (%s); tried again later", type(error).__name__)
+                    await give_back(msg, error, streams.PORTAL_EVENTS, dead)
+                    continue
             await msg.ack()
 
     async def notify(self, event: ev.Event) -> None:

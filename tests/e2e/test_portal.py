@@ -476,3 +476,38 @@ async def test_a_messenger_customer_an_agent_gave_an_address_signs_in_by_mail_to
 
     assert asked.status_code == 202
     assert [t["channel"] for t in listed["items"]] == ["telegram"]
+
+
+async def test_a_notice_the_mail_server_refused_is_sent_once_when_it_is_back(
+    portal_desk: tuple[str, str, Path],
+    mailbox: tuple[Inbox, int],
+    nc: Client,
+    tickets: dict[str, str],
+) -> None:
+    box = mailbox[0]
+    prefs = await Preferences.open(nc.jetstream())
+    await prefs.put(Prefs(email=MARIA, replies=True))
+    before = len(box.mails)
+    failed_before = await notice_failures(portal_desk[1])
+    box.refuse = "451 4.3.0 try again later"
+
+    await agent(nc, c.AddReply(actor="agent-olga", ticket_id=tickets["webchat"], text="Повтор 🔁"))
+    await asyncio.sleep(1.5)  # the first attempt and the retry after 0.5 s are refused
+    refused = mails_to(box, MARIA, "Ответ по обращению", before)
+    failed = await notice_failures(portal_desk[1]) - failed_before
+    box.refuse = None
+    sent = await arrived(box, MARIA, "Ответ по обращению", before)
+    await asyncio.sleep(2.5)  # time enough for a second copy
+
+    assert refused == [] and failed >= 2
+    assert len(mails_to(box, MARIA, "Ответ по обращению", before)) == 1
+    assert "Повтор 🔁" in text_of(sent[0])
+
+
+async def notice_failures(portal: str) -> float:
+    """The portal's count of notice mails the server refused (its /metrics)."""
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"{portal}/metrics")).text
+    found = re.search(r'relaydesk_errors_total\{kind="notice_mail",service="portal"\} (\S+)', text)
+    assert found, "no notice_mail series"
+    return float(found.group(1))
