@@ -17,6 +17,7 @@ import nats
 from contracts import directory as d
 from services.inbox.passwords import generate_password, hash_password
 from services.inbox.settings import InboxSettings
+from services.runtime.console import say
 from services.runtime.store_client import StoreClient, StoreRefused, StoreUnavailable
 
 ACTOR = "cli"
@@ -85,9 +86,7 @@ def _run(
     work: Callable[[StoreClient], Awaitable[str]], settings: InboxSettings | None = None
 ) -> int:
     try:
-        print(
-            f"relaydesk: {asyncio.run(_with_store(settings or InboxSettings(), work))}", flush=True
-        )
+        say(f"relaydesk: {asyncio.run(_with_store(settings or InboxSettings(), work))}")
     except StoreRefused as error:
         print(f"relaydesk: refused: {error.message}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from services.runtime.broker import check_nats
 from services.runtime.config import BaseServiceSettings, UpSettings
+from services.runtime.console import say
 from services.runtime.logging import configure_logging
 from services.runtime.nats_server import NatsServer
 from services.runtime.private import keep_private, stored_secret
@@ -148,7 +149,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         except (RuntimeError, FileNotFoundError) as error:
             return fail(str(error))
         env["RELAYDESK_NATS_URL"] = nats.client_url
-        print(f"relaydesk: embedded NATS at {nats.url} (data in {nats.data_dir})", flush=True)
+        say(f"relaydesk: embedded NATS at {nats.url} (data in {nats.data_dir})")
 
     def listening(service: str, url: str) -> None:
         async def announce() -> None:
@@ -157,7 +158,7 @@ def cmd_up(args: argparse.Namespace) -> int:
                 nats_url = env.get("RELAYDESK_NATS_URL", settings.nats_url)
                 code = await asyncio.to_thread(accounts("first_start"), nats_url)
                 if code:
-                    print("relaydesk: could not create the first admin, see above", flush=True)
+                    say("relaydesk: could not create the first admin, see above")
 
         asyncio.get_running_loop().create_task(announce())
 
@@ -173,12 +174,12 @@ def cmd_up(args: argparse.Namespace) -> int:
         await supervisor.run()
 
     try:
-        print(f"relaydesk: starting {', '.join(names) or 'no services'}", flush=True)
+        say(f"relaydesk: starting {', '.join(names) or 'no services'}")
         asyncio.run(main())
     finally:
         if nats:
             nats.stop()
-        print("relaydesk: stopped", flush=True)
+        say("relaydesk: stopped")
     return 0
 
 
@@ -191,15 +192,15 @@ async def announce_when_healthy(service: str, url: str, timeout: float = 60.0) -
         while asyncio.get_running_loop().time() < deadline:
             try:
                 if (await client.get(f"{url}/healthz")).status_code == 200:
-                    print(f"relaydesk: {service} ready at {url}/healthz", flush=True)
+                    say(f"relaydesk: {service} ready at {url}/healthz")
                     if service in OPEN_HERE:
                         what, page = OPEN_HERE[service]
-                        print(f"relaydesk: {what}: {url}{page}", flush=True)
+                        say(f"relaydesk: {what}: {url}{page}")
                     return True
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.1)
-    print(f"relaydesk: {service} is not healthy after {timeout:.0f}s: see its log", flush=True)
+    say(f"relaydesk: {service} is not healthy after {timeout:.0f}s: see its log")
     return False
 
 

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from services.runtime.console import say
+
 log = logging.getLogger("relaydesk.up")
 LISTENING = re.compile(r"relaydesk: (?P<service>[\w-]+) listening on (?P<url>http://\S+)")
 
@@ -45,7 +47,7 @@ class Supervisor:
         *,
         backoff_max: float = 30.0,
         on_listening: Callable[[str, str], None] | None = None,
-        out: Callable[[str], None] = print,
+        out: Callable[[str], None] = say,
         overrides: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """`names`: the services to run; `telegram#2` runs a second replica of telegram with
