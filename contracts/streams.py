@@ -100,10 +100,16 @@ STORE_DELIVERY = ConsumerSpec(
 REPORTS_EVENTS = ConsumerSpec(
     "EVENTS", "reports-events", subjects.EVENTS_ALL, ack_wait=60.0, max_ack_pending=5000
 )
-# Agents' replies and resolutions into customers' notice mail (services/portal/notifier.py).
-PORTAL_EVENTS = ConsumerSpec(
-    "EVENTS", "portal-events", subjects.EVENTS_ALL, ack_wait=60.0, max_ack_pending=1000
-)
+# Agents' replies and resolutions into customers' notice mail (services/portal/notifier.py):
+# two narrow consumers, so the rest of EVENTS is never delivered to the portal.
+PORTAL_MESSAGES = ConsumerSpec(
+    "EVENTS", "portal-messages", subjects.event("message.created"), ack_wait=60.0,
+    max_ack_pending=1000,
+)  # fmt: skip
+PORTAL_CHANGES = ConsumerSpec(
+    "EVENTS", "portal-changes", subjects.event("ticket.changed"), ack_wait=60.0,
+    max_ack_pending=1000,
+)  # fmt: skip
 ROUTER_EVENTS = ConsumerSpec(
     "EVENTS", "router-events", subjects.EVENTS_TICKET, ack_wait=30.0, max_ack_pending=1000
 )

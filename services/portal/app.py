@@ -78,9 +78,10 @@ def create_app(settings: PortalSettings | None = None) -> Starlette:
         state.prefs = await Preferences.open(js)
         await nc.subscribe(subjects.PORTAL_LINK, cb=signin.agent_link_responder(state))
         notifier = Notifier(settings, key, nc, state.prefs)
+        specs = [streams.PORTAL_MESSAGES, streams.PORTAL_CHANGES]
         workers.start(
-            consume_batches(js, streams.PORTAL_EVENTS, notifier.on_events, 100),
-            report_lag(js, [streams.PORTAL_EVENTS]),
+            *(consume_batches(js, spec, notifier.consumer(spec), 100) for spec in specs),
+            report_lag(js, specs),
             notifier.summaries(),
         )
 

@@ -1,9 +1,10 @@
-"""The portal's notices, sent: a consumer of the store's events (`portal-events`) for agents'
-replies and resolved tickets, and a loop that sends the weekly summaries when their hour
-comes. `notices.py` decides what and to whom; this reads, claims and mails.
+"""The portal's notices, sent: consumers of the store's events (`portal-messages`,
+`portal-changes`) for agents' replies and resolved tickets, and a loop that sends the weekly
+summaries when their hour comes. `notices.py` decides what and to whom; this reads, claims
+and mails.
 
-Only `events.ticket.changed` and the `events.message.created` of outbound messages are
-parsed; every other event is acked unread, so the customers' own traffic costs next to
+Two consumers bring only `events.message.created` and `events.ticket.changed`; of the
+messages, only outbound ones are parsed, so the customers' own traffic costs next to
 nothing here. A mail that fails is given back with the consumer's backoff and dead-lettered
 after its attempts, so the mail server's outage delays notices without losing them and
 without holding the ones behind.
@@ -12,6 +13,7 @@ without holding the ones behind.
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
@@ -19,7 +21,8 @@ from nats.aio.msg import Msg
 
 from contracts import events as ev
 from contracts import queries as q
-from contracts import streams, subjects
+from contracts import subjects
+from contracts.streams import ConsumerSpec
 from services.portal import links, mail, notices
 from services.portal.prefs import Preferences, key_of
 from services.portal.settings import PortalSettings
@@ -27,7 +30,7 @@ from services.runtime.consumer import dead_publisher, give_back
 from services.runtime.metrics import ERRORS, MESSAGES
 from services.runtime.store_client import StoreClient
 
-CREATED, CHANGED = subjects.event("message.created"), subjects.event("ticket.changed")
+CREATED = subjects.event("message.created")
 OUTBOUND = b'"direction":"outbound"'  # as pydantic writes it: customers' messages go unparsed
 UNSUBSCRIBE_DAYS = 365
 log = logging.getLogger("relaydesk.portal.notices")
@@ -44,10 +47,18 @@ class Notifier:
         self.failures = ERRORS.labels("portal", "notice_mail")
         self.portal = f"{settings.portal_url.rstrip('/')}/portal/"
 
-    async def on_events(self, batch: list[Msg]) -> None:
+    def consumer(self, spec: ConsumerSpec) -> Callable[[list[Msg]], Awaitable[None]]:
+        """The batch handler of one of the portal's consumers (`streams.PORTAL_*`)."""
+
+        async def handle(batch: list[Msg]) -> None:
+            await self.on_events(spec, batch)
+
+        return handle
+
+    async def on_events(self, spec: ConsumerSpec, batch: list[Msg]) -> None:
         dead = dead_publisher(self.nc.jetstream())
         for msg in batch:
-            if msg.subject == CHANGED or (msg.subject == CREATED and OUTBOUND in msg.data):
+            if msg.subject != CREATED or OUTBOUND in msg.data:
                 try:
                     event = ev.parse_event(msg.data)
                 except ValueError:  # not an event we can read: kept in the stream, skipped here
@@ -60,7 +71,7 @@ class Notifier:
                 except Exception as error:
                     self.failures.inc()
                     log.warning("notice not sent (%s); tried again later", type(error).__name__)
-                    await give_back(msg, error, streams.PORTAL_EVENTS, dead)
+                    await give_back(msg, error, spec, dead)
                     continue
             await msg.ack()
 

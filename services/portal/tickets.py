@@ -38,12 +38,17 @@ class ReplyIn(BaseModel):
     attachments: list[Upload] = Field(default_factory=list, max_length=10)
 
 
-async def owned(request: Request) -> tuple[Customer, q.TicketDetail] | Response:
+async def owned(
+    request: Request, *, messages: bool = True
+) -> tuple[Customer, q.TicketDetail] | Response:
+    """The ticket of the path if it is the customer's; with `messages=False` the ticket and
+    its contact alone (enough to upload to it or answer it)."""
     who = customer(request)
     if who is None:
         return refused("sign in first", 401)
+    ticket_id = request.path_params["ticket_id"]
     try:
-        detail = await portal(request).store().ticket(request.path_params["ticket_id"], None)
+        detail = await portal(request).store().ticket(ticket_id, None, messages=messages)
     except Exception:  # unknown id, or not answered: the same 404 either way
         return refused("no such ticket", 404)
     if not who.owns(detail.contact):
@@ -66,7 +71,7 @@ async def one(request: Request) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    found = await owned(request)
+    found = await owned(request, messages=False)
     if isinstance(found, Response):
         return found
     files = portal(request).files
@@ -99,7 +104,7 @@ async def download(request: Request) -> Response:
 
 
 async def reply(request: Request) -> Response:
-    found = await owned(request)
+    found = await owned(request, messages=False)
     if isinstance(found, Response):
         return found
     who, detail = found

@@ -178,11 +178,11 @@ async def test_the_portal_keeps_its_choices_and_reads_events_and_the_inbox_asks_
     claimed = await prefs.claim("e.1")
     await prefs.release("e.1")
     again = await prefs.claim("e.1")
-    subscribed = asyncio.Event()
-    consuming = asyncio.create_task(
-        consume_batches(js, streams.PORTAL_EVENTS, _ack_all, 10, subscribed)
-    )
-    await asyncio.wait_for(subscribed.wait(), 5)
+    consuming = []
+    for spec in (streams.PORTAL_MESSAGES, streams.PORTAL_CHANGES):
+        subscribed = asyncio.Event()
+        consuming.append(asyncio.create_task(consume_batches(js, spec, _ack_all, 10, subscribed)))
+        await asyncio.wait_for(subscribed.wait(), 5)
 
     async def link(msg: Msg) -> None:
         await msg.respond(b'{"url": "u"}')
@@ -190,7 +190,8 @@ async def test_the_portal_keeps_its_choices_and_reads_events_and_the_inbox_asks_
     await portal.subscribe(subjects.PORTAL_LINK, cb=link)
     await portal.flush()
     answer = await inbox.request(subjects.PORTAL_LINK, b"{}", timeout=5)
-    consuming.cancel()
+    for task in consuming:
+        task.cancel()
     for client in (portal, inbox, store):
         await client.close()
 
