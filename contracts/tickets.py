@@ -16,6 +16,10 @@ TARGETS: tuple[Target, ...] = ("first_response", "next_response", "resolution")
 # Tags the email channel gives mail written by machines: shown to agents, never raised in
 # priority, never acknowledged or asked for a rating (two desks would answer each other).
 MACHINE_MAIL = frozenset({"auto-reply", "bounce", "bulk"})
+# Authors of outbound messages that are not a person answering: the bot's menus and rating
+# questions, the router's acknowledgements and follow-ups, the system, the CLI. Reports do
+# not count them as responses; the portal sends no reply notice for them.
+MACHINE_AUTHORS = frozenset({"bot", "router", "system", "cli"})
 STATUSES: tuple[Status, ...] = ("open", "pending", "resolved", "closed")
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 

@@ -18,13 +18,10 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel
 
 from contracts import events as ev
-from contracts.tickets import ContactView, TicketView
+from contracts.tickets import MACHINE_AUTHORS, ContactView, TicketView
 
 Topic = Literal["replies", "resolved", "weekly"]
 TOPICS: tuple[Topic, ...] = ("replies", "resolved", "weekly")
-# Authors of outbound messages that are not a person answering: the router's
-# acknowledgements and follow-ups, the bot's menus and rating questions, the CLI.
-MACHINES = frozenset({"router", "bot", "cli"})
 EXCERPT = 2000
 NAMES = {
     "replies": ("ответы поддержки", "replies from support"),
@@ -58,7 +55,7 @@ def topic_of(event: ev.Event) -> Topic | None:
     """Which notice an event is, if any."""
     if isinstance(event, ev.MessageCreated):
         message = event.message
-        person = message.author is not None and message.author not in MACHINES
+        person = message.author is not None and message.author not in MACHINE_AUTHORS
         if message.direction == "outbound" and person and event.ticket.channel != "email":
             return "replies"
     if isinstance(event, ev.TicketChanged) and "status" in event.fields:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict
 
 from contracts.service_levels import BusinessCalendar
+from contracts.tickets import MACHINE_AUTHORS
 from services.sla import business_hours as bh
 
 BUCKET = 900  # seconds: a quarter of an hour
@@ -75,7 +76,6 @@ def read(data: bytes | str) -> Fact:
     return Fact.model_validate_json(data)
 
 
-MACHINES = {"bot", "system", "router"}
 Calendars = Callable[[str | None], BusinessCalendar]
 
 
@@ -219,7 +219,7 @@ def _message(account: Account, m: Message, t: Ticket, at: float) -> list[Row]:
             account.unrouted.append(bucket(at))
             return []
         return [Volume(bucket(at), t.channel, department, account.assignee or "", "inbound")]
-    if m.direction != "outbound" or (m.author or "") in MACHINES:
+    if m.direction != "outbound" or (m.author or "") in MACHINE_AUTHORS:
         return []
     agent = m.author or ""
     rows: list[Row] = [Volume(bucket(at), t.channel, department, agent, "outbound")]
