@@ -3,6 +3,7 @@ written as an `.eml` file under `<data dir>/mail/portal/` when no server is set 
 like the email channel's replies)."""
 
 import asyncio
+import email.policy
 import os
 import tempfile
 from email.message import EmailMessage
@@ -24,6 +25,12 @@ Hello! To see your requests, open the link above (valid for {minutes} minutes, o
 """
 
 
+# Headers set raw (`set_raw`) go out as written: a `List-Unsubscribe` URL is longer than a
+# line, and refolding it made an RFC 2047 encoded word no mail client reads as a URL. So the
+# mail is flattened here, not by aiosmtplib (which refolds with the SMTP policy).
+WIRE = email.policy.SMTP.clone(refold_source="none")
+
+
 def compose(settings: PortalSettings, to: str, link: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = settings.portal_mail_from
@@ -40,10 +47,17 @@ def outbox(settings: PortalSettings) -> Path:
 
 
 async def send(settings: PortalSettings, mail: EmailMessage) -> None:
+    data = mail.as_bytes(policy=WIRE)
     if settings.portal_smtp_host is None:
-        await asyncio.to_thread(_write, outbox(settings), bytes(mail))
+        await asyncio.to_thread(_write, outbox(settings), data)
         return
-    await aiosmtplib.send(mail, hostname=settings.portal_smtp_host, port=settings.portal_smtp_port)
+    await aiosmtplib.send(
+        data,
+        sender=mail["From"],
+        recipients=[mail["To"]],
+        hostname=settings.portal_smtp_host,
+        port=settings.portal_smtp_port,
+    )
 
 
 def _write(folder: Path, data: bytes) -> None:

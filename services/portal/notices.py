@@ -131,7 +131,7 @@ def compose(
     mail["Subject"] = subject
     mail["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
     mail["Auto-Submitted"] = "auto-generated"  # no desk answers it (RFC 3834)
-    mail["List-Unsubscribe"] = f"<{one_click}>"
+    mail.set_raw("List-Unsubscribe", f"<{one_click}>")  # never refolded: see mail.WIRE
     mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content(
         f"{body}\n--\nНе присылать «{ru}» / Stop {en}: {page}\n"

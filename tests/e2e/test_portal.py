@@ -328,6 +328,8 @@ async def test_notices_chosen_in_the_portal_arrive_once_each_and_stop_with_one_c
     assert len(mails_to(box, MARIA, "Обращение решено", before)) == 1
     assert "Курьер везёт 🚚" in text_of(replies[0]) and "Оцените" not in text_of(replies[0])
     assert replies[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    wire = box.raw[box.mails.index(replies[0])]
+    assert re.search(rb"\r\nList-Unsubscribe: <http://127\.0\.0\.1:\d+/portal/api/unsub", wire)
     assert "ответы поддержки" in stopped and MARIA in stopped
     assert chosen == {"email": MARIA, "replies": False, "resolved": True, "weekly": False}
     assert len(resolved) == 1

@@ -29,6 +29,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.mails: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # the same mails as they came over the wire
         self.refuse: str | None = None  # an SMTP answer to give instead of 250
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
@@ -37,6 +38,7 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.original_content or b"", policy=default)
         assert isinstance(parsed, EmailMessage)
         self.mails.append(parsed)
+        self.raw.append(envelope.original_content or b"")
         return "250 OK"
 
 

@@ -13,6 +13,7 @@ from contracts.messages import Attachment
 from contracts.tickets import ContactView, MessageView, TicketView
 from services.portal import notices, views
 from services.portal.links import Signed
+from services.portal.mail import WIRE
 from services.portal.notifier import OUTBOUND
 
 pytestmark = pytest.mark.unit
@@ -108,7 +109,8 @@ def test_a_notice_mail_carries_its_one_click_stop_and_survives_the_wire() -> Non
         "support@desk.ru", "maria@x.ru", "replies", subject, body, ("https://p", "https://o")
     )
 
-    parsed = message_from_bytes(bytes(mail), policy=default)
+    wire = mail.as_bytes(policy=WIRE)
+    parsed = message_from_bytes(wire, policy=default)
 
     assert parsed["Subject"] == "Ответ по обращению / Reply on request №42 Заказ 5512"
     assert parsed["List-Unsubscribe"] == "<https://o>"
@@ -161,3 +163,14 @@ def test_the_notifier_recognises_an_agents_message_event_before_parsing_it() -> 
     ).to_bytes()
 
     assert OUTBOUND in reply and OUTBOUND not in customer
+
+
+def test_a_long_one_click_address_goes_out_as_written_not_as_an_encoded_word() -> None:
+    one_click = "https://help.example.ru/portal/api/unsubscribe?token=" + "t" * 240
+    mail = notices.compose(
+        "support@desk.ru", "maria@x.ru", "weekly", "Сводка", "тело", ("https://p", one_click)
+    )
+
+    wire = mail.as_bytes(policy=WIRE)
+
+    assert f"\r\nList-Unsubscribe: <{one_click}>\r\n".encode() in wire
